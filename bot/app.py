@@ -1,0 +1,36 @@
+"""The Flask app factory: one app serves LINE (/line/webhook), Alexa (/alexa) and /healthz.
+
+Nothing is read from the environment or loaded at import time; ``create_app`` wires the
+settings, the engine and each channel's ``init_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, jsonify
+
+from bot.config import Settings
+
+
+def create_app(settings: Settings | None = None, engine: Any | None = None) -> Flask:
+    """Build the app. Tests pass ``settings`` (and may pass a ready ``engine``)."""
+    settings = settings or Settings.from_env()
+    if engine is None:
+        from bot.engine.engine import Engine
+
+        engine = Engine.open(settings)
+    app = Flask("stay_concierge")
+    app.config["SETTINGS"] = settings
+    app.extensions["concierge_engine"] = engine
+
+    @app.get("/healthz")
+    def healthz() -> Any:
+        return jsonify(engine.health())
+
+    from bot.line.blueprint import init_app as init_line
+    from skills.alexa.adapter import init_app as init_alexa
+
+    init_line(app, engine, settings)
+    init_alexa(app, engine, settings)
+    return app

