@@ -97,6 +97,8 @@ class Settings:
     llm_model: str = ""
     llm_base_url: str = ""
     weather_timeout: float = 2.0
+    jma_base_url: str = "https://www.jma.go.jp/bosai/forecast/data/forecast"
+    openmeteo_base_url: str = "https://api.open-meteo.com/v1/forecast"
 
     @property
     def store_dir(self) -> Path:
@@ -143,6 +145,8 @@ class Settings:
             llm_model=g("CONCIERGE_LLM_MODEL") or "",
             llm_base_url=g("CONCIERGE_LLM_BASE_URL") or "",
             weather_timeout=weather_timeout,
+            jma_base_url=(g("CONCIERGE_JMA_BASE_URL") or cls.jma_base_url).rstrip("/"),
+            openmeteo_base_url=g("CONCIERGE_OPENMETEO_BASE_URL") or cls.openmeteo_base_url,
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

