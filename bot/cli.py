@@ -1,0 +1,261 @@
+"""`concierge`: the one front door (ingest, validate, ask, chat, eval, serve, line).
+
+Each command parses options, builds the core object and turns domain errors (invalid
+knowledge, unknown house, bad settings) into a clear message and a non-zero exit status,
+never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, TypeVar
+
+import click
+
+from bot.config import ConfigError, Settings
+
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _fail(message: str) -> click.ClickException:
+    return click.ClickException(message)
+
+
+def knowledge_options(f: F) -> F:
+    f = click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Index folder (default: CONCIERGE_STORE, else <knowledge parent>/.concierge-store/<name>).")(f)
+    f = click.option("--knowledge", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Knowledge folder (default: CONCIERGE_KNOWLEDGE, else the bundled sample).")(f)
+    return f
+
+
+def settings_from(knowledge: Path | None, store: Path | None, **extra: Any) -> Settings:
+    try:
+        s = Settings.from_env(knowledge=knowledge, store=store, **extra)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if not Path(s.knowledge).is_dir():
+        raise _fail(f"knowledge folder not found: {s.knowledge}")
+    return s
+
+
+def open_engine(settings: Settings) -> Any:
+    from bot.engine.engine import Engine
+    from ingest.embed import EmbeddingError
+    from ingest.problems import KnowledgeError
+
+    try:
+        return Engine.open(settings)
+    except KnowledgeError as exc:
+        raise _fail("the knowledge folder is invalid and no previous index exists:\n" + str(exc)) from None
+    except (EmbeddingError, ConfigError) as exc:
+        raise _fail(str(exc)) from None
+
+
+def parse_now(value: str | None, tz: Any = None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise _fail(f"--now {value!r} is not an ISO 8601 date-time (e.g. 2026-12-03T19:00:00+09:00)") from None
+
+
+@click.group()
+@click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
+def cli(verbose: bool) -> None:
+    """stay-concierge: answers stayers' questions from the house's knowledge folder."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+@cli.command()
+@knowledge_options
+def validate(knowledge: Path | None, store: Path | None) -> None:
+    """Check every file of the knowledge folder; print problems as path:line: message."""
+    from ingest.validate import validate as run
+
+    s = settings_from(knowledge, store)
+    problems = run(s.knowledge)
+    for p in problems:
+        click.echo(str(p))
+    if problems:
+        raise SystemExit(1)
+    click.echo(f"ok: {s.knowledge}")
+
+
+@cli.command()
+@knowledge_options
+def ingest(knowledge: Path | None, store: Path | None) -> None:
+    """Validate, then embed what changed into the index (the old index serves on failure)."""
+    from bot.engine.engine import run_ingest
+    from ingest.embed import EmbeddingError, make_embeddings
+
+    s = settings_from(knowledge, store)
+    try:
+        emb = make_embeddings(s.embedding)
+    except EmbeddingError as exc:
+        raise _fail(str(exc)) from None
+    report = run_ingest(s, emb)
+    for n in report.notices:
+        click.echo(f"notice: {n}", err=True)
+    if not report.ok:
+        for p in report.problems:
+            click.echo(str(p), err=True)
+        raise _fail(f"{len(report.problems)} problem(s); nothing was changed, the previous index keeps serving")
+    click.echo(report.summary())
+    click.echo(f"store: {s.store_dir}")
+
+
+def _answer_json(engine: Any, text: str, house: str | None, now: datetime | None) -> dict[str, Any]:
+    from bot.engine.types import Question
+    from ingest.knowledge import UnknownHouse
+
+    try:
+        now = now or datetime.now(engine.knowledge.timezone)
+        return engine.answer(Question(text=text, house_id=house or "", now=now)).to_json()
+    except UnknownHouse as exc:
+        raise _fail(str(exc)) from None
+
+
+@cli.command()
+@click.argument("question", required=False)
+@knowledge_options
+@click.option("--house", default=None, help="House id (default: CONCIERGE_DEFAULT_HOUSE or site.yaml's default_house).")
+@click.option("--now", default=None, help="ISO 8601 moment of the question (default: now).")
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--batch", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help='JSONL file of {"id","q","house","now"}; writes one JSON answer per line.')
+def ask(question: str | None, knowledge: Path | None, store: Path | None, house: str | None,
+        now: str | None, as_json: bool, batch: Path | None) -> None:
+    """Answer one QUESTION (or a --batch file), as a stayer would be answered."""
+    if batch is None and question is None:
+        raise _fail("give a QUESTION or --batch FILE")
+    s = settings_from(knowledge, store)
+    engine = open_engine(s)
+    if batch is not None:
+        _ask_batch(engine, batch, house, parse_now(now))
+        return
+    out = _answer_json(engine, question or "", house, parse_now(now))
+    if as_json:
+        click.echo(json.dumps(out, ensure_ascii=False))
+        return
+    click.echo(out["answer"])
+    for src in out["sources"][:1]:
+        click.echo(f"  ({src['path']} › {src['heading']}, confidence {out['confidence']:.2f})")
+
+
+def _ask_batch(engine: Any, path: Path, house: str | None, now: datetime | None) -> None:
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"cannot read {path}: {exc}") from None
+    failed = 0
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            q_now = parse_now(item.get("now")) if item.get("now") else now
+            out = {"id": item.get("id"), **_answer_json(engine, str(item["q"]), item.get("house") or house, q_now)}
+        except (json.JSONDecodeError, KeyError, TypeError) as exc:
+            failed += 1
+            out = {"id": None, "error": f"{path}:{n}: expected a JSON object with \"q\" ({exc.__class__.__name__})"}
+        except click.ClickException as exc:
+            failed += 1
+            out = {"id": item.get("id") if isinstance(item, dict) else None, "error": f"{path}:{n}: {exc.message}"}
+        click.echo(json.dumps(out, ensure_ascii=False))
+    if failed:
+        raise SystemExit(1)
+
+
+@cli.command()
+@knowledge_options
+@click.option("--house", default=None, help="House id.")
+def chat(knowledge: Path | None, store: Path | None, house: str | None) -> None:
+    """A terminal chat, for trying the concierge without LINE or Alexa."""
+    s = settings_from(knowledge, store)
+    engine = open_engine(s)
+    h = engine.house(house) if house else engine.house(None)
+    click.echo(f"stay-concierge: {h.name_in('ja')} ({h.id}). Ask anything; empty line or Ctrl-D to quit.")
+    while True:
+        try:
+            line = input("> ")
+        except (EOFError, KeyboardInterrupt):
+            click.echo()
+            break
+        if not line.strip():
+            break
+        out = _answer_json(engine, line, h.id, None)
+        click.echo(out["answer"])
+        if out["sources"]:
+            click.echo(click.style(f"  [{out['sources'][0]['path']} › {out['sources'][0]['heading']}]", dim=True))
+
+
+@cli.command("eval")
+@click.option("--questions", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="JSONL questions (schema of ../shared/eval/questions.dev.jsonl).")
+@knowledge_options
+@click.option("--kinds", default="", help="Comma-separated kinds to score (default: all).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.option("--show-failures", is_flag=True, help="Print each failing question and answer.")
+def eval_cmd(questions: Path, knowledge: Path | None, store: Path | None, kinds: str, as_json: bool,
+             show_failures: bool) -> None:
+    """Score answers: hit@1/hit@3/MRR, fact accuracy, abstain P/R, leaks; per kind and language."""
+    from bot.evaluate import format_table, load_questions, run_eval, summarize
+
+    try:
+        items = load_questions(questions)
+    except (OSError, ValueError) as exc:
+        raise _fail(str(exc)) from None
+    s = settings_from(knowledge, store)
+    engine = open_engine(s)
+    rows = run_eval(engine, items)
+    summary = summarize(rows, {k for k in kinds.split(",") if k} or None)
+    if as_json:
+        click.echo(json.dumps(summary, ensure_ascii=False, indent=1))
+    else:
+        click.echo(format_table(summary))
+    if show_failures:
+        by_id = {r.id: r for r in rows}
+        for fid in summary["failures"]:
+            r = by_id[fid]
+            click.echo(f"\n--- {r.id} [{r.kind}/{r.lang}] {r.q}\n expect {r.expect}\n rank {r.rank} "
+                       f"abstained={r.answer['abstained']} conf={r.answer['confidence']}\n "
+                       f"top={r.ranked[:3]}\n answer: {r.answer['answer'][:300]}")
+
+
+def _register_optional() -> None:
+    """serve and line live with their channel modules."""
+    try:
+        from bot.serve import serve
+
+        cli.add_command(serve)
+    except ImportError:
+        pass
+    try:
+        from bot.line.cli import line
+
+        cli.add_command(line)
+    except ImportError:
+        pass
+
+
+_register_optional()
+
+
+def main() -> None:
+    try:
+        cli(prog_name="concierge")
+    except ConfigError as exc:
+        click.echo(f"Error: {exc}", err=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,74 @@
+"""Heading-aware chunking: a short section is one chunk; a long one is split on Japanese
+and English sentence boundaries with overlap, so that an extracted answer never starts
+mid-sentence. Each chunk keeps its section's metadata for filtering and citation."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from ingest.documents import Section
+
+#: Sections up to this many characters stay whole (most manual sections do).
+MAX_CHUNK = 700
+OVERLAP = 120
+
+_splitter = RecursiveCharacterTextSplitter(
+    chunk_size=MAX_CHUNK,
+    chunk_overlap=OVERLAP,
+    separators=["\n\n", "\n", "。", "！", "？", ". ", "! ", "? ", "、", ", ", " ", ""],
+    keep_separator="end",
+    strip_whitespace=True,
+)
+
+NO_DATE_FROM = 0
+NO_DATE_UNTIL = 99991231
+
+
+def date_int(d: date | None, default: int) -> int:
+    return d.year * 10000 + d.month * 100 + d.day if d else default
+
+
+@dataclass
+class Chunk:
+    id: str
+    text: str  # the section text (or part of it)
+    embed_text: str  # what is embedded: heading path + text
+    metadata: dict[str, Any]
+
+
+def chunk_sections(
+    sections: list[Section], *, file_hash: str, scope: str, house: str, area: str, title: str
+) -> list[Chunk]:
+    """Turn one file's sections into chunks; ids are content-addressed by file hash."""
+    chunks: list[Chunk] = []
+    for s_index, sec in enumerate(sections):
+        pieces = [sec.text] if len(sec.text) <= MAX_CHUNK else _splitter.split_text(sec.text)
+        hp = " > ".join(h for h in sec.heading_path if h)
+        for p_index, piece in enumerate(pieces):
+            cid = hashlib.sha1(f"{file_hash}:{s_index}:{p_index}".encode()).hexdigest()[:20]
+            meta: dict[str, Any] = {
+                "path": sec.path,
+                "heading": sec.heading,
+                "heading_path": hp,
+                "title": title,
+                "lang": sec.meta.lang,
+                "scope": scope,
+                "house": house,
+                "area": area,
+                "season": sec.meta.season,
+                "valid_from": date_int(sec.meta.valid_from, NO_DATE_FROM),
+                "valid_until": date_int(sec.meta.valid_until, NO_DATE_UNTIL),
+                "audience": sec.meta.audience,
+                "file_hash": file_hash,
+                "section": s_index,
+                "part": p_index,
+                "line": sec.line,
+                "tags": ",".join(sec.meta.tags),
+            }
+            chunks.append(Chunk(cid, piece, f"{sec.heading}\n{piece}" if sec.heading else piece, meta))
+    return chunks

@@ -1,0 +1,273 @@
+"""Load manuals and guides into sections: the unit an answer cites.
+
+Markdown follows KNOWLEDGE_FORMAT.md (front matter, one section per #/##/### heading).
+PDF and Word manuals are accepted because staff often only have those: Word headings come
+from paragraph styles, PDF pages from their text (a page whose first line looks like a
+heading starts a section). Loaders return problems with file and line instead of raising.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ingest.problems import Problem
+
+DOC_SUFFIXES = (".md", ".markdown", ".pdf", ".docx")
+SEASONS = ("all", "winter", "summer")
+AUDIENCES = ("stayers", "staff")
+_HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^(```|~~~)")
+
+
+@dataclass
+class DocMeta:
+    """File-level metadata every section inherits (from name and front matter)."""
+
+    lang: str = "ja"
+    title: str = ""
+    tags: list[str] = field(default_factory=list)
+    season: str = "all"
+    valid_from: date | None = None
+    valid_until: date | None = None
+    audience: str = "stayers"
+
+
+@dataclass
+class Section:
+    path: str  # relative to the knowledge root
+    heading: str  # the section's own heading text ("" for text before the first heading)
+    heading_path: list[str]  # e.g. ["DOTO HOUSE 滞在ガイド", "暖房"]
+    text: str
+    line: int
+    meta: DocMeta
+
+    @property
+    def lang(self) -> str:
+        return self.meta.lang
+
+
+def lang_from_name(path: Path) -> str | None:
+    """`manual.en.md` -> "en"; `manual.md` -> None."""
+    parts = path.name.split(".")
+    if len(parts) >= 3 and parts[-2] in ("ja", "en", "zh", "ko"):
+        return parts[-2]
+    return None
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def _front_matter(lines: list[str], rel: str, problems: list[Problem]) -> tuple[dict[str, Any], int]:
+    """Return (front matter mapping, index of the first body line)."""
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            block = "\n".join(lines[1:end])
+            try:
+                data = yaml.safe_load(block) or {}
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark
+                line = (mark.line + 2) if mark else 1
+                problems.append(Problem(rel, line, f"invalid front matter YAML: {exc.problem}"))
+                return {}, end + 1
+            if not isinstance(data, dict):
+                problems.append(Problem(rel, 1, "front matter must be a mapping of keys"))
+                return {}, end + 1
+            return data, end + 1
+    problems.append(Problem(rel, 1, "front matter starts with '---' but has no closing '---'"))
+    return {}, 0
+
+
+def _meta(front: dict[str, Any], lines: list[str], path: Path, rel: str, problems: list[Problem]) -> DocMeta:
+    def line_of(key: str) -> int:
+        for i, ln in enumerate(lines[:60]):
+            if ln.startswith(f"{key}:"):
+                return i + 1
+        return 1
+
+    meta = DocMeta(lang=lang_from_name(path) or "ja")
+    if "lang" in front:
+        lang = str(front["lang"])
+        if lang not in ("ja", "en", "zh", "ko"):
+            problems.append(Problem(rel, line_of("lang"), f"lang {lang!r} must be one of ja, en, zh, ko"))
+        else:
+            meta.lang = lang
+    meta.title = str(front.get("title") or "")
+    tags = front.get("tags") or []
+    meta.tags = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
+    season = str(front.get("season") or "all")
+    if season not in SEASONS:
+        problems.append(Problem(rel, line_of("season"), f"season {season!r} must be winter or summer"))
+    else:
+        meta.season = season
+    for key in ("valid_from", "valid_until"):
+        if front.get(key) is not None:
+            try:
+                setattr(meta, key, _date(front[key]))
+            except ValueError:
+                problems.append(Problem(rel, line_of(key), f"{key} {front[key]!r} is not a date (YYYY-MM-DD)"))
+    if meta.valid_from and meta.valid_until and meta.valid_from > meta.valid_until:
+        problems.append(Problem(rel, line_of("valid_until"), "valid_until is before valid_from"))
+    audience = str(front.get("audience") or "stayers")
+    if audience not in AUDIENCES:
+        problems.append(Problem(rel, line_of("audience"), f"audience {audience!r} must be stayers or staff"))
+        meta.audience = "staff"  # fail closed: never show a mistyped audience to stayers
+    else:
+        meta.audience = audience
+    known = {"title", "tags", "season", "valid_from", "valid_until", "audience", "lang"}
+    for key in front:
+        if key not in known:
+            problems.append(Problem(rel, line_of(str(key)), f"unknown front matter key {key!r}"))
+    return meta
+
+
+def parse_markdown(text: str, path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
+    """Split a Markdown file into heading sections (see the format's rules)."""
+    problems: list[Problem] = []
+    lines = text.splitlines()
+    front, start = _front_matter(lines, rel, problems)
+    meta = _meta(front, lines, path, rel, problems)
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []  # (level, heading)
+    title = meta.title
+    cur_heading, cur_line, buf = "", start + 1, []
+    in_fence = False
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body or cur_heading:
+            hp = [h for _, h in stack] if cur_heading else ([title] if title else [])
+            sections.append(Section(rel, cur_heading or title, hp, body, cur_line, meta))
+
+    for i in range(start, len(lines)):
+        line = lines[i]
+        if _FENCE.match(line.strip()):
+            in_fence = not in_fence
+        m = None if in_fence else _HEADING.match(line)
+        if m:
+            flush()
+            level, heading = len(m.group(1)), m.group(2).strip()
+            if level == 1 and not title:
+                title = heading
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, heading))
+            cur_heading, cur_line, buf = heading, i + 1, []
+        else:
+            buf.append(line)
+    flush()
+    if not title:
+        title = path.stem.split(".")[0]
+    meta.title = meta.title or title
+    # Drop empty heading-only sections (e.g. a title directly followed by a subsection).
+    sections = [s for s in sections if s.text.strip()]
+    return sections, problems
+
+
+def _docx_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        return [], [Problem(rel, 0, f"cannot read Word file: {exc.__class__.__name__}: {exc}")]
+    except Exception as exc:  # zipfile.BadZipFile and friends: a corrupt upload
+        return [], [Problem(rel, 0, f"cannot read Word file ({exc.__class__.__name__})")]
+    meta = DocMeta(lang=lang_from_name(path) or "ja")
+    sections: list[Section] = []
+    stack: list[tuple[int, str]] = []
+    heading, buf, n = "", [], 0
+
+    def flush() -> None:
+        body = "\n".join(buf).strip()
+        if body:
+            sections.append(Section(rel, heading or meta.title, [h for _, h in stack] or [meta.title], body, n, meta))
+
+    for i, para in enumerate(document.paragraphs):
+        style = (para.style.name or "") if para.style is not None else ""
+        text = para.text.strip()
+        level = 0
+        if style == "Title":
+            level = 1
+        elif style.startswith("Heading"):
+            try:
+                level = min(3, int(style.split()[-1]))
+            except ValueError:
+                level = 1
+        if level and text:
+            flush()
+            if not meta.title:
+                meta.title = text
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, text))
+            heading, buf, n = text, [], i + 1
+        elif text:
+            buf.append(text)
+    for table in document.tables:
+        for row in table.rows:
+            buf.append(" | ".join(c.text.strip() for c in row.cells))
+    flush()
+    meta.title = meta.title or path.stem.split(".")[0]
+    return sections, []
+
+
+def _pdf_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(str(path))
+        if reader.is_encrypted:
+            return [], [Problem(rel, 0, "PDF is encrypted; export an unprotected copy")]
+        pages = [(p.extract_text() or "") for p in reader.pages]
+    except (PdfReadError, OSError, ValueError) as exc:
+        return [], [Problem(rel, 0, f"cannot read PDF: {exc}")]
+    except Exception as exc:  # pypdf raises assorted errors on damaged files
+        return [], [Problem(rel, 0, f"cannot read PDF ({exc.__class__.__name__})")]
+    meta = DocMeta(lang=lang_from_name(path) or "ja", title=path.stem.split(".")[0])
+    sections: list[Section] = []
+    for no, text in enumerate(pages, start=1):
+        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        first = lines[0]
+        heading = first if len(first) <= 40 and len(lines) > 1 else f"p.{no}"
+        body = "\n".join(lines[1:] if heading == first else lines)
+        sections.append(Section(rel, heading, [meta.title, heading], body, no, meta))
+    if not sections:
+        return [], [Problem(rel, 0, "PDF has no extractable text (scanned image?); add a Markdown version")]
+    return sections, []
+
+
+def load_document(path: Path, root: Path) -> tuple[list[Section], list[Problem]]:
+    """Load one manual/guide file of any supported kind."""
+    rel = path.relative_to(root).as_posix()
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return _pdf_sections(path, rel)
+    if suffix == ".docx":
+        return _docx_sections(path, rel)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        return [], [Problem(rel, 0, f"cannot read: {exc.strerror}")]
+    if b"\x00" in raw[:4096]:
+        return [], [Problem(rel, 0, "binary file with a Markdown name; save it as UTF-8 text")]
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return [], [Problem(rel, line, "not UTF-8 text; save the file as UTF-8")]
+    return parse_markdown(text, path, rel)

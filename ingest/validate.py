@@ -1,0 +1,180 @@
+"""Validate the whole knowledge folder before anything is indexed.
+
+Returns every problem (``path:line: message``) at once; never prints. The garbage and
+GTFS checks belong to their own modules and are called from here, so `concierge
+validate` and ingest see one list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.documents import DOC_SUFFIXES, Section, load_document
+from ingest.knowledge import Knowledge, load_knowledge
+from ingest.problems import KnowledgeError, Problem
+
+log = logging.getLogger(__name__)
+
+_IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
+_DATA_NAMES = {"house.yaml", "area.yaml", "garbage.yaml", "sorting.csv"}
+
+
+@dataclass
+class DocFile:
+    rel: str
+    path: Path
+    scope: str  # "house" | "area"
+    house: str
+    area: str
+    sections: list[Section]
+    hash: str
+
+
+@dataclass
+class DataFile:
+    rel: str
+    kind: str  # "garbage" | "sorting" | "gtfs"
+    area: str
+    path: Path
+    hash: str
+
+
+@dataclass
+class Scan:
+    knowledge: Knowledge
+    docs: list[DocFile] = field(default_factory=list)
+    data: list[DataFile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def file_hash(path: Path) -> str:
+    h = hashlib.sha256()
+    if path.is_dir():
+        for p in sorted(q for q in path.rglob("*") if q.is_file()):
+            h.update(p.relative_to(path).as_posix().encode() + b"\0")
+            h.update(p.read_bytes())
+    else:
+        h.update(path.read_bytes())
+    return h.hexdigest()[:32]
+
+
+def fingerprint(root: Path) -> str:
+    """A cheap stat-based fingerprint: tells "maybe changed" without reading files."""
+    h = hashlib.sha1()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            st = p.stat()
+            h.update(f"{p.relative_to(root).as_posix()}\0{st.st_size}\0{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def _check_garbage(scan: Scan, root: Path) -> None:
+    try:
+        from bot.engine.garbage import validate_area_garbage
+    except ImportError:
+        validate_area_garbage = None
+    for area in scan.knowledge.areas.values():
+        targets: list[tuple[str, Path]] = []
+        if area.garbage_dir:
+            targets.append(("garbage", area.garbage_dir))
+        if area.garbage_yaml:
+            targets.append(("garbage", area.garbage_yaml))
+        if area.sorting_csv:
+            targets.append(("sorting", area.sorting_csv))
+        for kind, path in targets:
+            scan.data.append(DataFile(path.relative_to(root).as_posix() + ("/" if path.is_dir() else ""),
+                                      kind, area.id, path, file_hash(path)))
+        if not targets:
+            continue
+        if validate_area_garbage is None:
+            scan.notices.append(f"areas/{area.id}: garbage data accepted but not yet answered by computation")
+            continue
+        scan.problems.extend(validate_area_garbage(area, root))
+    _check_garbage_areas(scan, root)
+
+
+def _check_garbage_areas(scan: Scan, root: Path) -> None:
+    """Each house's garbage_area must name an area of its calendar."""
+    try:
+        from ingest.calendars import load_area_calendar
+    except ImportError:
+        return
+    cache: dict[str, object] = {}
+    for house in scan.knowledge.houses.values():
+        area = scan.knowledge.areas.get(house.area_id)
+        if area is None or not house.garbage_area:
+            continue
+        if area.id not in cache:
+            cal, _ = load_area_calendar(area, root)
+            cache[area.id] = cal
+        cal = cache[area.id]
+        if cal is None:
+            continue
+        names = list(cal.area_names())  # type: ignore[attr-defined]
+        if house.garbage_area not in names:
+            rel = (house.dir / "house.yaml").relative_to(root).as_posix()
+            sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+            scan.problems.append(Problem(rel, 0, f"garbage_area {house.garbage_area!r} is not in the area's calendar ({sample})"))
+
+
+def _check_gtfs(scan: Scan, root: Path) -> None:
+    try:
+        from ingest.timetables import validate_feed
+    except ImportError:
+        validate_feed = None
+    for area in scan.knowledge.areas.values():
+        feed = area.gtfs
+        if feed is None:
+            continue
+        rel = feed.relative_to(root).as_posix() + ("/" if feed.is_dir() else "")
+        scan.data.append(DataFile(rel, "gtfs", area.id, feed, file_hash(feed)))
+        if validate_feed is None:
+            scan.notices.append(f"{rel}: GTFS feed accepted but not yet answered by computation")
+            continue
+        scan.problems.extend(validate_feed(feed, rel))
+
+
+def scan_knowledge(root: Path | str) -> Scan:
+    """Load and check every file; documents come back parsed, ready for chunking."""
+    root = Path(root).resolve()
+    knowledge, problems = load_knowledge(root)
+    scan = Scan(knowledge, problems=list(problems))
+    for kind, folders in (("house", knowledge.houses.values()), ("area", knowledge.areas.values())):
+        for owner in folders:
+            base = owner.dir
+            for path in sorted(base.rglob("*")):
+                if not path.is_file() or path.name in _IGNORED_NAMES or path.name.startswith("~$"):
+                    continue
+                rel = path.relative_to(root).as_posix()
+                inside = path.relative_to(base).parts
+                if inside[0] in ("garbage", "gtfs") or path.name in _DATA_NAMES:
+                    continue  # calendars and feeds have their own checks
+                if path.suffix.lower() not in DOC_SUFFIXES:
+                    scan.notices.append(f"{rel}: ignored (not .md, .pdf or .docx)")
+                    continue
+                sections, errs = load_document(path, root)
+                scan.problems.extend(errs)
+                if errs:
+                    continue
+                house_id = owner.id if kind == "house" else ""
+                area_id = owner.area_id if kind == "house" else owner.id  # type: ignore[attr-defined]
+                scan.docs.append(DocFile(rel, path, kind, house_id, area_id, sections, file_hash(path)))
+    _check_garbage(scan, root)
+    _check_gtfs(scan, root)
+    scan.problems.sort()
+    return scan
+
+
+def validate(root: Path | str) -> list[Problem]:
+    try:
+        return scan_knowledge(root).problems
+    except KnowledgeError as exc:
+        return exc.problems
