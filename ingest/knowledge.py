@@ -272,8 +272,9 @@ def load_knowledge(root: Path | str) -> tuple[Knowledge, list[Problem]]:
     houses: dict[str, House] = {}
     seen_ids: dict[str, str] = {}
     houses_dir = root / "houses"
-    if houses_dir.is_dir():
-        for folder in sorted(p for p in houses_dir.iterdir() if p.is_dir()):
+    folders = sorted(p for p in houses_dir.iterdir() if p.is_dir()) if houses_dir.is_dir() else []
+    if folders:
+        for folder in folders:
             path = folder / "house.yaml"
             if not path.is_file():
                 problems.append(Problem(folder.relative_to(root).as_posix() + "/house.yaml", 0,
@@ -290,9 +291,11 @@ def load_knowledge(root: Path | str) -> tuple[Knowledge, list[Problem]]:
             if house.area_id and house.area_id not in areas:
                 problems.append(Problem(rel, 0, f"area {house.area_id!r} has no folder areas/{house.area_id}/"))
             houses[house.id] = house
-    if not houses:
+    if not folders:
         problems.append(Problem("houses/", 0, "no house found (each house needs houses/<id>/house.yaml)"))
-    if default_house is not None and str(default_house) not in houses:
+    if default_house is not None and str(default_house) not in {f.name for f in folders}:
         problems.append(Problem("site.yaml", 0, f"default_house {default_house!r} is not a house folder"))
         default_house = None
+    elif default_house is not None and str(default_house) not in houses:
+        default_house = None  # its house.yaml is invalid and already reported
     return Knowledge(root, tz, str(default_house) if default_house else None, houses, areas), problems

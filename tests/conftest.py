@@ -22,3 +22,50 @@ SAMPLE_KNOWLEDGE = ROOT / "knowledge"
 def shared() -> Path:
     assert SHARED.is_dir(), f"{SHARED} is missing: tests read ../shared beside the project"
     return SHARED
+
+
+@pytest.fixture(scope="session")
+def embeddings():
+    """One bundled USE model for the whole run (loading is cheap, warming is not)."""
+    from ingest.embed import make_embeddings
+
+    return make_embeddings("use")
+
+
+@pytest.fixture(scope="session")
+def eval_engine(tmp_path_factory, embeddings):
+    """The engine over ../shared/eval/corpus, read in place (never copied)."""
+    from bot.config import Settings
+    from bot.engine.engine import Engine
+
+    store = tmp_path_factory.mktemp("eval-store")
+    return Engine.open(Settings(knowledge=EVAL_CORPUS, store=store), embeddings=embeddings)
+
+
+@pytest.fixture(scope="session")
+def sample_engine(tmp_path_factory, embeddings):
+    """The engine over the bundled sample knowledge folder."""
+    from bot.config import Settings
+    from bot.engine.engine import Engine
+
+    store = tmp_path_factory.mktemp("sample-store")
+    return Engine.open(Settings(knowledge=SAMPLE_KNOWLEDGE, store=store), embeddings=embeddings)
+
+
+@pytest.fixture()
+def knowledge_copy(tmp_path):
+    """A writable copy of the sample knowledge folder, for tests that edit files."""
+    import shutil
+
+    dst = tmp_path / "knowledge"
+    shutil.copytree(SAMPLE_KNOWLEDGE, dst)
+    return dst
+
+
+def at(iso: str):
+    """A fixed, timezone-aware `now` (Japan time unless the string says otherwise)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    d = datetime.fromisoformat(iso)
+    return d if d.tzinfo else d.replace(tzinfo=ZoneInfo("Asia/Tokyo"))

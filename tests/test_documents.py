@@ -1,0 +1,75 @@
+"""Loading manuals: Markdown sections, Word headings, PDF pages."""
+
+from __future__ import annotations
+
+from ingest.documents import load_document, parse_markdown
+from pathlib import Path
+
+
+def test_each_heading_starts_a_section_with_its_heading_path():
+    text = "# Guide\n\nintro\n\n## Heating\n\nPress run.\n\n### Errors\n\nCall us.\n"
+    sections, problems = parse_markdown(text, Path("manual.en.md"), "houses/h/manual.en.md")
+    assert problems == []
+    assert [(s.heading, s.heading_path) for s in sections] == [
+        ("Guide", ["Guide"]),
+        ("Heating", ["Guide", "Heating"]),
+        ("Errors", ["Guide", "Heating", "Errors"]),
+    ]
+
+
+def test_language_comes_from_the_file_name_then_front_matter_then_japanese():
+    assert parse_markdown("# a\nb", Path("m.en.md"), "m.en.md")[0][0].lang == "en"
+    assert parse_markdown("---\nlang: ko\n---\n# a\nb", Path("m.md"), "m.md")[0][0].lang == "ko"
+    assert parse_markdown("# a\nb", Path("m.md"), "m.md")[0][0].lang == "ja"
+
+
+def test_headings_inside_code_fences_are_text():
+    sections, _ = parse_markdown("# T\n\n```\n# not a heading\n```\n", Path("m.md"), "m.md")
+    assert len(sections) == 1 and "# not a heading" in sections[0].text
+
+
+def test_word_manuals_are_split_by_heading_styles(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_heading("ゲストガイド", level=1)
+    d.add_paragraph("ようこそ。")
+    d.add_heading("Wi-Fi", level=2)
+    d.add_paragraph("パスワードは abc-123 です。")
+    path = tmp_path / "manual.docx"
+    d.save(str(path))
+    sections, problems = load_document(path, tmp_path)
+    assert problems == []
+    wifi = [s for s in sections if s.heading == "Wi-Fi"][0]
+    assert "abc-123" in wifi.text and wifi.heading_path == ["ゲストガイド", "Wi-Fi"]
+
+
+def _minimal_pdf(lines: list[str]) -> bytes:
+    """A one-page PDF with text lines (Helvetica, ASCII), written by hand."""
+    content = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({ln}) Tj 0 -16 Td" for ln in lines) + " ET"
+    objs = [
+        "<< /Type /Catalog /Pages 2 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        "/Resources << /Font << /F1 5 0 R >> >> >>",
+        f"<< /Length {len(content)} >>\nstream\n{content}\nendstream",
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n{body}\nendobj\n".encode()
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return out
+
+
+def test_pdf_pages_become_sections_titled_by_their_first_line(tmp_path):
+    path = tmp_path / "manual.en.pdf"
+    path.write_bytes(_minimal_pdf(["Heating", "Press the run button to start the heater."]))
+    sections, problems = load_document(path, tmp_path)
+    assert problems == []
+    assert sections[0].heading == "Heating" and "run button" in sections[0].text
+    assert sections[0].lang == "en"
