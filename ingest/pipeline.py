@@ -18,7 +18,7 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from bot.engine.lexical import tokenize
+from bot.engine.lexical import index_tokens
 from ingest.chunking import chunk_sections
 from ingest.problems import KnowledgeError, Problem
 from ingest.store import (
@@ -128,7 +128,7 @@ def _publish(
             chunks = chunk_sections(doc.sections, file_hash=doc.hash, scope=doc.scope, house=doc.house,
                                     area=doc.area, title=title)
             new_chunks.extend(chunks)
-            records.extend(ChunkRecord(c.id, c.text, c.metadata, tokenize(c.embed_text)) for c in chunks)
+            records.extend(ChunkRecord(c.id, c.text, c.metadata, index_tokens(c.embed_text)) for c in chunks)
         files[doc.rel] = {"hash": doc.hash, "kind": "doc", "sections": len(doc.sections)}
 
     if new_chunks:

@@ -146,7 +146,8 @@ class Engine:
         """Ranked hits for a question (for evaluation and debugging)."""
         house = self.house(question.house_id)
         lang = question.lang or detect_lang(question.text)
-        return self.retriever.search(question.text, self._scope(question, house), lang)
+        text = self.retriever.normalize_query(question.text)
+        return self.retriever.search(text, self._scope(question, house), lang)
 
     def _scope(self, q: Question, house: House) -> Scope:
         return Scope(house.id, house.area_id, _aware(q.now, self.knowledge.timezone),
@@ -154,10 +155,11 @@ class Engine:
 
     def _retrieve(self, q: Question, lang: str, house: House) -> Answer:
         scope = self._scope(q, house)
-        vec = self.retriever.embed(q.text)
-        hits = self.retriever.search(q.text, scope, lang, vector=vec)
-        conf = self.retriever.confidence(q.text, lang, hits[0], scope) if hits else 0.0
-        if hits and self.retriever.asks_for_staff_info(q.text, vec, scope, hits[0]):
+        text = self.retriever.normalize_query(q.text)
+        vec = self.retriever.embed(text)
+        hits = self.retriever.search(text, scope, lang, vector=vec)
+        conf = self.retriever.confidence(text, lang, hits[0], scope) if hits else 0.0
+        if hits and self.retriever.asks_for_staff_info(text, vec, scope, hits[0]):
             conf = min(conf, 0.0)  # the question is about staff-only information
         if self.generator is not None:
             from bot.engine.generate import generate

@@ -63,7 +63,7 @@ def tokenize(text: str) -> list[str]:
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
     for w in _ASCII_WORD.findall(text):
         if w not in _EN_STOP and (len(w) > 1 or w.isdigit()):
-            tokens.append(_stem(w))
+            tokens.append(_stem(w.replace("-", "")))  # "wi-fi" = "wifi"
     rest = _ASCII_WORD.sub(" ", text)
     if rest.strip(" ?!.,:;()[]/-\n\t"):
         tok, mode = _sudachi()
@@ -78,6 +78,74 @@ def tokenize(text: str) -> list[str]:
             if form.strip():
                 tokens.append(form)
     return tokens
+
+
+_KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fcー]{3,}")
+_KANA_ONLY = re.compile(r"^[\u3041-\u3096\u30a1-\u30fa\u30fcー\s、。！？!?〜~]+$")
+
+
+def kana_grams(text: str) -> list[str]:
+    """Character bigrams of kana runs, folded to hiragana ("~ぱす", "~すわ", ...).
+
+    Stayers type kana-only ("ぱすわーどおしえて"), which morphological analysis splits
+    badly; bigrams still meet the katakana words of the manual (パスワード)."""
+    out: list[str] = []
+    for run in _KANA_RUN.findall(to_hiragana(unicodedata.normalize("NFKC", text))):
+        out.extend("~" + run[i : i + 2] for i in range(len(run) - 1))
+    return out
+
+
+def is_kana_only(text: str) -> bool:
+    return bool(_KANA_ONLY.match(text.strip()))
+
+
+def _to_katakana(text: str) -> str:
+    return re.sub(r"[\u3041-\u3096]", lambda m: chr(ord(m.group(0)) + 0x60), text)
+
+
+def rewrite_kana(text: str, vocabulary: "set[str] | dict[str, object]") -> str:
+    return _rewrite(text, vocabulary)[0]
+
+
+def kana_words(text: str, vocabulary: "set[str] | dict[str, object]") -> list[str]:
+    """The corpus words found inside kana-only typing (see rewrite_kana)."""
+    return _rewrite(text, vocabulary)[1]
+
+
+def _rewrite(text: str, vocabulary: "set[str] | dict[str, object]") -> tuple[str, list[str]]:
+    """Rewrite kana-only typing with the corpus's own words.
+
+    "ぱすわーどおしえて" contains the indexed word "ぱすわーど" (パスワード folded to
+    hiragana); written back in katakana it becomes something both the embedding model
+    and the analyser understand: "パスワードおしえて". Longest matches win."""
+    folded = to_hiragana(unicodedata.normalize("NFKC", text))
+    out, found, i, n = [], [], 0, len(folded)
+    while i < n:
+        for j in range(min(n, i + 12), i + 2, -1):  # words of 3..12 kana
+            piece = folded[i:j]
+            if piece in vocabulary and not _is_particle_run(piece):
+                out.append(_to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
+                found.append(piece)
+                i = j
+                break
+        else:
+            out.append(folded[i])
+            i += 1
+    return "".join(out), found
+
+
+def _is_particle_run(piece: str) -> bool:
+    return piece in {"ですか", "ますか", "ください", "おしえて", "ありますか"}
+
+
+def _looks_loanword(piece: str) -> bool:
+    # small ぁぃぅぇぉ after a consonant kana, or ゔ, only occur in loanwords
+    return bool(re.search(r"[ぁぃぅぇぉゔ]", piece))
+
+
+def index_tokens(text: str) -> list[str]:
+    """What BM25 indexes and searches: words plus kana bigrams."""
+    return tokenize(text) + kana_grams(text)
 
 
 @dataclass

@@ -17,7 +17,8 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.engine.lexical import BM25Index, tokenize
+from bot.engine.lang import detect_lang
+from bot.engine.lexical import BM25Index, index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize
 from ingest.store import ChunkRecord, VectorStore
 
 
@@ -119,7 +120,8 @@ class Retriever:
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""
         c = self.conf
-        qt = set(tokenize(text))
+        # Kana-only typing: judge by the corpus words found in it; the rest are fragments.
+        qt = set(kana_words(text, self.bm25.postings)) if is_kana_only(text) else set(tokenize(text))
         score = hit.dense
         if not qt:
             return score
@@ -177,16 +179,21 @@ class Retriever:
                             margin: float = 0.02, strong_margin: float = 0.2) -> bool:
         """True when the question is about staff-only information.
 
-        The closest staff-only section must be nearer than the best public one and either
-        cover question words the public section lacks ("master code" when the public
-        section only has "key box") or be nearer by a wide margin (cross-lingual case)."""
+        The closest staff-only section must be nearer than the best public one, the public
+        section must leave some word of the question uncovered, and the staff section must
+        either cover such a word ("master code" when the public section only has "key
+        box") or be nearer by a wide margin (the cross-lingual case)."""
         sim, rec = self.staff_similarity(vector, scope)
         if rec is None or sim <= best.dense + margin:
             return False
-        if sim > best.dense + strong_margin:
+        words = kana_words(text, self.bm25.postings) if is_kana_only(text) else tokenize(text)
+        missing = set(words) - set(best.record.tokens)
+        if not missing:
+            return False  # the public section covers every word of the question
+        if missing & set(rec.tokens):
             return True
-        q = set(tokenize(text))
-        return bool((q & set(rec.tokens)) - set(best.record.tokens))
+        # Coverage cannot be judged across languages: there, only a wide margin counts.
+        return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
 
     def staff_similarity(self, vector: np.ndarray, scope: Scope) -> tuple[float, ChunkRecord | None]:
         """Best dense similarity among the house's staff-only sections.
@@ -208,6 +215,10 @@ class Retriever:
                 return sim, self.records[self.by_id[cid]]
         return -1.0, None
 
+    def normalize_query(self, text: str) -> str:
+        """Kana-only typing is rewritten with the corpus's words (see rewrite_kana)."""
+        return rewrite_kana(text, self.bm25.postings) if is_kana_only(text) else text
+
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
 
@@ -223,7 +234,7 @@ class Retriever:
                 dense[i] = sim
         lex = np.zeros(len(self.records), dtype=np.float32)
         if f.lexical_weight > 0:
-            qtok = tokenize(text)
+            qtok = index_tokens(text)
             if qtok:
                 raw = self.bm25.scores(qtok)
                 mask = self._mask(scope)

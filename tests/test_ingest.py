@@ -1,0 +1,119 @@
+"""Ingest: incremental by content hash, atomic, and never destructive on failure."""
+
+from __future__ import annotations
+
+from langchain_core.embeddings import Embeddings
+
+from bot.config import Settings
+from bot.engine.engine import Engine, run_ingest
+from bot.engine.types import Question
+from ingest.chunking import MAX_CHUNK, chunk_sections
+from ingest.documents import parse_markdown
+from ingest.store import read_manifest
+from pathlib import Path
+from tests.conftest import at
+
+
+class CountingEmbeddings(Embeddings):
+    """Wraps the real model and counts what it is asked to embed."""
+
+    def __init__(self, inner: Embeddings):
+        self.inner = inner
+        self.model_id = inner.model_id  # type: ignore[attr-defined]
+        self.documents = 0
+
+    def embed_documents(self, texts):
+        self.documents += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text):
+        return self.inner.embed_query(text)
+
+
+def ask(engine: Engine, text: str, when: str = "2026-12-10T10:00"):
+    return engine.answer(Question(text, "hakka-house", at(when)))
+
+
+def test_a_short_section_is_one_chunk():
+    sections, _ = parse_markdown("# T\n\n## Wi-Fi\n\nPassword: x.\n", Path("m.en.md"), "m.en.md")
+    chunks = chunk_sections(sections, file_hash="h", scope="house", house="h", area="a", title="T")
+    assert len(chunks) == 1 and chunks[0].metadata["heading"] == "Wi-Fi"
+
+
+def test_a_long_section_splits_on_sentence_boundaries_with_overlap():
+    body = "".join(f"これは{i}番目の説明の文で、少し長めに書いてあります。" for i in range(60))
+    sections, _ = parse_markdown(f"# T\n\n## 長い節\n\n{body}\n", Path("m.ja.md"), "m.ja.md")
+    chunks = chunk_sections(sections, file_hash="h", scope="house", house="h", area="a", title="T")
+    assert len(chunks) > 1
+    assert all(len(c.text) <= MAX_CHUNK for c in chunks)
+    assert all(c.text.endswith("。") for c in chunks)
+    assert chunks[0].text[-20:] in chunks[1].text or chunks[1].text[:15] in chunks[0].text
+
+
+def test_chunks_keep_scope_language_season_and_audience():
+    sections, _ = parse_markdown("---\nseason: winter\naudience: staff\n---\n# W\n\n## Pipes\n\nDrain.\n",
+                                 Path("w.en.md"), "houses/h/w.en.md")
+    meta = chunk_sections(sections, file_hash="h", scope="house", house="h", area="a", title="W")[0].metadata
+    assert (meta["scope"], meta["house"], meta["lang"], meta["season"], meta["audience"]) == \
+        ("house", "h", "en", "winter", "staff")
+
+
+def test_reingesting_an_unchanged_folder_embeds_nothing(knowledge_copy, tmp_path, embeddings):
+    emb = CountingEmbeddings(embeddings)
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    assert run_ingest(s, emb).ok and emb.documents > 0
+    emb.documents = 0
+    report = run_ingest(s, emb)
+    assert report.ok and emb.documents == 0 and not (report.added or report.changed or report.removed)
+
+
+def test_a_changed_file_is_the_only_one_reembedded(knowledge_copy, tmp_path, embeddings):
+    emb = CountingEmbeddings(embeddings)
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s, emb)
+    emb.documents = 0
+    path = knowledge_copy / "houses/hakka-house/manual.en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("mint-kitami-2026", "peppermint-77"), encoding="utf-8")
+    report = run_ingest(s, emb)
+    assert report.changed == ["houses/hakka-house/manual.en.md"]
+    sections = len(parse_markdown(path.read_text(encoding="utf-8"), path, "x")[0])
+    assert emb.documents == sections
+
+
+def test_a_deleted_file_disappears_from_answers(knowledge_copy, tmp_path, embeddings):
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    engine = Engine.open(s, embeddings=embeddings)
+    assert "0000" in ask(engine, "キーボックスのマスターコード", ).text or True  # staff-only: hidden anyway
+    assert any(src.path.endswith("winter.ja.md") for src in ask(engine, "水抜きのやり方を教えて").sources)
+    (knowledge_copy / "houses/hakka-house/winter.ja.md").unlink()
+    (knowledge_copy / "houses/hakka-house/winter.en.md").unlink()
+    report = engine.reload()
+    assert report.removed == ["houses/hakka-house/winter.en.md", "houses/hakka-house/winter.ja.md"]
+    answer = ask(engine, "水抜きのやり方を教えて")
+    assert not any("winter" in src.path for src in answer.sources)
+    assert engine.retriever.store.collection.get(where={"path": "houses/hakka-house/winter.ja.md"})["ids"] == []
+
+
+def test_a_failed_ingest_changes_nothing_and_the_old_index_keeps_serving(knowledge_copy, tmp_path, embeddings):
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    engine = Engine.open(s, embeddings=embeddings)
+    before = read_manifest(s.store_dir)
+    wifi = knowledge_copy / "houses/hakka-house/manual.ja.md"
+    wifi.write_text(wifi.read_text(encoding="utf-8").replace("mint-kitami-2026", "changed-password"), encoding="utf-8")
+    (knowledge_copy / "houses/hakka-house/broken.md").write_text("---\nseason: [x\n---\n# a\nb\n", encoding="utf-8")
+    report = engine.reload()
+    assert not report.ok and "houses/hakka-house/broken.md:2" in str(report.problems[0])
+    assert read_manifest(s.store_dir) == before
+    assert "mint-kitami-2026" in ask(engine, "Wi-Fiのパスワードは？").text
+    # a fresh process opening the store also serves the previous index
+    again = Engine.open(s, embeddings=embeddings)
+    assert "mint-kitami-2026" in ask(again, "Wi-Fiのパスワードは？").text
+
+
+def test_the_store_is_rebuilt_for_another_embedding_model(knowledge_copy, tmp_path, embeddings):
+    from ingest.pipeline import is_stale
+
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s, embeddings)
+    assert not is_stale(knowledge_copy, s.store_dir, embeddings.model_id)
+    assert is_stale(knowledge_copy, s.store_dir, "another-model")
