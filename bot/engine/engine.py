@@ -66,6 +66,8 @@ class Engine:
         Raises KnowledgeError when there is no usable index at all (first ingest invalid).
         """
         emb = embeddings or make_embeddings(settings.embedding)
+        # Warm the model (its weights load lazily) while Chroma and the indexes load.
+        threading.Thread(target=_warm, args=(emb,), daemon=True, name="embedding-warmup").start()
         if auto_ingest and is_stale(Path(settings.knowledge), settings.store_dir, model_id(emb)):
             report = run_ingest(settings, emb)
             if not report.ok:
@@ -191,6 +193,13 @@ class Engine:
             "indexed": self.manifest.updated,
             "answerers": [a.name for a in self.answerers],
         }
+
+
+def _warm(emb: Embeddings) -> None:
+    try:
+        emb.embed_query("warm up")
+    except Exception:  # the real call will report it
+        log.debug("embedding warm-up failed", exc_info=True)
 
 
 def _aware(now: datetime | None, tz: Any) -> datetime:
