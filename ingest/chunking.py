@@ -50,7 +50,8 @@ def chunk_sections(
         pieces = [sec.text] if len(sec.text) <= MAX_CHUNK else _splitter.split_text(sec.text)
         hp = " > ".join(h for h in sec.heading_path if h)
         for p_index, piece in enumerate(pieces):
-            cid = hashlib.sha1(f"{file_hash}:{s_index}:{p_index}".encode()).hexdigest()[:20]
+            # the path too: two houses may share identical manual text
+            cid = hashlib.sha1(f"{sec.path}:{file_hash}:{s_index}:{p_index}".encode()).hexdigest()[:20]
             meta: dict[str, Any] = {
                 "path": sec.path,
                 "heading": sec.heading,

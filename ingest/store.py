@@ -22,7 +22,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"
-FORMAT_VERSION = 6  # bump when chunking/metadata change so stores re-ingest
+FORMAT_VERSION = 7  # bump when chunking/metadata change so stores re-ingest
 
 
 @dataclass
