@@ -1,0 +1,472 @@
+"""Find the sorting-dictionary rows a stayer means, however they spelled the item.
+
+Stayers write "ピザの箱", "ぴざのはこ", "割り箸" for 割りばし, "空になった灯油のポリタンク"
+for 灯油ポリタンク（空のもの）, "used diapers", "페트병 뚜껑". Matching therefore runs in
+layers, each scored so that the reading that explains most of the question wins:
+
+1. **exact**: a name (or one of its ``・``-separated parts) appears in the question;
+2. **partial**: the question's item phrase is part of names ("電池" -> 乾電池, ボタン電池…),
+   and every such row is returned so the answer can list the variants;
+3. **fuzzy**: character bigrams of the name mostly appear in the question (word order,
+   particles and small typos do not matter);
+4. **reading**: kana readings (from the dictionary, or SudachiPy when it has none) compared
+   the same way, for kana-only spellings and kanji/kana variants;
+5. **English**: IDF-weighted word overlap with ``item_en`` (plural-insensitive, typo-tolerant).
+
+A small lexicon maps common English, Korean and Chinese item words to Japanese, so
+"PET bottle" or "페트병" also find Japanese-only dictionaries such as Kanazawa's.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from ingest.sorting import SortingDict, SortingEntry, fold
+
+EXACT, PARTIAL, FUZZY, READING, ENGLISH = "exact", "partial", "fuzzy", "reading", "english"
+CONFIDENT = 0.6
+
+#: Foreign item words -> Japanese dictionary words (keys are matched on folded text).
+LEXICON: dict[str, tuple[str, ...]] = {
+    # English (for dictionaries without item_en)
+    "pet bottle": ("ペットボトル",), "plastic bottle": ("ペットボトル",), "battery": ("電池",),
+    "dry cell": ("乾電池",), "button battery": ("ボタン電池",), "spray can": ("スプレー缶",),
+    "aerosol": ("スプレー缶",), "gas canister": ("カセットボンベ",), "gas cartridge": ("カセットボンベ",),
+    "cap": ("キャップ", "ふた"), "lid": ("ふた",), "cans": ("缶",), "tin can": ("缶",), "drink can": ("缶",),
+    "bottle": ("びん",), "glass": ("ガラス",),
+    "cardboard": ("段ボール",), "newspaper": ("新聞",), "magazine": ("雑誌",), "paper": ("紙",),
+    "diaper": ("おむつ",), "nappy": ("おむつ",), "cooking oil": ("天ぷら油", "食用油"), "light bulb": ("電球",),
+    "bulb": ("電球",), "umbrella": ("傘",), "food scrap": ("生ごみ",), "leftover": ("生ごみ",),
+    "styrofoam": ("発泡スチロール",), "plastic bag": ("レジ袋", "ビニール袋"), "tray": ("トレー",),
+    "egg carton": ("卵パック",), "milk carton": ("牛乳パック",), "lighter": ("ライター",), "knife": ("包丁",),
+    "frying pan": ("フライパン",), "pot": ("鍋",), "futon": ("布団",), "bicycle": ("自転車",), "bike": ("自転車",),
+    "chair": ("椅子",), "tv": ("テレビ",), "television": ("テレビ",), "fridge": ("冷蔵庫",),
+    "refrigerator": ("冷蔵庫",), "washing machine": ("洗濯機",), "air conditioner": ("エアコン",),
+    "computer": ("パソコン",), "laptop": ("パソコン",), "smartphone": ("スマートフォン",), "phone": ("携帯電話",),
+    "clothes": ("衣類",), "shoe": ("靴",), "kerosene": ("灯油",), "fluorescent": ("蛍光管",),
+    "thermometer": ("体温計",), "tire": ("タイヤ",), "tyre": ("タイヤ",), "fire extinguisher": ("消火器",),
+    "paint": ("ペンキ",), "ash": ("灰",), "charcoal": ("炭",), "toothbrush": ("歯ブラシ",), "mask": ("マスク",),
+    "chopstick": ("割りばし",), "hand warmer": ("カイロ",), "firework": ("花火",), "ice pack": ("保冷剤",),
+    "branch": ("枝",), "pizza": ("ピザ",), "label": ("ラベル",), "toy": ("おもちゃ",), "bucket": ("バケツ",),
+    # Korean
+    "페트병": ("ペットボトル",), "뚜껑": ("キャップ", "ふた"), "건전지": ("乾電池",), "배터리": ("電池",),
+    "전지": ("電池",), "스프레이": ("スプレー缶",), "캔": ("缶",), "유리병": ("びん",), "병": ("びん",),
+    "유리": ("ガラス",), "종이": ("紙",), "상자": ("箱",), "박스": ("段ボール",), "신문": ("新聞",), "잡지": ("雑誌",),
+    "기저귀": ("おむつ",), "식용유": ("天ぷら油",), "음식물": ("生ごみ",), "비닐봉지": ("レジ袋",), "우산": ("傘",),
+    "형광등": ("蛍光管",), "전구": ("電球",), "라이터": ("ライター",), "우유팩": ("牛乳パック",),
+    "스티로폼": ("発泡スチロール",), "옷": ("衣類",), "휴대폰": ("携帯電話",), "칫솔": ("歯ブラシ",),
+    "마스크": ("マスク",), "피자": ("ピザ",), "라벨": ("ラベル",), "등유": ("灯油",), "자전거": ("自転車",),
+    "이불": ("布団",), "부탄가스": ("カセットボンベ",),
+    # Chinese
+    "塑料瓶": ("ペットボトル",), "饮料瓶": ("ペットボトル",), "宝特瓶": ("ペットボトル",), "瓶盖": ("キャップ",),
+    "盖子": ("ふた",), "干电池": ("乾電池",), "电池": ("電池",), "喷雾罐": ("スプレー缶",), "易拉罐": ("缶",),
+    "玻璃": ("ガラス",), "纸箱": ("段ボール",), "报纸": ("新聞",), "杂志": ("雑誌",), "纸尿裤": ("紙おむつ",),
+    "尿布": ("おむつ",), "食用油": ("天ぷら油",), "灯泡": ("電球",), "雨伞": ("傘",), "厨余": ("生ごみ",),
+    "剩饭": ("生ごみ",), "塑料袋": ("レジ袋",), "打火机": ("ライター",), "泡沫塑料": ("発泡スチロール",),
+    "衣服": ("衣類",), "手机": ("携帯電話",), "牙刷": ("歯ブラシ",), "口罩": ("マスク",), "披萨": ("ピザ",),
+    "煤油": ("灯油",), "自行车": ("自転車",), "被子": ("布団",), "荧光灯": ("蛍光管",), "标签": ("ラベル",),
+    "纸": ("紙",), "伞": ("傘",),
+    # Japanese synonyms and spelling variants that readings cannot bridge
+    "ふた": ("キャップ",), "蓋": ("キャップ", "ふた"), "キャップ": ("ふた",), "ビニール袋": ("レジ袋",),
+    "ポリ袋": ("レジ袋",), "空き缶": ("缶",), "あき缶": ("缶",), "ダンボール": ("段ボール",),
+    "携帯": ("携帯電話", "スマートフォン"), "スマホ": ("スマートフォン",), "バッテリー": ("電池",),
+    "おむつ": ("紙おむつ",), "天ぷら油": ("食用油",), "てんぷら油": ("食用油", "天ぷら油"), "オムツ": ("紙おむつ",), "ペットボトルのふた": ("ペットボトルのキャップ",),
+}
+_LEXICON_FOLDED = {fold(k): tuple(fold(v) for v in vs) for k, vs in LEXICON.items()}
+
+_LEXICON_ASCII = re.compile(" (" + "|".join(re.escape(fold(k)) for k in sorted(
+    (k for k in LEXICON if k.isascii()), key=len, reverse=True)) + ") ")
+_LEXICON_OTHER = re.compile("|".join(re.escape(fold(k)) for k in sorted(
+    (k for k in LEXICON if not k.isascii()), key=len, reverse=True)))
+_PARENS = re.compile(r"[(（\[［【][^)）\]］】]*[)）\]］】]")
+_PARTS = re.compile(r"[・、/／,，]+")
+_NOISE = re.compile(r"[\s・、/／,，.。!?！？「」『』()（）\[\]~〜:;\"']+")
+_EN_TOKEN = re.compile(r"[a-z0-9]+")
+_EN_STOP = frozenset((
+    "a", "an", "the", "of", "and", "or", "for", "with", "e", "g", "etc", "made", "from", "in",
+    "on", "to",
+))
+_KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
+
+
+def stem(word: str) -> str:
+    """Plural-insensitive English key: batteries -> battery, boxes -> box, cans -> can."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and re.search(r"(s|x|ch|sh)es$", word):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def _bigrams(text: str) -> frozenset[str]:
+    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+
+
+def _segment_bigrams(text: str) -> frozenset[str]:
+    out: set[str] = set()
+    for seg in text.split():
+        out |= _bigrams(seg)
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class ItemMatch:
+    """One dictionary row a question matched, how, and how sure the match is (0-1)."""
+
+    entry: SortingEntry
+    confidence: float
+    how: str
+    score: float
+
+
+@dataclass
+class _Indexed:
+    entry: SortingEntry
+    names: tuple[str, ...]
+    qualifier: str
+    name_bigrams: tuple[frozenset[str], ...]
+    en_words: frozenset[str]
+    en_alternatives: tuple[tuple[str, ...], ...]
+    readings: tuple[str, ...] = ()
+
+
+@cache
+def _sudachi() -> Any:
+    """The SudachiPy tokenizer, created on first use (None when SudachiPy is unavailable)."""
+    try:
+        from sudachipy import Dictionary
+    except ImportError:  # pragma: no cover - sudachipy is a project dependency
+        return None
+    return Dictionary(dict="core").create()
+
+
+def reading_of(text: str) -> str:
+    """Folded kana reading of ``text`` (symbols dropped); the text itself without SudachiPy."""
+    tokenizer = _sudachi()
+    if tokenizer is None:
+        return fold(text)
+    parts = []
+    for m in tokenizer.tokenize(text):
+        if m.part_of_speech()[0] in ("補助記号", "空白"):
+            continue
+        reading = m.reading_form()
+        parts.append(reading if reading and reading != "キゴウ" else m.surface())
+    return fold("".join(parts))
+
+
+def _name_variants(item: str) -> tuple[tuple[str, ...], str]:
+    folded = fold(item)
+    qualifier = " ".join(m.group(0)[1:-1] for m in _PARENS.finditer(folded))
+    base = _PARENS.sub("", folded)
+    names = [_NOISE.sub("", base)]
+    parts = [_NOISE.sub("", p) for p in _PARTS.split(base)]
+    names += [p for p in parts if p and p not in names]
+    return tuple(n for n in names if n), qualifier
+
+
+def _en_words(text: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _EN_TOKEN.findall(fold(text)) if w not in _EN_STOP)
+
+
+def _en_alternatives(text: str) -> tuple[tuple[str, ...], ...]:
+    """"Pots, pans and kettles" -> (("pot",), ("pan",), ("kettle",)): each a name on its own.
+    Qualifiers in parentheses are left out; the last word of each is its head noun."""
+    base = _PARENS.sub(" ", fold(text))
+    parts = re.split(r",|/|&|\band\b|\bor\b", base)
+    out = []
+    for part in parts:
+        words = tuple(stem(w) for w in _EN_TOKEN.findall(part) if w not in _EN_STOP)
+        if words:
+            out.append(words)
+    return tuple(out)
+
+
+class SortingMatcher:
+    """An index over one :class:`SortingDict`, built once and reused for every question.
+
+    Inverted indexes (name bigram, English word, reading bigram -> rows) keep a question
+    against Tsu's 3,984 rows to a few milliseconds: only rows sharing something with the
+    question are scored.
+    """
+
+    def __init__(self, sorting: SortingDict):
+        self.sorting = sorting
+        self._rows: list[_Indexed] = []
+        self._by_bigram: dict[str, set[int]] = {}
+        self._by_char: dict[str, set[int]] = {}
+        self._by_word: dict[str, set[int]] = {}
+        self._short: set[int] = set()
+        for i, entry in enumerate(sorting.entries):
+            names, qualifier = _name_variants(entry.item)
+            reading = fold(entry.reading) if entry.reading else ""
+            row = _Indexed(entry, names, qualifier, tuple(_bigrams(n) for n in names),
+                           _en_words(entry.item_en), _en_alternatives(entry.item_en),
+                           (_NOISE.sub("", _PARENS.sub("", reading)),) if reading else ())
+            self._rows.append(row)
+            for name, grams in zip(names, row.name_bigrams):
+                if len(name) == 1:
+                    self._short.add(i)
+                for g in grams:
+                    self._by_bigram.setdefault(g, set()).add(i)
+                for ch in set(name):
+                    if _KANJI.match(ch):
+                        self._by_char.setdefault(ch, set()).add(i)
+            for w in row.en_words:
+                self._by_word.setdefault(w, set()).add(i)
+        total = max(1, len(self._rows))
+        self._idf = {w: math.log(1 + total / len(rows)) for w, rows in self._by_word.items()}
+        self._reading_index: dict[str, set[int]] | None = None
+
+    # -- public ----------------------------------------------------------------------
+
+    def covers(self, match: ItemMatch, phrase: str, words: tuple[str, ...]) -> bool:
+        """True when the matched row accounts for most of ``phrase``: the message is about
+        that item ("でんち", "ペットボトルのふた"), not merely mentioning it ("オーナーの携帯番号")."""
+        if phrase.isascii():
+            return 0 < len(words) <= 3
+        compact = _NOISE.sub("", phrase)
+        names, _ = _name_variants(match.entry.item)
+        if compact in names:
+            return True
+        wanted = _bigrams(compact)
+        if not wanted:
+            return False
+        have: set[str] = set()
+        for name in names:
+            have |= _bigrams(name)
+        joined = "".join(names)
+        for m in _LEXICON_OTHER.finditer(compact):
+            if any(word in joined for word in _LEXICON_FOLDED[m.group(0)]):
+                have |= _bigrams(m.group(0))  # a synonym of the name counts as the name
+        if len(wanted & have) / len(wanted) >= 0.6:
+            return True
+        self._ensure_readings()
+        row = next(r for r in self._rows if r.entry is match.entry)
+        reading = _bigrams(_NOISE.sub("", reading_of(compact)))
+        known: set[str] = set()
+        for r in row.readings:
+            known |= _bigrams(r)
+        return bool(reading) and len(reading & known) / len(reading) >= 0.6
+
+    def match(self, folded_text: str, phrase: str = "", words: tuple[str, ...] = ()) -> list[ItemMatch]:
+        """The best-matching rows for a question, best first; [] when nothing is close enough.
+
+        ``folded_text`` is the folded question with date and cue words blanked, ``phrase``
+        the item phrase left after cue words were removed, ``words`` its English content words.
+        """
+        expansions = self._expand(folded_text)
+        text = _NOISE.sub(" ", folded_text)
+        query = f"{text} {' '.join(expansions)}".strip()
+        compact_phrase = _NOISE.sub("", phrase)
+        candidates = self._surface(query, compact_phrase, expansions)
+        best_conf = max((m.confidence for m in candidates), default=0.0)
+        probe = compact_phrase or query.replace(" ", "")
+        if best_conf < 0.9 and probe and not probe.isascii():
+            candidates += self._by_reading(probe)
+        candidates += self._english(words)
+        return self._best_group(candidates)
+
+    # -- layers ----------------------------------------------------------------------
+
+    @staticmethod
+    def _expand(folded_text: str) -> list[str]:
+        """Japanese words for the foreign or variant item words in the question."""
+        out: list[str] = []
+        english = " ".join(stem(w) for w in _EN_TOKEN.findall(folded_text))
+        raw_english = " ".join(_EN_TOKEN.findall(folded_text))
+        for text in (f" {raw_english} ", f" {english} "):
+            for m in _LEXICON_ASCII.finditer(text):
+                out.extend(_LEXICON_FOLDED[m.group(1)])
+        for m in _LEXICON_OTHER.finditer(folded_text):
+            out.extend(_LEXICON_FOLDED[m.group(0)])
+        return list(dict.fromkeys(out))
+
+    def _surface(self, query: str, phrase: str, expansions: list[str]) -> list[ItemMatch]:
+        compact = query.replace(" ", "")
+        query_bigrams = _segment_bigrams(query)
+        phrases = [p for p in [phrase, *expansions] if p]
+        rows: set[int] = set(self._short)
+        for g in query_bigrams:
+            rows |= self._by_bigram.get(g, set())
+        for p in phrases:
+            if len(p) == 1:
+                rows |= self._by_char.get(p, set())
+        out: list[ItemMatch] = []
+        for i in rows:
+            row = self._rows[i]
+            best: ItemMatch | None = None
+            for name, name_bigrams in zip(row.names, row.name_bigrams):
+                found = self._score_name(row, name, name_bigrams, query, compact, query_bigrams, phrases)
+                if found and (best is None or found.score > best.score):
+                    best = found
+            if best:
+                out.append(best)
+        return out
+
+    def _score_name(self, row: _Indexed, name: str, name_bigrams: frozenset[str], query: str,
+                    compact: str, query_bigrams: frozenset[str], phrases: list[str]) -> ItemMatch | None:
+        bonus = self._qualifier_bonus(row, query_bigrams)
+        if name.isascii():
+            if re.search(rf"\b{re.escape(name)}\b", query):
+                return ItemMatch(row.entry, 0.95, EXACT, len(name) + bonus)
+            return None
+        if len(name) >= 2 and _contains_word(compact, name):
+            return ItemMatch(row.entry, 0.95, EXACT, len(name) + bonus)
+        if len(name) == 1 and re.search(rf"{re.escape(name)}(?=[はをもがのっ\s]|$)", query) and _KANJI.match(name):
+            return ItemMatch(row.entry, 0.85, EXACT, 1.0 + bonus)
+        found: list[ItemMatch] = []
+        for phrase in phrases:
+            if phrase and phrase in name and (len(phrase) >= 2 or _KANJI.match(phrase)):
+                quality = 0.55 + 0.4 * len(phrase) / len(name)
+                found.append(ItemMatch(row.entry, quality, PARTIAL, len(phrase) * quality + bonus))
+                break
+        if len(name_bigrams) >= 2:
+            common = len(name_bigrams & query_bigrams)
+            recall = common / len(name_bigrams)
+            if recall >= 0.6 and common >= 2:
+                found.append(ItemMatch(row.entry, 0.45 + 0.45 * recall, FUZZY,
+                                       (common + 1) * (0.5 + 0.5 * recall) + bonus))
+        return max(found, key=lambda m: m.score, default=None)
+
+    @staticmethod
+    def _qualifier_bonus(row: _Indexed, query_bigrams: frozenset[str]) -> float:
+        if not row.qualifier:
+            return 0.0
+        qualifier_bigrams = _segment_bigrams(row.qualifier)
+        if not qualifier_bigrams:
+            return 0.0
+        return 0.5 * len(qualifier_bigrams & query_bigrams) / len(qualifier_bigrams)
+
+    def _ensure_readings(self) -> None:
+        """Readings of every name part, computed on the first question that needs them."""
+        if self._reading_index is not None:
+            return
+        index: dict[str, set[int]] = {}
+        for i, row in enumerate(self._rows):
+            parts = [_NOISE.sub("", reading_of(p)) for p in _PARTS.split(_PARENS.sub("", row.entry.item))]
+            row.readings = tuple(dict.fromkeys([*row.readings, *(p for p in parts if p)]))
+            for reading in row.readings:
+                for g in _bigrams(reading):
+                    index.setdefault(g, set()).add(i)
+        self._reading_index = index
+
+    def _by_reading(self, phrase: str) -> list[ItemMatch]:
+        self._ensure_readings()
+        assert self._reading_index is not None
+        query = _NOISE.sub("", reading_of(phrase))
+        query_bigrams = _bigrams(query)
+        rows: set[int] = set()
+        for g in query_bigrams:
+            rows |= self._reading_index.get(g, set())
+        out: list[ItemMatch] = []
+        for i in rows:
+            row = self._rows[i]
+            best: ItemMatch | None = None
+            for reading in row.readings:
+                found = self._score_reading(row.entry, reading, query, query_bigrams)
+                if found and (best is None or found.score > best.score):
+                    best = found
+            if best:
+                out.append(best)
+        return out
+
+    @staticmethod
+    def _score_reading(entry: SortingEntry, reading: str, query: str,
+                       query_bigrams: frozenset[str]) -> ItemMatch | None:
+        if len(reading) < 2:
+            return None
+        if reading == query:
+            return ItemMatch(entry, 0.85, READING, float(len(reading)))
+        if len(reading) >= 3 and _contains_word(query, reading):
+            return ItemMatch(entry, 0.85, READING, len(reading) * 0.6)
+        if len(query) >= 3 and query in reading:
+            quality = 0.5 + 0.4 * len(query) / len(reading)
+            return ItemMatch(entry, quality, READING, len(query) * 0.5 * quality)
+        reading_bigrams = _bigrams(reading)
+        common = len(reading_bigrams & query_bigrams)
+        recall = common / max(1, len(reading_bigrams))
+        if recall >= 0.7 and common >= 3:
+            return ItemMatch(entry, 0.4 + 0.45 * recall, READING, (common + 1) * 0.6 * recall)
+        return None
+
+    def _english(self, words: tuple[str, ...]) -> list[ItemMatch]:
+        query = {self._correct(stem(w)) for w in words if w not in _EN_STOP}
+        query.discard("")
+        if not query:
+            return []
+        rows: set[int] = set()
+        for w in query:
+            rows |= self._by_word.get(w, set())
+        out: list[ItemMatch] = []
+        for i in rows:
+            row = self._rows[i]
+            best: ItemMatch | None = None
+            for alternative in row.en_alternatives:
+                matched = set(alternative) & query
+                if not matched:
+                    continue
+                weights = {w: self._idf.get(w, 1.0) * (3.0 if pos == len(alternative) - 1 else 1.0)
+                           for pos, w in enumerate(alternative)}
+                recall = sum(weights[w] for w in matched) / sum(weights.values())
+                precision = len(matched) / len(query)
+                quality = 0.5 * recall + 0.5 * precision
+                if recall >= 0.45 and quality >= CONFIDENT:
+                    found = ItemMatch(row.entry, 0.3 + 0.65 * quality, ENGLISH, 3.0 * len(matched) * quality)
+                    if best is None or found.score > best.score:
+                        best = found
+            if best is not None:
+                out.append(best)
+        return out
+
+    def _correct(self, word: str) -> str:
+        if word in self._idf:
+            return word
+        if len(word) < 4:
+            return ""
+        close = difflib.get_close_matches(word, list(self._idf), n=1, cutoff=0.82)
+        return close[0] if close else ""
+
+    @staticmethod
+    def _best_group(candidates: list[ItemMatch]) -> list[ItemMatch]:
+        """The winning rows: those scoring close to the best in the same way, best first."""
+        if not candidates:
+            return []
+        by_entry: dict[int, ItemMatch] = {}
+        for m in candidates:
+            key = id(m.entry)
+            if key not in by_entry or m.score > by_entry[key].score:
+                by_entry[key] = m
+        ranked = sorted(by_entry.values(), key=lambda m: (-m.score, -m.confidence, m.entry.line))
+        top = ranked[0]
+        ratio = {PARTIAL: 0.75, READING: 0.75, ENGLISH: 0.85}.get(top.how, 0.9)
+        group = [m for m in ranked if m.how == top.how and m.score >= top.score * ratio]
+        if top.how == EXACT:  # same name: keep variants unless the qualifier told them apart
+            group = [m for m in group if top.score - m.score < 0.15]
+        return group[:6]
+
+
+_KANA = re.compile(r"[\u3041-\u309fー]")
+_TRAILING_PARTICLES = ("は", "を", "の", "が", "も", "って", "と", "や", "に", "で", "か", "ね", "よ", "、")
+
+
+def _contains_word(text: str, name: str) -> bool:
+    """``name`` occurs in ``text``; a short kana-only name must not be part of a longer kana
+    word ("いす" is not in "あいすの棒", "くつ" is not in "くつした")."""
+    if len(name) > 3 or not all(_KANA.match(c) for c in name):
+        return name in text
+    for m in re.finditer(re.escape(name), text):
+        before = text[m.start() - 1] if m.start() else ""
+        after = text[m.end():]
+        if before and _KANA.match(before) and before not in "はをのがもとや":
+            continue
+        if after and _KANA.match(after[0]) and not after.startswith(_TRAILING_PARTICLES):
+            continue
+        return True
+    return False

@@ -1,0 +1,127 @@
+"""Finding the dictionary row a stayer means, however they spell the item."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import pytest
+
+from bot.engine.garbage_intent import analyze
+from bot.engine.sorting import SortingMatcher, stem
+from ingest.sorting import load_sorting
+from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
+
+TODAY = date(2026, 12, 3)
+
+
+@cache
+def matcher(path: str) -> SortingMatcher:
+    sorting, _ = load_sorting(EVAL_CORPUS.parent.parent / path if path.startswith("eval") else
+                                     REALDATA / path if not path.startswith("knowledge") else
+                                     SAMPLE_KNOWLEDGE.parent / path, path)
+    assert sorting is not None
+    return SortingMatcher(sorting)
+
+
+SAMPLE = "knowledge/areas/kitami/sorting.csv"
+EVAL = "eval/corpus/areas/kitami/sorting.csv"
+KANAZAWA = "5374-kanazawa/target.csv"
+TSU = "garbage-sorting-dict-tsu-mie/original_2024-04-19.csv"
+
+
+def items(path: str, question: str) -> list[str]:
+    signals = analyze(question, TODAY)
+    return [m.entry.item for m in matcher(path).match(signals.item_text, signals.item_phrase, signals.words)]
+
+
+@pytest.mark.parametrize("question,item", [
+    ("スプレー缶は何ごみ？", "スプレー缶"),
+    ("すぷれーかんの捨て方", "スプレー缶"),
+    ("ｽﾌﾟﾚｰ缶どうする", "スプレー缶"),
+    ("かんでんちどうすてる", "乾電池"),
+    ("割り箸は何ゴミ？", "割りばし・つまようじ"),
+    ("ペットボトルのふた", "ペットボトルのキャップ"),
+    ("ぺっとぼとる", "ペットボトル"),
+    ("ペットボルトの捨て方", "ペットボトル"),
+    ("スマホ捨てたい", "スマートフォン・携帯電話"),
+    ("ダンボールは？", "段ボール"),
+    ("傘はどう捨てる？", "傘"),
+    ("使い終わったてんぷら油", "食用油（使い終わったもの）"),
+])
+def test_japanese_spellings_find_the_item(question, item):
+    assert items(SAMPLE, question)[0] == item
+
+
+@pytest.mark.parametrize("question,item", [
+    ("How do I throw away a spray can?", "スプレー缶"),
+    ("where do old futons go?", "布団"),
+    ("can I throw away a kettle?", "鍋・フライパン・やかん"),
+    ("how to dispose of used cooking oil", "食用油（使い終わったもの）"),
+    ("styrofom", "発泡スチロール"),
+    ("Which bin for egg cartons?", "卵パック"),
+])
+def test_english_names_and_typos_find_the_item(question, item):
+    assert items(SAMPLE, question)[0] == item
+
+
+@pytest.mark.parametrize("question,item", [
+    ("페트병 뚜껑은 어떻게 버려요?", "ペットボトルのキャップ"),
+    ("건전지 어떻게 버려요?", "乾電池"),
+    ("塑料瓶怎么扔？", "ペットボトル"),
+    ("电池怎么扔？", "乾電池"),
+])
+def test_korean_and_chinese_item_words_find_the_item(question, item):
+    assert item in items(SAMPLE, question)
+
+
+def test_a_partial_name_returns_every_variant():
+    assert set(items(SAMPLE, "電池は何ごみ？")) == {"乾電池", "充電式電池・モバイルバッテリー", "ボタン電池"}
+
+
+def test_rows_sharing_a_name_are_all_returned():
+    assert items(EVAL, "ピザの箱は何ごみ？") == ["ピザの箱（汚れたもの）", "ピザの箱（汚れていないもの）"]
+
+
+def test_the_qualifier_picks_the_right_variant():
+    assert items(EVAL, "汚れたピザの箱") == ["ピザの箱（汚れたもの）"]
+
+
+def test_the_longest_explanation_wins_over_a_short_exact_name():
+    assert items(EVAL, "空になった灯油のポリタンクは捨てられますか？") == ["灯油ポリタンク（空のもの）"]
+
+
+def test_a_short_kana_name_inside_a_longer_word_is_not_a_match():
+    assert "いす（木製）" not in items(TSU, "アイスの棒")
+
+
+def test_an_unknown_item_matches_nothing():
+    assert items(SAMPLE, "ソファはどうやって捨てる？") == []
+
+
+def test_japanese_only_dictionaries_answer_english_through_the_lexicon():
+    assert items(KANAZAWA, "How do I throw away batteries?")[0] == "乾電池(水銀)"
+
+
+def test_kana_readings_bridge_kanji_names_in_real_dictionaries():
+    assert items(KANAZAWA, "かさ") == ["傘"]
+    assert items(TSU, "ふとん捨てたい") == ["布団"]
+
+
+def test_the_tsu_2015_english_column_is_searchable():
+    assert items("garbage-sorting-dict-tsu-mie/tsu_gomi_2015.ja.utf8.csv", "ice cream spoon")[0].startswith(
+        "アイスクリームのスプーン")
+
+
+def test_coverage_tells_an_item_message_from_a_mention():
+    m = matcher(SAMPLE)
+    for question, expected in [("でんち", True), ("ペットボトルのふた", True), ("オーナーさんの携帯番号", False)]:
+        signals = analyze(question, TODAY)
+        found = m.match(signals.item_text, signals.item_phrase, signals.words)
+        assert m.covers(found[0], signals.item_phrase, signals.words) is expected, question
+
+
+@pytest.mark.parametrize("word,expected", [("batteries", "battery"), ("boxes", "box"), ("cans", "can"),
+                                           ("glass", "glass")])
+def test_english_words_are_compared_without_plurals(word, expected):
+    assert stem(word) == expected
