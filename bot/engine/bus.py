@@ -1,0 +1,521 @@
+"""The transit answerer: exact next-bus answers computed from the area's GTFS index.
+
+Why computed and not retrieved: "when is the next bus" has one right answer that depends
+on the minute, the weekday and the holiday calendar; a guide paragraph cannot give it.
+This module ties the pieces together (``bus_intent`` reads the question, ``bus_query``
+reads the timetable) and puts the outcome into Japanese or English. When no bus runs it
+says so, gives the next service day's first bus, and adds the taxi section of the area
+guide through ``ctx.retrieve``. Anything that is not a timetable question returns None so
+the engine falls back to retrieval over the transit guide.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.engine.bus_intent import BusRequest, Match, PlaceMatcher, parse_request, romanize
+from bot.engine.bus_query import (
+    Departure,
+    IndexCache,
+    Outcome,
+    Place,
+    Route,
+    Stop,
+    TransitIndex,
+    day_break_after,
+    plan,
+)
+from bot.engine.types import Answer, HouseContext, Question, Source
+
+WEEKDAYS_JA = "月火水木金土日"
+WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+TAXI_QUERY = {"ja": "タクシー", "en": "taxi"}
+TAXI_BRIEF_CHARS = 260
+
+
+# -- names in the answer's language ---------------------------------------------------
+
+
+def stop_name(stop: Stop, lang: str) -> str:
+    """Japanese name for ja; English (or romanised reading) with the Japanese for en,
+    so a guest can match the answer against the sign at the stop."""
+    if lang == "ja":
+        return stop.name
+    en = stop.en or (romanize(stop.kana) if stop.kana else "")
+    return f"{en} ({stop.name})" if en and en != stop.name else stop.name
+
+
+def spoken_name(stop: Stop, lang: str) -> str:
+    """The name as said aloud: one language only."""
+    if lang == "ja":
+        return stop.name
+    return stop.en or (romanize(stop.kana) if stop.kana else stop.name)
+
+
+def route_name(route: Route, lang: str) -> str:
+    if lang == "ja":
+        return route.long_name or route.short_name
+    return route.long_en or route.short_en or route.long_name or route.short_name
+
+
+def bound_for(dep: Departure, lang: str) -> str:
+    hs = dep.headsign or dep.last_stop.name
+    if lang == "ja":
+        return f"{hs}行き"
+    en = dep.headsign_en or (dep.last_stop.en if hs == dep.last_stop.name else "")
+    if not en and hs == dep.last_stop.name and dep.last_stop.kana:
+        en = romanize(dep.last_stop.kana)
+    return f"for {en or hs}"
+
+
+def clock(moment: datetime, now: datetime, lang: str, same_day_as: datetime | None = None) -> str:
+    """"8時05分" / "8:05", with the day when it is not today ("明日 6時10分").
+
+    ``same_day_as``: an arrival on the same date as its departure needs no date again."""
+    hm = f"{moment.hour}時{moment.minute:02d}分" if lang == "ja" else f"{moment.hour}:{moment.minute:02d}"
+    if same_day_as is not None and same_day_as.date() == moment.date():
+        return hm
+    days = (moment.date() - now.date()).days
+    if days == 0:
+        return hm
+    if days == 1 and moment < day_break_after(now):
+        return f"深夜{hm}" if lang == "ja" else f"{hm} (after midnight)"
+    if days == 1:
+        return f"明日 {hm}" if lang == "ja" else f"{hm} tomorrow"
+    if lang == "ja":
+        return f"{moment.month}月{moment.day}日（{WEEKDAYS_JA[moment.weekday()]}）{hm}"
+    return f"{WEEKDAYS_EN[moment.weekday()]} {moment.day} {MONTHS_EN[moment.month - 1]}, {hm}"
+
+
+# -- the answerer --------------------------------------------------------------------
+
+
+@dataclass
+class _Context:
+    """One question's resolved inputs."""
+
+    index: TransitIndex
+    matcher: PlaceMatcher
+    request: BusRequest
+    now: datetime
+    lang: str
+    area_id: str
+
+
+class BusAnswerer:
+    """Answers timetable questions for the asking house from its area's GTFS index."""
+
+    name = "transit"
+
+    def __init__(self, knowledge: Any, index_dir: Path):
+        self.knowledge = knowledge
+        self.cache = IndexCache(Path(index_dir), knowledge.timezone)
+        self._matchers: dict[tuple[str, tuple[int, int, int]], PlaceMatcher] = {}
+        self._lock = threading.Lock()
+
+    def matcher(self, area_id: str, index: TransitIndex) -> PlaceMatcher:
+        key = (area_id, index.signature)
+        with self._lock:
+            m = self._matchers.get(key)
+            if m is None:
+                m = PlaceMatcher(index.places)
+                self._matchers = {k: v for k, v in self._matchers.items() if k[0] != area_id}
+                self._matchers[key] = m
+            return m
+
+    def answer(self, question: Question, ctx: HouseContext) -> Answer | None:
+        request = parse_request(question.text)
+        if request is None or ctx.area is None:
+            return None
+        index = self.cache.get(ctx.area.id)
+        if index is None:
+            return None
+        lang = ctx.lang if ctx.lang in ("ja", "en") else "en"
+        c = _Context(index, self.matcher(ctx.area.id, index), request,
+                     question.now.astimezone(index.tz), lang, ctx.area.id)
+        origins = self._origins(c, list(ctx.house.stops or []))
+        if not origins:
+            return None
+        if request.kind == "where":
+            return _where_answer(c, origins, ctx.house)
+        near = frozenset(s.idx for g in origins for s in g)
+        dest = self._destination(c, near)
+        if dest is None and request.dest_phrase:
+            here = c.matcher.match(request.dest_phrase)
+            if here and here[0].place.stops & near:
+                return _where_answer(c, origins, ctx.house, already_there=True)
+            return None  # a place the timetable does not know: let the guides answer
+        return _trip_answer(c, origins, dest, question, ctx)
+
+    def _origins(self, c: _Context, stop_ids: list[str]) -> list[list[Stop]]:
+        """Boarding stops to try, nearest first: a named "from X", else the house's stops."""
+        if c.request.origin_phrase:
+            found = c.matcher.match(c.request.origin_phrase)
+            if found:
+                return [[c.index.stops[i] for i in sorted(found[0].place.stops)]]
+        groups = [g for g in (c.index.boarding_group(s) for s in stop_ids) if g]
+        return groups
+
+    def _destination(self, c: _Context, exclude: frozenset[int]) -> Match | None:
+        if c.request.dest_phrase:
+            found = c.matcher.match(c.request.dest_phrase, exclude)
+            if found:
+                return found[0] if len(found) == 1 else _merge(found)
+        found = [m for m in c.matcher.match(c.request.text, exclude) if m.score >= 0.5]
+        if found:
+            return found[0] if len(found) == 1 else _merge(found)
+        return None
+
+
+def _merge(matches: list[Match]) -> Match:
+    """Equally good places (e.g. two "…駅前" stops) are all acceptable destinations."""
+    stops = frozenset().union(*(m.place.stops for m in matches))
+    first = matches[0]
+    return Match(Place(first.place.key, stops, first.place.names, first.place.is_headsign),
+                 first.score, first.name)
+
+
+# -- trips ---------------------------------------------------------------------------
+
+
+def _trip_answer(c: _Context, groups: list[list[Stop]], dest: Match | None, question: Question,
+                 ctx: HouseContext) -> Answer:
+    dest_stops = [c.index.stops[i] for i in sorted(dest.place.stops)] if dest else None
+    r = c.request
+    outcome: Outcome | None = None
+    origins = groups[0]
+    for group in groups:
+        o = plan(c.index, group, dest_stops, c.now, r.kind, day_offset=r.day_offset,
+                 weekday=r.weekday, hour=r.hour, minute=r.minute, meridiem=r.meridiem)
+        if o.departures or o.next_first or o.last_left:
+            outcome, origins = o, group
+            break
+        outcome = outcome or o
+    assert outcome is not None
+    dest_label, dest_spoken = _dest_label(c, dest, outcome)
+    lines, speech = _describe(c, outcome, origins, dest_label, dest_spoken)
+    sources = [Source(path=f"areas/{c.area_id}/gtfs/", heading="", score=1.0,
+                      label=_feed_label(c))]
+    if not outcome.departures:
+        taxi_text, taxi_sources = _taxi(question, ctx, c.lang)
+        if taxi_text:
+            lines.append("")
+            lines.append(("タクシー: " if c.lang == "ja" else "Taxi: ") + taxi_text)
+            sources.extend(taxi_sources)
+    confidence = 0.95 if dest is None or dest.score >= 0.6 else 0.8
+    return Answer(
+        text="\n".join(lines).strip(),
+        lang=c.lang,
+        intent="transit",
+        confidence=confidence,
+        sources=sources,
+        speech=speech,
+        data=_data(c, outcome, origins, dest_label),
+    )
+
+
+def _dest_label(c: _Context, dest: Match | None, outcome: Outcome) -> tuple[str, str]:
+    """(written, spoken) name of the destination actually reached."""
+    if dest is None:
+        return "", ""
+    shown = next((d.dest for d in [*outcome.departures, outcome.next_first, outcome.last_left]
+                  if d is not None and d.dest is not None), None)
+    if shown is None and dest.place.is_headsign:
+        names = dest.place.names
+        label = names[0] if c.lang == "ja" or len(names) == 1 else names[1]
+        return label, label
+    stop = shown if shown is not None else c.index.stops[min(dest.place.stops)]
+    return stop_name(stop, c.lang), spoken_name(stop, c.lang)
+
+
+def about(moment: datetime, now: datetime, lang: str) -> str:
+    """A requested time, as said: "9時ごろ" / "around 9:00"."""
+    if lang == "ja":
+        hm = f"{moment.hour}時" + (f"{moment.minute}分" if moment.minute else "")
+        days = (moment.date() - now.date()).days
+        day = "明日" if days == 1 else f"{moment.month}月{moment.day}日" if days > 1 else ""
+        return f"{day}{hm}"
+    return clock(moment, now, lang)
+
+
+def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
+              dest_spoken: str) -> tuple[list[str], str]:
+    """The written lines and the one-or-two-sentence spoken form."""
+    ja = c.lang == "ja"
+    now = c.now
+    origin = stop_name(origins[0], c.lang)
+    origin_spoken = spoken_name(origins[0], c.lang)
+    lines: list[str] = []
+    if o.departures:
+        first = o.departures[0]
+        if o.kind == "arrive_by":
+            first = o.departures[-1]
+        elif o.kind == "around" and o.target is not None:
+            target = o.target
+            first = min(o.departures, key=lambda d: abs((d.dep - target).total_seconds()))
+        t = clock(first.dep, now, c.lang)
+        a = clock(first.arr, now, c.lang, first.dep) if first.arr and dest else ""
+        what_ja = {"last": "最終のバス", "first": "始発のバス"}.get(o.kind, "次のバス")
+        what_en = {"last": "The last bus", "first": "The first bus"}.get(o.kind, "The next bus")
+        if o.kind == "around" and o.target is not None:
+            tt = about(o.target, now, c.lang)
+            what_ja, what_en = f"{tt}ごろのバス", f"The bus around {tt}"
+        if o.kind == "arrive_by" and o.target is not None:
+            tt = about(o.target, now, c.lang)
+            what_ja, what_en = f"{tt}までに着くバス", f"To arrive by {tt}, the bus"
+        if ja:
+            to = f"{dest}へ行く" if dest else ""
+            to_spoken = f"{dest_spoken}へ行く" if dest else ""
+            arr = f"（{dest}着 {a}）" if a else ""
+            lead = f"{origin}から{to}{what_ja}は {t} 発です{arr}。"
+            speech = f"{to_spoken}{what_ja}は、{t}に{origin_spoken}を出ます。"
+        else:
+            arr = f", arriving at {a}" if a else ""
+            lead = f"{what_en} from {origin}{' to ' + dest if dest else ''} leaves at {t}{arr}."
+            speech = f"{what_en}{' to ' + dest_spoken if dest else ''} leaves {origin_spoken} at {t}."
+        lines.append(lead)
+        lines.extend(_row(d, now, c.lang, bool(dest)) for d in o.departures)
+        if o.is_last and o.kind in ("next", "last"):
+            lines.append("これが今日の最終です。" if ja else "That is the last bus today.")
+            if o.next_first is not None and o.kind == "next":
+                nf = clock(o.next_first.dep, now, c.lang)
+                lines.append(f"その次は {nf} 発です。" if ja else f"After that, the next one is at {nf}.")
+        return lines, speech
+
+    # nothing in the window
+    to_ja = f"{dest}へ行く" if dest else ""
+    to_en = f" to {dest}" if dest else ""
+    if o.expired_on is not None:
+        d = o.expired_on
+        msg = (f"この時刻表データは {d.year}年{d.month}月{d.day}日 までのもので、今日のバスは分かりません。"
+               "最新の時刻はバス会社に確認してください。" if ja else
+               f"This timetable only runs until {d.isoformat()}, so it cannot tell today's buses;"
+               " please check with the bus company.")
+        return [msg], msg
+    if o.transfer is not None:
+        leg1, leg2 = o.transfer
+        hub = stop_name(leg1.dest or leg2.origin, c.lang)
+        msg = (f"{origin}から{dest}へ直通するバスはありません。{hub}で乗り換えると行けます。" if ja else
+               f"No bus goes directly from {origin} to {dest}; change at {hub}.")
+        lines = [msg, _row(leg1, now, c.lang, True, leg1.dest), _row(leg2, now, c.lang, True, leg2.dest)]
+        t1, t2 = clock(leg1.dep, now, c.lang), clock(leg2.dep, now, c.lang)
+        hub_s = spoken_name(leg1.dest or leg2.origin, c.lang)
+        speech = (f"直通はありません。{t1}のバスで{hub_s}へ行き、{t2}のバスに乗り換えます。" if ja else
+                  f"There is no direct bus. Take the {t1} bus to {hub_s} and change to the {t2} bus.")
+        return lines, speech
+    if o.next_first is None and o.last_left is None:
+        msg = (f"{origin}から{to_ja}バスは、時刻表では見つかりませんでした（直通の便がありません）。" if ja else
+               f"The timetable has no direct bus from {origin}{to_en}.")
+        return [msg], msg
+    if o.kind == "arrive_by" and o.target is not None:
+        tt = about(o.target, now, c.lang)
+        msg = (f"{tt}までに{dest}に着くバスは、{origin}からはありません。" if ja else
+               f"No bus from {origin} gets to {dest} by {tt}.")
+    elif o.kind == "around":
+        msg = (f"その時間帯に{origin}から{to_ja}バスはありません。" if ja else
+               f"There is no bus from {origin}{to_en} around that time.")
+    elif o.future_day:
+        msg = (f"その日は{origin}から{to_ja}バスはありません。" if ja else
+               f"There is no bus from {origin}{to_en} that day.")
+    elif o.last_left is not None:
+        lt = clock(o.last_left.dep, now, c.lang)
+        msg = (f"今日はもう{origin}から{to_ja}バスはありません。最終は {lt} 発でした。" if ja else
+               f"There are no more buses from {origin}{to_en} today. The last one left at {lt}.")
+    else:
+        msg = (f"今日は{origin}から{to_ja}バスは走っていません。" if ja else
+               f"There is no bus from {origin}{to_en} today.")
+    lines.append(msg)
+    speech = msg
+    if o.next_first is not None:
+        nf = clock(o.next_first.dep, now, c.lang)
+        nxt = (f"次は {nf} 発です。" if ja else f"The next one leaves at {nf}.")
+        lines.append(nxt)
+        lines.append(_row(o.next_first, now, c.lang, bool(dest)))
+        speech = f"{msg}{nxt}" if ja else f"{msg} {nxt}"
+    if not ja:
+        speech = re.sub(r" \([^)]*\)", "", speech)
+    return lines, speech
+
+
+def _row(d: Departure, now: datetime, lang: str, with_arrival: bool, alight: Stop | None = None) -> str:
+    """One timetable line; ``alight`` names the stop where the arrival time applies."""
+    dep = clock(d.dep, now, lang)
+    route = route_name(d.route, lang)
+    at = f"{stop_name(alight, lang)} " if alight is not None else ""
+    if lang == "ja":
+        arr = f" → {at}{clock(d.arr, now, lang, d.dep)}着" if with_arrival and d.arr else ""
+        src = f"{stop_name(d.origin, lang)} " if alight is not None else ""
+        return f"・{src}{dep}発{arr}　{route}（{bound_for(d, lang)}）"
+    arr = f" → {at}{clock(d.arr, now, lang, d.dep)}" if with_arrival and d.arr else ""
+    src = f"{stop_name(d.origin, lang)} " if alight is not None else ""
+    return f"• {src}{dep}{arr}  {route}, {bound_for(d, lang)}"
+
+
+def _feed_label(c: _Context) -> str:
+    agency = c.index.meta.get("agency_en" if c.lang != "ja" else "agency") or c.index.meta.get("agency", "")
+    return f"{agency} 時刻表" if c.lang == "ja" else f"{agency} timetable".strip()
+
+
+def _data(c: _Context, o: Outcome, origins: list[Stop], dest: str) -> dict[str, Any]:
+    def dep(d: Departure) -> dict[str, Any]:
+        return {"departs": d.dep.isoformat(), "arrives": d.arr.isoformat() if d.arr else None,
+                "from": d.origin.name, "from_en": d.origin.en, "to": d.dest.name if d.dest else None,
+                "route": route_name(d.route, c.lang), "headsign": bound_for(d, c.lang),
+                "trip_id": d.trip_id}
+
+    return {
+        "kind": o.kind,
+        "origin": {"stop_id": origins[0].stop_id, "name": origins[0].name, "kana": origins[0].kana,
+                   "en": origins[0].en},
+        "destination": dest,
+        "departures": [dep(d) for d in o.departures],
+        "next_service": dep(o.next_first) if o.next_first else None,
+        "last_left": dep(o.last_left) if o.last_left else None,
+    }
+
+
+def _taxi(question: Question, ctx: HouseContext, lang: str) -> tuple[str, list[Source]]:
+    """The area guide's taxi section, shortened, as the alternative when no bus runs."""
+    try:
+        ans = ctx.retrieve(Question(text=TAXI_QUERY.get(lang, "taxi"), house_id=question.house_id,
+                                    now=question.now, lang=lang, audience=question.audience,
+                                    channel=question.channel))
+    except Exception:  # retrieval is a nicety here; the bus answer stands on its own
+        logging.getLogger(__name__).warning("taxi retrieval failed", exc_info=True)
+        return "", []
+    if ans is None or ans.abstained or not ans.text.strip():
+        return "", []
+    text = re.sub(r"\s*\n\s*", " / ", ans.text.strip())
+    if len(text) > TAXI_BRIEF_CHARS:
+        cut = text[:TAXI_BRIEF_CHARS]
+        text = cut[:max(cut.rfind("。"), cut.rfind(". "), cut.rfind(" / "), TAXI_BRIEF_CHARS // 2) + 1] + "…"
+    return text.strip(" /"), list(ans.sources)
+
+
+# -- where is the stop ---------------------------------------------------------------
+
+
+def _where_answer(c: _Context, groups: list[list[Stop]], house: Any,
+                  already_there: bool = False) -> Answer:
+    """The house's stops with distance, routes, a map link and the next departures.
+
+    ``already_there``: the stayer asked for a bus to their own nearest stop; say so."""
+    ja = c.lang == "ja"
+    lines: list[str] = []
+    if already_there:
+        lines.append(f"「{stop_name(groups[0][0], c.lang)}」はお住まいのすぐ近くのバス停です。歩いて行けます。"
+                     if ja else f"{stop_name(groups[0][0], c.lang)} is your own nearest stop: you can walk there.")
+    here = _house_position(house)
+    for i, group in enumerate(groups[:2]):
+        stop = group[0]
+        name = stop_name(stop, c.lang)
+        reading = f"（{stop.kana}）" if ja and stop.kana else ""
+        where = _distance(here, stop, c.lang)
+        if i == 0:
+            lines.append(f"最寄りのバス停は「{name}」{reading}です{where}。" if ja else
+                         f"The nearest bus stop is {name}{where}.")
+        else:
+            lines.append(f"ほかに「{name}」{reading}も使えます{where}。" if ja else
+                         f"You can also use {name}{where}.")
+        routes = c.index.routes_at(group)
+        if routes:
+            served = "、".join(f"{route_name(r, c.lang)}（{hs}行き）" for r, hs, _ in routes[:4]) if ja else \
+                "; ".join(f"{route_name(r, c.lang)} for {en or hs}" for r, hs, en in routes[:4])
+            lines.append(f"　停まる路線: {served}" if ja else f"  Routes: {served}")
+        if stop.lat is not None and stop.lon is not None:
+            lines.append(f"　地図: https://maps.google.com/?q={stop.lat},{stop.lon}" if ja else
+                         f"  Map: https://maps.google.com/?q={stop.lat},{stop.lon}")
+    nxt = plan(c.index, groups[0], None, c.now, "next").departures
+    if nxt:
+        lines.append("次の発車:" if ja else "Next departures:")
+        lines.extend(_row(d, c.now, c.lang, False) for d in nxt)
+    first = spoken_name(groups[0][0], c.lang)
+    speech = (f"最寄りのバス停は{first}です。" if ja else f"The nearest bus stop is {first}.")
+    if already_there:
+        speech = (f"{first}はすぐ近くのバス停です。歩いて行けます。" if ja else
+                  f"{first} is your nearest stop; you can walk there.")
+    return Answer(text="\n".join(lines), lang=c.lang, intent="transit", confidence=0.9,
+                  sources=[Source(path=f"areas/{c.area_id}/gtfs/", heading="", score=1.0,
+                                  label=_feed_label(c))],
+                  speech=speech,
+                  data={"kind": "where", "stops": [{"stop_id": g[0].stop_id, "name": g[0].name,
+                                                    "kana": g[0].kana, "en": g[0].en,
+                                                    "lat": g[0].lat, "lon": g[0].lon} for g in groups]})
+
+
+def _house_position(house: Any) -> tuple[float, float] | None:
+    w = getattr(house, "weather", None) or {}
+    if "lat" in w and "lon" in w:
+        return float(w["lat"]), float(w["lon"])
+    return None
+
+
+def _distance(here: tuple[float, float] | None, stop: Stop, lang: str) -> str:
+    """"（北東へ約150m）" from the house's coordinates, when both are known."""
+    if here is None or stop.lat is None or stop.lon is None:
+        return ""
+    lat1, lon1 = map(math.radians, here)
+    lat2, lon2 = math.radians(stop.lat), math.radians(stop.lon)
+    x = (lon2 - lon1) * math.cos((lat1 + lat2) / 2)
+    y = lat2 - lat1
+    metres = math.hypot(x, y) * 6_371_000
+    if metres > 5000:
+        return ""
+    bearing = (math.degrees(math.atan2(x, y)) + 360) % 360
+    sector = int((bearing + 22.5) // 45) % 8
+    rounded = max(50, round(metres / 50.0) * 50)
+    if lang == "ja":
+        return f"（{['北', '北東', '東', '南東', '南', '南西', '西', '北西'][sector]}へ約{rounded}m）"
+    return f", about {rounded} m {['north', 'north-east', 'east', 'south-east', 'south', 'south-west', 'west', 'north-west'][sector]}"
+
+
+# -- the morning briefing's line -------------------------------------------------------
+
+_BRIEFING_CACHES: dict[str, IndexCache] = {}
+
+
+def next_bus_sentence(knowledge: Any, house: Any, index_dir: Path, now: datetime, lang: str,
+                      destination: str | None = None) -> str | None:
+    """One sentence on the next bus from the house's stop, or None without timetable data."""
+    area = knowledge.area_of(house) if hasattr(knowledge, "area_of") else None
+    if area is None or not house.stops:
+        return None
+    key = str(Path(index_dir).resolve())
+    cache = _BRIEFING_CACHES.setdefault(key, IndexCache(Path(index_dir), knowledge.timezone))
+    index = cache.get(area.id)
+    if index is None:
+        return None
+    lang = lang if lang in ("ja", "en") else "en"
+    origins = next((g for g in (index.boarding_group(s) for s in house.stops) if g), None)
+    if not origins:
+        return None
+    dests = None
+    if destination:
+        found = PlaceMatcher(index.places).match(destination, frozenset(s.idx for s in origins))
+        if not found:
+            return None
+        dests = [index.stops[i] for i in sorted(found[0].place.stops)]
+    now = now.astimezone(index.tz)
+    o = plan(index, origins, dests, now, "next", limit=1)
+    origin = stop_name(origins[0], lang)
+    if o.departures:
+        d = o.departures[0]
+        t = clock(d.dep, now, lang)
+        if lang == "ja":
+            arr = f"、{d.dest.name}着 {clock(d.arr, now, lang)}" if d.dest and d.arr else ""
+            return f"次のバスは {t} {origin}発（{bound_for(d, lang)}{arr}）です。"
+        arr = f", arriving at {stop_name(d.dest, lang)} {clock(d.arr, now, lang)}" if d.dest and d.arr else ""
+        return f"Next bus: {t} from {origin}, {bound_for(d, lang)}{arr}."
+    if o.next_first is not None:
+        t = clock(o.next_first.dep, now, lang)
+        return (f"今日はもう{origin}からのバスはありません（次は {t} 発）。" if lang == "ja" else
+                f"No more buses from {origin} today (next: {t}).")
+    return None

@@ -1,0 +1,418 @@
+"""Understand a bus question: is it a timetable question, what kind, where to, and when.
+
+Why rules and not a model: stayers ask the same handful of things ("next bus to X",
+"last bus tonight", "around 9", "where is the stop") in Japanese (often colloquial or
+kana-only), English, and sometimes Chinese or Korean. Rules over normalised text are
+exact, fast, and testable one behaviour at a time; anything they do not recognise falls
+through to retrieval over the transit guide.
+
+Destinations are matched fuzzily against the names the feed itself provides (stop names,
+kana readings, English names, headsigns), after folding width, case and katakana, and
+after expanding a small table of common transit words ("airport" -> 空港, 日赤 -> 赤十字).
+Nothing here knows a particular town.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from bot.engine.bus_query import Place
+
+# -- text folding --------------------------------------------------------------------
+
+
+def kata_to_hira(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
+def fold(text: str) -> str:
+    """NFKC, case-folded, katakana as hiragana: the form every comparison uses."""
+    return kata_to_hira(unicodedata.normalize("NFKC", text).casefold())
+
+
+def compact(text: str) -> str:
+    """``fold`` without spaces and punctuation, for substring matching of names."""
+    return "".join(c for c in fold(text) if unicodedata.category(c)[0] in "LN")
+
+
+# Hepburn syllables, used both ways: romanising kana readings for English answers when a
+# feed has no English names, and reading romaji typed by a stayer ("memanbetsu").
+KANA_TO_ROMAJI: dict[str, str] = {
+    "きゃ": "kya", "きゅ": "kyu", "きょ": "kyo", "しゃ": "sha", "しゅ": "shu", "しょ": "sho", "ちゃ": "cha",
+    "ちゅ": "chu", "ちょ": "cho", "にゃ": "nya", "にゅ": "nyu", "にょ": "nyo", "ひゃ": "hya", "ひゅ": "hyu",
+    "ひょ": "hyo", "みゃ": "mya", "みゅ": "myu", "みょ": "myo", "りゃ": "rya", "りゅ": "ryu", "りょ": "ryo",
+    "ぎゃ": "gya", "ぎゅ": "gyu", "ぎょ": "gyo", "じゃ": "ja", "じゅ": "ju", "じょ": "jo", "びゃ": "bya",
+    "びゅ": "byu", "びょ": "byo", "ぴゃ": "pya", "ぴゅ": "pyu", "ぴょ": "pyo", "ふぁ": "fa", "ふぃ": "fi",
+    "ふぇ": "fe", "ふぉ": "fo", "てぃ": "ti", "でぃ": "di", "あ": "a", "い": "i", "う": "u", "え": "e",
+    "お": "o", "か": "ka", "き": "ki", "く": "ku", "け": "ke", "こ": "ko", "さ": "sa", "し": "shi",
+    "す": "su", "せ": "se", "そ": "so", "た": "ta", "ち": "chi", "つ": "tsu", "て": "te", "と": "to",
+    "な": "na", "に": "ni", "ぬ": "nu", "ね": "ne", "の": "no", "は": "ha", "ひ": "hi", "ふ": "fu",
+    "へ": "he", "ほ": "ho", "ま": "ma", "み": "mi", "む": "mu", "め": "me", "も": "mo", "や": "ya",
+    "ゆ": "yu", "よ": "yo", "ら": "ra", "り": "ri", "る": "ru", "れ": "re", "ろ": "ro", "わ": "wa",
+    "を": "o", "が": "ga", "ぎ": "gi", "ぐ": "gu", "げ": "ge", "ご": "go", "ざ": "za", "じ": "ji",
+    "ず": "zu", "ぜ": "ze", "ぞ": "zo", "だ": "da", "ぢ": "ji", "づ": "zu", "で": "de", "ど": "do",
+    "ば": "ba", "び": "bi", "ぶ": "bu", "べ": "be", "ぼ": "bo", "ぱ": "pa", "ぴ": "pi", "ぷ": "pu",
+    "ぺ": "pe", "ぽ": "po", "ゔ": "vu", "ぁ": "a", "ぃ": "i", "ぅ": "u", "ぇ": "e", "ぉ": "o",
+}
+ROMAJI_TO_KANA = {r: k for k, r in reversed(list(KANA_TO_ROMAJI.items())) if len(k) <= 2}
+ROMAJI_TO_KANA.update({"si": "し", "ti": "ち", "tu": "つ", "hu": "ふ", "zi": "じ", "di": "ぢ",
+                       "du": "づ", "wo": "を", "jya": "じゃ", "jyu": "じゅ", "jyo": "じょ",
+                       "o": "お", "a": "あ", "i": "い", "u": "う", "e": "え", "ji": "じ", "zu": "ず"})
+
+
+def romanize(kana: str) -> str:
+    """Hiragana/katakana reading -> Hepburn ("きたみえきまえ" -> "Kitamiekimae")."""
+    s = kata_to_hira(kana)
+    out: list[str] = []
+    i = 0
+    while i < len(s):
+        c = s[i]
+        if c == "っ" and i + 1 < len(s):
+            nxt = KANA_TO_ROMAJI.get(s[i + 1:i + 3]) or KANA_TO_ROMAJI.get(s[i + 1], "")
+            out.append("t" if nxt.startswith("ch") else nxt[:1])
+            i += 1
+            continue
+        if c == "ん":
+            out.append("n")
+            i += 1
+            continue
+        if c == "ー":
+            i += 1
+            continue
+        two = KANA_TO_ROMAJI.get(s[i:i + 2])
+        if two:
+            out.append(two)
+            i += 2
+            continue
+        out.append(KANA_TO_ROMAJI.get(c, c))
+        i += 1
+    text = "".join(out)
+    return text[:1].upper() + text[1:]
+
+
+def romaji_to_kana(word: str) -> str | None:
+    """A romaji word -> hiragana, or None when it is not plausibly Japanese (English)."""
+    w = word.lower()
+    out: list[str] = []
+    i = 0
+    while i < len(w):
+        if w[i] == "n" and (i + 1 == len(w) or w[i + 1] not in "aiueoy"):
+            out.append("ん")
+            i += 2 if w[i + 1:i + 2] in ("n", "'") else 1
+            continue
+        if i + 1 < len(w) and w[i] == w[i + 1] and w[i] not in "aiueon":
+            out.append("っ")
+            i += 1
+            continue
+        for size in (3, 2, 1):
+            kana = ROMAJI_TO_KANA.get(w[i:i + size])
+            if kana:
+                out.append(kana)
+                i += size
+                break
+        else:
+            return None
+    return "".join(out)
+
+
+# -- what kind of question -----------------------------------------------------------
+
+#: Words that make a message about buses at all (folded forms).
+BUS_WORDS = re.compile(
+    r"ばす(?!たーみなる)|bus|便|しゃとる|shuttle|始発|終発|終ばす|最終ばす|時刻表|timetable|schedule|"
+    r"停留所|のりば|乗り場|乗車|巴士|公交|公车|班车|버스|셔틀|行き(?:の|は|って)|ゆき(?:の|は)|いき(?:の|は)")
+#: Words that ask *when* / *whether* (the timetable part).
+WHEN_WORDS = re.compile(
+    r"次|つぎ|何時|なんじ|いつ|まだ|最終|最後|終ばす|始発|出る|出ます|でる|発車|乗れ|あります|ある[?？]?$|"
+    r"ある[?？]|あるか|ありますか|あるの|今から|いまから|これから|このあと|今夜|今晩|今日|明日|あした|"
+    r"\d+時|\d+:\d\d|\bnext\b|\bwhen\b|what time|\blast\b|\bfirst\b|\bleave|\bdepart|\bany\b|"
+    r"tonight|today|tomorrow|\baround\b|\bwhich\b|\d ?[ap]\.?m\b|\bat \d|\bstill\b|\bschedule|timetable|几点|下一|末班|首班|"
+    r"몇 ?시|다음|막차|첫차")
+#: Questions for the prose guide (fares, booking, how-to, durations), not the timetable.
+PROSE_WORDS = re.compile(
+    r"料金|運賃|いくら|値段|予約|how much|\bfare|\bprice|\bcost|\bbook|reserv|\bpay\b|支払|払い|"
+    r"ic ?カード|ic ?card|suica|how long does|how long is|所要|かかりますか|かかる\?|どうやって|"
+    r"乗り方|how do i|how to\b|how can i|遅れ|\bdelay|運休情報|忘れ物|lost")
+_STOP_WORD = r"(ばす停|ばすてい|停留所|ていりゅうじょ|のりば|乗り場)"
+WHERE_STOP = re.compile(
+    rf"({_STOP_WORD}(は|って)?(どこ|どっち|近く|最寄|一番近い))|"
+    rf"(最寄り?|近く|一番近い|近い)の?{_STOP_WORD}|"
+    r"(where|nearest|closest).{0,20}(bus ?stop|stop)|(bus ?stop).{0,12}(where|near)|"
+    rf"^({_STOP_WORD}|bus ?stop)[?？]?$")
+#: "...行きのバスは？", "bus to the airport?": a destination alone makes it a timetable question.
+DEST_MARKER = re.compile(r"行き|ゆき|まで|に行|へ行|方面|\bto\b|\bfor\b|去|가는")
+LAST_WORDS = re.compile(r"最終|最後|終ばす|終発|\blast\b|final|末班|막차")
+FIRST_WORDS = re.compile(r"始発|一番早い|朝一|\bfirst\b|earliest|首班|첫차")
+ARRIVE_BY = re.compile(r"までに(着|つ|行|間に合)|\bby\b.{0,12}\b(arriv|get there|be there)|"
+                       r"\barrive\b.{0,16}\bby\b|\bbe at\b.{0,30}\bby\b")
+
+#: English words that say nothing about the destination.
+EN_STOP = frozenset({
+    "a", "an", "the", "to", "for", "from", "at", "by", "in", "on", "of", "and", "or", "is",
+    "are", "am", "be", "was", "it", "i", "me", "my", "we", "our", "you", "your", "there",
+    "here", "any", "some", "next", "last", "first", "bus", "buses", "when", "what", "which",
+    "time", "times", "does", "do", "did", "leave", "leaves", "leaving", "depart", "departs",
+    "departure", "go", "goes", "going", "get", "take", "catch", "tonight", "today", "tomorrow",
+    "morning", "evening", "night", "around", "about", "after", "before", "still", "please",
+    "can", "could", "would", "will", "how", "where", "stop", "stops", "one", "ones", "now",
+    "this", "that", "arrive", "arrives", "arriving", "o'clock", "pm", "oclock", "want", "need",
+    "there's", "what's", "when's", "shuttle", "timetable", "schedule", "than", "until", "till",
+    "yet", "again"
+})
+
+#: Common transit words in other languages or abbreviations -> the form found in feeds.
+ALIASES: tuple[tuple[str, str], ...] = (
+    ("日赤", "赤十字"), ("にっせき", "せきじゅうじ"), ("工大", "工業大学"), ("こうだい", "こうぎょうだいがく"),
+    ("市役所", "市役所"), ("airport", "空港"), ("station", "駅"), ("hospital", "病院"),
+    ("red cross", "赤十字"), ("city hall", "市役所"), ("town hall", "役場"), ("university", "大学"),
+    ("college", "大学"), ("school", "学校"), ("park", "公園"), ("terminal", "ターミナル"),
+    ("onsen", "温泉"), ("hot spring", "温泉"), ("port", "港"), ("ferry", "フェリー"),
+    ("library", "図書館"), ("post office", "郵便局"), ("shrine", "神社"), ("temple", "寺"),
+    ("机场", "空港"), ("機場", "空港"), ("공항", "空港"), ("火车站", "駅"), ("车站", "駅"),
+    ("역", "駅"), ("医院", "病院"), ("병원", "病院"), ("大学", "大学"), ("대학", "大学"),
+)
+
+_KANJI_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+              "十": 10, "十一": 11, "十二": 12}
+_WEEKDAYS = {
+    "月曜": 0, "火曜": 1, "水曜": 2, "木曜": 3, "金曜": 4, "土曜": 5, "日曜": 6,
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+}
+
+
+@dataclass(frozen=True)
+class BusRequest:
+    """A parsed timetable question. ``kind``: next | last | first | around | arrive_by | where."""
+
+    kind: str
+    text: str
+    dest_phrase: str = ""
+    origin_phrase: str = ""
+    hour: int | None = None
+    minute: int = 0
+    meridiem: str = ""  # "am", "pm" or "" when unsaid
+    day_offset: int | None = None
+    weekday: int | None = None
+
+
+def parse_request(text: str) -> BusRequest | None:
+    """A BusRequest, or None when the message is not a timetable question."""
+    q = fold(text).strip()
+    if not q:
+        return None
+    if WHERE_STOP.search(q) and not PROSE_WORDS.search(q):
+        return BusRequest("where", q)
+    if not BUS_WORDS.search(q) or not (WHEN_WORDS.search(q) or DEST_MARKER.search(q)):
+        return None
+    if PROSE_WORDS.search(q) and not re.search(r"次|何時|なんじ|\bnext\b|\bwhen\b|what time|last|最終", q):
+        return None
+    hour, minute, meridiem = _clock(q)
+    day_offset, weekday = _day(q)
+    if hour is not None and ARRIVE_BY.search(q):
+        kind = "arrive_by"
+    elif hour is not None:
+        kind = "around"
+    elif LAST_WORDS.search(q):
+        kind = "last"
+    elif FIRST_WORDS.search(q):
+        kind = "first"
+    else:
+        kind = "next"
+    return BusRequest(kind, q, _dest_phrase(q), _origin_phrase(q), hour, minute, meridiem,
+                      day_offset, weekday)
+
+
+def _clock(q: str) -> tuple[int | None, int, str]:
+    """The clock time asked about ("9時ごろ", "午後3時半", "21:30", "around 9 pm")."""
+    for jm in re.finditer(r"(午前|午後|朝|夜|夕方|晩)?\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])時(半|(\d{1,2})分)?", q):
+        if not jm.group(2).isdigit() and not jm.group(1) and jm.start() > 0 and _is_kanji(q[jm.start() - 1]):
+            continue  # "赤十時病院" is a (mistyped) name, not ten o'clock
+        hour = int(jm.group(2)) if jm.group(2).isdigit() else _KANJI_NUM[jm.group(2)]
+        minute = 30 if jm.group(3) == "半" else int(jm.group(4) or 0)
+        mer = {"午前": "am", "朝": "am", "午後": "pm", "夜": "pm", "夕方": "pm", "晩": "pm"}.get(jm.group(1) or "", "")
+        return hour, minute, mer
+    m = re.search(r"(\d{1,2}):(\d{2})\s*(a\.?m\.?|p\.?m\.?)?", q)
+    if m:
+        return int(m.group(1)), int(m.group(2)), _meridiem(m.group(3))
+    m = re.search(r"\b(\d{1,2})\s*(a\.?m\.?|p\.?m\.?|o'?clock)", q)
+    if m:
+        return int(m.group(1)), 0, _meridiem(m.group(2))
+    m = re.search(r"\b(?:at|around|about|after|before|by|until)\s+(\d{1,2})\b(?!\s*(?:min|minute|hour|stop))", q)
+    if m:
+        return int(m.group(1)), 0, ""
+    m = re.search(r"(\d{1,2})\s*(?:点|시)", q)
+    if m:
+        return int(m.group(1)), 0, ""
+    return None, 0, ""
+
+
+def _is_kanji(c: str) -> bool:
+    return "\u4e00" <= c <= "\u9fff"
+
+
+def _meridiem(token: str | None) -> str:
+    if not token:
+        return ""
+    t = token.replace(".", "")
+    return "am" if t.startswith("a") else "pm" if t.startswith("p") else ""
+
+
+def _day(q: str) -> tuple[int | None, int | None]:
+    if re.search(r"明後日|あさって|day after tomorrow", q):
+        return 2, None
+    if re.search(r"明日|あした|あす|tomorrow|明天|내일", q):
+        return 1, None
+    if re.search(r"今日|今夜|今晩|きょう|today|tonight|今天|오늘", q):
+        return 0, None
+    for word, wd in _WEEKDAYS.items():
+        if word in q:
+            return None, wd
+    return None, None
+
+
+_DEST_JA = re.compile(r"([^、。？?！!\s,]+?)(?:行き|ゆき|いき|方面|まで|に行|へ行|にいく|へいく|に向か|へ|に着)")
+_DEST_EN = re.compile(r"\b(?:to|for|toward|towards|bound for|at)\s+(?:the\s+)?(.+?)(?=\s+(?:tonight|today|tomorrow|"
+                      r"at|around|about|after|before|by|from|this|on|please|leave|leaves|depart|departs|"
+                      r"is|are|go|goes|still)\b|[?.!,]|$)")
+_ORIGIN_JA = re.compile(r"([^、。？?！!\s,]+?)から")
+_ORIGIN_EN = re.compile(r"\bfrom\s+(?:the\s+)?(.+?)(?=\s+(?:to|for|toward|towards|tonight|today|tomorrow|"
+                        r"at|around|after|before)\b|[?.!,]|$)")
+_FILLER = re.compile(r"^.*(?:から|\d時(?:ごろ|頃|半|くらい|ぐらい)?|\d分(?:ごろ|頃)?)[にへでの]?|"
+                     r"次の|つぎの|明日の|あしたの|今日の|今夜の|今晩の|最終の|始発の|最後の|^[にへでをの]")
+_NOT_PLACES = re.compile(r"^(今|いま|これ|ここ|家|うち|宿|ホテル|now|here|home|the house|my place|"
+                         r"there|it|me|us)$")
+
+
+def _dest_phrase(q: str) -> str:
+    for rx in (_DEST_EN, _DEST_JA):
+        for m in rx.finditer(q):
+            phrase = _FILLER.sub("", m.group(1)).strip()
+            if rx is _DEST_EN and all(w in EN_STOP or w.isdigit() for w in re.findall(r"[\w']+", phrase)):
+                continue
+            if phrase and not _NOT_PLACES.match(phrase):
+                return phrase
+    return ""
+
+
+def _origin_phrase(q: str) -> str:
+    for rx in (_ORIGIN_EN, _ORIGIN_JA):
+        for m in rx.finditer(q):
+            phrase = re.sub(r"^.*(?:の|は|、)", "", m.group(1).strip())
+            if phrase and not _NOT_PLACES.match(phrase) and not re.fullmatch(r"\d+時.*|.*時|.*分", phrase):
+                return phrase
+    return ""
+
+
+# -- destination matching ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Match:
+    place: Place
+    score: float
+    name: str  # the written form that matched
+
+
+class PlaceMatcher:
+    """Fuzzy matching of a phrase against the feed's places.
+
+    Score = specificity x coverage: the longest common run of characters must be rare
+    among all place names (so "北見" alone, shared by half the stops, picks nothing) and
+    should cover much of the name (so "空港" finds 女満別空港 and "Kitami Staton"
+    still finds Kitami Station). Character bigrams shortlist the candidates first, so a
+    feed with thousands of stops costs a few dozen exact comparisons, not thousands.
+    """
+
+    THRESHOLD = 0.3
+    SHORTLIST = 60
+
+    def __init__(self, places: list[Place]):
+        self.places = places
+        self._variants: list[tuple[Place, str, str]] = []
+        for p in places:
+            for name in p.names:
+                c = compact(name)
+                if c:
+                    self._variants.append((p, c, name))
+        self._postings: dict[str, list[int]] = {}
+        for i, (_, c, _) in enumerate(self._variants):
+            for g in _grams(c, 1) | _grams(c, 2):
+                self._postings.setdefault(g, []).append(i)
+        self._df_cache: dict[str, int] = {}
+
+    def _df(self, run: str) -> int:
+        """How many places have ``run`` in one of their names."""
+        if run not in self._df_cache:
+            post = self._postings.get(run[:2], [])
+            keys = {self._variants[i][0].key for i in post if run in self._variants[i][1]}
+            self._df_cache[run] = max(1, len(keys))
+        return self._df_cache[run]
+
+    def _shortlist(self, q: str) -> list[int]:
+        grams = _grams(q, 1) if len(q) == 1 else _grams(q, 2)
+        total = len(self._variants) or 1
+        weight: dict[int, float] = defaultdict(float)
+        for g in grams:
+            post = self._postings.get(g)
+            if post:
+                w = math.log(1 + total / len(post))
+                for i in post:
+                    weight[i] += w
+        return sorted(weight, key=lambda i: -weight[i])[:self.SHORTLIST]
+
+    def match(self, phrase: str, exclude: frozenset[int] = frozenset()) -> list[Match]:
+        """Best places for ``phrase`` (ties kept), skipping places made only of ``exclude``."""
+        q = expand(phrase)
+        if not q:
+            return []
+        best: dict[str, Match] = {}
+        for i in self._shortlist(q):
+            place, v, name = self._variants[i]
+            if place.stops <= exclude:
+                continue
+            s = self._score(q, v)
+            if s >= self.THRESHOLD and (place.key not in best or s > best[place.key].score):
+                best[place.key] = Match(place, s, name)
+        if not best:
+            return []
+        top = max(m.score for m in best.values())
+        out = [m for m in best.values() if m.score >= top - 0.02]
+        stop_places = [m for m in out if not m.place.is_headsign]
+        return sorted(stop_places or out, key=lambda m: -m.score)
+
+    def _score(self, q: str, v: str) -> float:
+        latin = v.isascii()
+        min_run = 3 if latin else 1 if len(q) == 1 else 2
+        if len(v) < min_run:
+            return 1.0 if v and v == q else 0.0
+        blocks = [b for b in SequenceMatcher(None, q, v, autojunk=False).get_matching_blocks()
+                  if b.size >= min_run]
+        if not blocks:
+            return 0.0
+        matched = sum(b.size for b in blocks)
+        longest = max(blocks, key=lambda b: b.size)
+        run = v[longest.b:longest.b + longest.size]
+        specificity = 1.0 / self._df(run)
+        return specificity * (0.5 + 0.5 * matched / len(v))
+
+
+def _grams(text: str, n: int) -> set[str]:
+    return {text[i:i + n] for i in range(len(text) - n + 1)}
+
+
+def expand(phrase: str) -> str:
+    """The compact phrase plus alias expansions and kana for romaji words."""
+    f = fold(phrase)
+    words = [w for w in re.findall(r"[a-z][a-z']*", f) if w not in EN_STOP]
+    if words:
+        latin = " ".join(words)
+        f = re.sub(r"[a-z][a-z'\-]*", " ", f) + " " + latin
+    extra = [dst for src, dst in ALIASES if fold(src) in f]
+    kana = [k for w in words if len(w) >= 4 and (k := romaji_to_kana(w))]
+    f = re.sub(r"ばす(?!たーみなる|せんたー)", " ", f)
+    return compact(" ".join([f, "".join(kana), *extra]))
