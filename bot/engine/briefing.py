@@ -1,0 +1,244 @@
+"""The morning briefing: greeting, today's weather, today's garbage, maybe the next bus.
+
+One function feeds both the Alexa "おはよう" intent and LINE's morning message, so the two
+channels never disagree. The model moment:
+"おはようございます。今日の最低気温はマイナス10度。燃やせるごみの日です。"
+
+Why every part is optional: the briefing is read aloud at 7 a.m. to someone about to put
+out the rubbish; a missing weather provider, calendar or timetable must shorten it, never
+turn it into an error. Garbage and buses come from ``bot.engine.garbage`` and
+``bot.engine.bus`` (computed from the knowledge folder); they are imported lazily and
+skipped if absent or failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import weakref
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.engine.types import Answer, Source
+from bot.engine.weather import DayWeather, WeatherService, weather_config
+
+log = logging.getLogger(__name__)
+
+_services: "weakref.WeakKeyDictionary[Any, WeatherService]" = weakref.WeakKeyDictionary()
+
+
+def weather_service(engine: Any) -> WeatherService:
+    """The engine's weather service (its cache must outlive one briefing).
+
+    Uses ``engine.weather`` when the engine provides one, else one per engine object,
+    created on first use from ``engine.settings``.
+    """
+    own = getattr(engine, "weather", None)
+    if isinstance(own, WeatherService):
+        return own
+    try:
+        return _services[engine]
+    except KeyError:
+        service = WeatherService.from_settings(engine.settings)
+        _services[engine] = service
+        return service
+
+
+def morning_briefing(engine: Any, house_id: str | None, now: datetime, lang: str) -> Answer:
+    """Greeting + weather + today's garbage (+ put-out-by time) + next bus, in ``lang``.
+
+    Raises ``ingest.knowledge.UnknownHouse`` for an unknown house (as ``Engine.context``
+    does); every other part is skipped when it cannot be computed.
+    """
+    lang = "ja" if lang == "ja" else "en"
+    ctx = engine.context(house_id, lang)
+    house, area = ctx.house, ctx.area
+    knowledge = engine.knowledge
+
+    spoken: list[str] = [greeting(now, lang)]
+    written: list[str] = [spoken[0]]
+    sources: list[Source] = []
+    data: dict[str, Any] = {"house": house.id, "date": now.date().isoformat()}
+
+    day = weather_service(engine).today(weather_config(house, area), now)
+    if day is not None and day.has_any:
+        said = weather_sentence(day, lang)
+        shown = weather_sentence(day, lang, with_text=True)
+        if said:
+            spoken.append(said)
+        if shown:
+            written.append(shown)
+            sources.append(Source(path=f"weather:{day.provider}", label=day.credit(lang)))
+            data["weather"] = _weather_data(day)
+
+    garbage = _garbage(knowledge, house, now, lang)
+    if garbage:
+        spoken.append(garbage["text"])
+        written.append(garbage["text"])
+        data["garbage"] = garbage
+        src = _garbage_source(knowledge, area, lang)
+        if src is not None:
+            sources.append(src)
+
+    bus = _next_bus(engine, knowledge, house, now, lang)
+    if bus:
+        spoken.append(bus)
+        written.append(bus)
+        data["bus"] = bus
+
+    sep = "" if lang == "ja" else " "
+    return Answer(
+        text=sep.join(written),
+        lang=lang,
+        intent="briefing",
+        confidence=1.0,
+        sources=sources,
+        speech=sep.join(spoken),
+        data=data,
+    )
+
+
+def greeting(now: datetime, lang: str) -> str:
+    """Good morning before 11, else a neutral greeting (the intent is also asked later)."""
+    morning = now.hour < 11
+    if lang == "ja":
+        return "おはようございます。" if morning else "こんにちは。"
+    return "Good morning." if morning else "Hello."
+
+
+def temperature_words(value: float, lang: str) -> str:
+    """-10.4 -> "マイナス10度" / "minus 10 degrees": rounded, as people say it."""
+    n = int(value + 0.5) if value >= 0 else -int(-value + 0.5)
+    if lang == "ja":
+        return f"マイナス{-n}度" if n < 0 else f"{n}度"
+    unit = "degree" if abs(n) == 1 else "degrees"
+    return f"minus {-n} {unit}" if n < 0 else f"{n} {unit}"
+
+
+def weather_sentence(day: DayWeather, lang: str, *, with_text: bool = False) -> str:
+    """Temperatures, then snow or rain; the provider's wording only when ``with_text``."""
+    parts: list[str] = []
+    if lang == "ja":
+        if with_text and day.text_ja:
+            parts.append(f"今日の天気は{day.text_ja}。")
+        if day.low is not None and day.high is not None:
+            parts.append(
+                f"今日の最低気温は{temperature_words(day.low, lang)}、"
+                f"最高気温は{temperature_words(day.high, lang)}。"
+            )
+        elif day.low is not None:
+            parts.append(f"今日の最低気温は{temperature_words(day.low, lang)}。")
+        elif day.high is not None:
+            parts.append(f"今日の最高気温は{temperature_words(day.high, lang)}。")
+        if day.snow and day.rain:
+            parts.append("雨か雪が降りそうです。")
+        elif day.snow:
+            parts.append("雪が降りそうです。")
+        elif day.rain:
+            parts.append("雨が降りそうです。傘を持って出かけてください。")
+        return "".join(parts)
+    if with_text and day.text_en:
+        parts.append(f"Today's weather: {day.text_en}.")
+    if day.low is not None and day.high is not None:
+        parts.append(
+            f"Today's low is {temperature_words(day.low, lang)} "
+            f"and the high {temperature_words(day.high, lang)} Celsius."
+        )
+    elif day.low is not None:
+        parts.append(f"Today's low is {temperature_words(day.low, lang)} Celsius.")
+    elif day.high is not None:
+        parts.append(f"Today's high is {temperature_words(day.high, lang)} Celsius.")
+    if day.snow and day.rain:
+        parts.append("Expect rain or snow.")
+    elif day.snow:
+        parts.append("Expect snow.")
+    elif day.rain:
+        parts.append("Expect rain; take an umbrella.")
+    return " ".join(parts)
+
+
+def _weather_data(day: DayWeather) -> dict[str, Any]:
+    out = asdict(day)
+    out["day"] = day.day.isoformat()
+    return out
+
+
+def _optional(module: str, attr: str) -> Any | None:
+    """``module.attr``, or None when the module is absent or broken (logged, unless absent)."""
+    try:
+        return getattr(importlib.import_module(module), attr)
+    except ModuleNotFoundError as exc:
+        if exc.name != module:
+            log.warning("briefing: %s needs a missing module %s", module, exc.name)
+        return None
+    except Exception:  # noqa: BLE001 - a broken module must not cost the whole briefing
+        log.warning("briefing: %s.%s unavailable", module, attr, exc_info=True)
+        return None
+
+
+def _garbage(knowledge: Any, house: Any, now: datetime, lang: str) -> dict[str, Any] | None:
+    """Today's garbage from bot.engine.garbage.garbage_briefing, or None (skipped)."""
+    garbage_briefing = _optional("bot.engine.garbage", "garbage_briefing")
+    if garbage_briefing is None:
+        return None
+    try:
+        got = garbage_briefing(knowledge, house, now, lang)
+    except Exception:  # noqa: BLE001 - a calendar bug must not cost the whole briefing
+        log.warning("briefing: garbage part failed", exc_info=True)
+        return None
+    if got is None:
+        return None
+    today = [str(x) for x in (getattr(got, "today", None) or [])]
+    put_out_by = getattr(got, "put_out_by", None)
+    text = str(getattr(got, "text", "") or "").strip() or _garbage_text(today, put_out_by, lang)
+    if not text:
+        return None
+    return {
+        "today": today,
+        "tomorrow": [str(x) for x in (getattr(got, "tomorrow", None) or [])],
+        "put_out_by": put_out_by,
+        "text": text,
+    }
+
+
+def _garbage_text(today: list[str], put_out_by: str | None, lang: str) -> str:
+    """Only used when garbage_briefing gives the lists without its own sentence."""
+    if not today:
+        return ""
+    if lang == "ja":
+        s = f"今日は{'と'.join(today)}の日です。"
+        return s + (f"{put_out_by}までに出してください。" if put_out_by else "")
+    s = f"Today is collection day for {' and '.join(today)}."
+    return s + (f" Put it out by {put_out_by}." if put_out_by else "")
+
+
+def _garbage_source(knowledge: Any, area: Any, lang: str) -> Source | None:
+    if area is None:
+        return None
+    for p in (getattr(area, "garbage_yaml", None), getattr(area, "garbage_dir", None)):
+        if p:
+            try:
+                rel = knowledge.rel(Path(p))
+            except (AttributeError, ValueError):
+                rel = Path(p).name
+            label = "ごみ収集カレンダー" if lang == "ja" else "Garbage calendar"
+            return Source(path=rel, label=f"{label} ({rel})")
+    return None
+
+
+def _next_bus(engine: Any, knowledge: Any, house: Any, now: datetime, lang: str) -> str | None:
+    """One sentence about the next bus from bot.engine.bus, or None (skipped)."""
+    next_bus_sentence = _optional("bot.engine.bus", "next_bus_sentence")
+    if next_bus_sentence is None:
+        return None
+    store = getattr(engine, "store_dir", None)
+    index_dir = Path(store) / "transit" if store is not None else None
+    try:
+        got = next_bus_sentence(knowledge, house, index_dir, now, lang)
+    except Exception:  # noqa: BLE001 - a timetable bug must not cost the whole briefing
+        log.warning("briefing: bus part failed", exc_info=True)
+        return None
+    sentence = str(got or "").strip()
+    return sentence or None

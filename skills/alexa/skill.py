@@ -1,0 +1,23 @@
+"""Builds the Alexa skill (ask-sdk-core) around an engine. Nothing happens at import time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ask_sdk_core.skill import CustomSkill
+from ask_sdk_core.skill_builder import SkillBuilder
+
+from skills.alexa.handlers import CatchAllExceptionHandler, SkillDeps, request_handlers
+from skills.alexa.houses import HouseResolver
+
+
+def build_skill(engine: Any, settings: Any) -> CustomSkill:
+    """A CustomSkill whose handlers ask ``engine``; the skill id is enforced when set."""
+    deps = SkillDeps(engine=engine, houses=HouseResolver.from_settings(settings, engine))
+    builder = SkillBuilder()
+    for handler in request_handlers(deps):
+        builder.add_request_handler(handler)
+    builder.add_exception_handler(CatchAllExceptionHandler())
+    if settings.alexa_skill_id:
+        builder.skill_id = settings.alexa_skill_id
+    return builder.create()
