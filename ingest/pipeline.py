@@ -158,8 +158,8 @@ def _publish(
                         updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     write_records(store, records)
     write_manifest(store, manifest)
-    if report.changed or report.removed or old is None:
-        vs.delete_except(manifest.live_hashes())
+    if report.added or report.changed or report.removed:
+        vs.delete_except({r.id for r in records})
     report.seconds = time.perf_counter() - t0
     log.info("ingest: %d added, %d changed, %d removed, %d unchanged, %d chunks embedded in %.2fs",
              len(report.added), len(report.changed), len(report.removed), report.unchanged,

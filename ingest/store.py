@@ -126,10 +126,11 @@ class VectorStore:
                 metadatas=metas[i : i + step],
             )
 
-    def delete_except(self, live_hashes: set[str]) -> int:
-        """Remove chunks of files that are no longer in the manifest."""
-        got = self.collection.get(include=["metadatas"])
-        dead = [i for i, m in zip(got["ids"], got["metadatas"] or []) if (m or {}).get("file_hash") not in live_hashes]
+    def delete_except(self, live_ids: set[str]) -> int:
+        """Remove every chunk the published records do not list (removed or changed
+        files, and chunks of an older index format)."""
+        got = self.collection.get(include=[])
+        dead = [i for i in got["ids"] if i not in live_ids]
         for i in range(0, len(dead), 5000):
             self.collection.delete(ids=dead[i : i + 5000])
         return len(dead)

@@ -117,3 +117,21 @@ def test_the_store_is_rebuilt_for_another_embedding_model(knowledge_copy, tmp_pa
     run_ingest(s, embeddings)
     assert not is_stale(knowledge_copy, s.store_dir, embeddings.model_id)
     assert is_stale(knowledge_copy, s.store_dir, "another-model")
+
+
+def test_chunks_of_an_older_index_format_are_removed_from_chroma(knowledge_copy, tmp_path, embeddings, monkeypatch):
+    import ingest.pipeline as pipeline
+    import ingest.store as store_mod
+
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s, embeddings)
+    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
+    before = set(engine.retriever.store.collection.get(include=[])["ids"])
+    # a new format changes chunk ids: the old ones must not linger beside the new
+    monkeypatch.setattr(store_mod, "FORMAT_VERSION", store_mod.FORMAT_VERSION + 1)
+    monkeypatch.setattr(pipeline, "FORMAT_VERSION", store_mod.FORMAT_VERSION)
+    monkeypatch.setattr(pipeline, "chunk_sections", lambda *a, **k: [
+        type(c)(c.id + "x", c.text, c.embed_text, c.metadata) for c in chunk_sections(*a, **k)])
+    run_ingest(s, embeddings)
+    after = set(engine.retriever.store.collection.get(include=[])["ids"])
+    assert after and not (after & before)

@@ -207,7 +207,7 @@ class Retriever:
         where = scope.where()
         where["$and"] = [c for c in where["$and"] if c != {"audience": "stayers"}] + [{"audience": "staff"}]
         try:
-            got = self.store.query(vector.tolist(), 1, where)
+            got = self.store.query(vector.tolist(), 3, where)
         except Exception:  # no staff sections at all: Chroma may complain about the filter
             return -1.0, None
         for cid, sim in got:
