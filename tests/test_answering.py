@@ -103,3 +103,12 @@ def test_dev_questions_meet_the_core_targets(eval_engine):
     assert s["hit@1"] >= 0.95 and s["fact_accuracy"] >= 0.90
     assert s["abstain_recall"] >= 0.8 and s["abstain_precision"] >= 0.8
     assert s["forbidden_leaks"] == 0
+
+
+def test_the_vectorised_scope_mask_matches_the_scope_rule(eval_engine):
+    from bot.engine.retrieval import Scope
+
+    r = eval_engine.retriever
+    for house, when, audience in [("doto-house", "2026-07-20T10:00", "stayers"), ("kitami-base", "2027-01-15T20:00", "staff")]:
+        scope = Scope(house, "kitami", at(when), audience)
+        assert list(r._mask(scope)) == [scope.allows(rec.meta) for rec in r.records]

@@ -115,6 +115,10 @@ class Retriever:
         self.bm25 = BM25Index.build([r.tokens for r in self.records])
         self._mask_cache: dict[tuple[str, str, int, str], np.ndarray] = {}
         self.langs = np.array([r.meta["lang"] for r in self.records])
+        self._cols = {
+            key: np.array([r.meta[key] for r in self.records])
+            for key in ("house", "scope", "area", "season", "valid_from", "valid_until", "audience")
+        }
         self.conf = ConfidenceConfig()
 
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
@@ -169,7 +173,13 @@ class Retriever:
         key = (scope.house, scope.area, day_int(scope.now), scope.audience)
         mask = self._mask_cache.get(key)
         if mask is None:
-            mask = np.array([scope.allows(r.meta) for r in self.records], dtype=bool)
+            # Vectorised form of Scope.allows: a per-record Python loop costs ~0.4 s at 50k.
+            c, today = self._cols, day_int(scope.now)
+            mask = ((c["house"] == scope.house) | ((c["scope"] == "area") & (c["area"] == scope.area)))
+            mask &= np.isin(c["season"], ["all", season_of(scope.now)])
+            mask &= (c["valid_from"] <= today) & (c["valid_until"] >= today)
+            if scope.audience != "staff":
+                mask &= c["audience"] == "stayers"
             if len(self._mask_cache) > 256:
                 self._mask_cache.clear()
             self._mask_cache[key] = mask
