@@ -133,7 +133,7 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
     if _CONTACT_Q.search(question) and not _PHONE.search(body) and house.contacts:
         # "Who do I call?" answered by a section without a number: add the house's contacts.
         text += "\n\n" + contacts_block(house, lang)
-        sources.append(Source((house.dir.name and f"houses/{house.dir.name}/house.yaml"), "contacts", best.score,
+        sources.append(Source(f"houses/{house.dir.name}/house.yaml", "contacts", best.score,
                               f"{house.name_in(lang)} › house.yaml"))
     for h in hits[1:3]:
         if h is not best and h.score >= best.score - 0.05:
