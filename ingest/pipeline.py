@@ -3,9 +3,11 @@
 Order matters for "a failed ingest changes nothing": (1) validate everything and stop on
 any problem; (2) embed and upsert chunks of new or changed files (ids are
 content-addressed, so these never overwrite live chunks); (3) build transit indexes to
-temporary files; (4) publish by atomically replacing the chunk records and then the
-manifest; (5) only then delete chunks of removed/changed files. A crash before (4)
-leaves the previous manifest, and queries ignore chunks whose file hash it does not list.
+temporary files; (4) write the chunk records and their lexical index to a new snapshot
+file, then publish by atomically replacing the manifest that names it; (5) only then
+delete chunks of removed/changed files and the old snapshot. A crash before (4) leaves
+the previous manifest and its snapshot, and queries ignore chunks whose file hash it
+does not list. An untouched folder (same stat fingerprint) is not read at all.
 """
 
 from __future__ import annotations
@@ -18,18 +20,21 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from bot.engine.lexical import index_tokens
+from bot.engine.lexical import BM25Index, index_tokens
 from ingest.chunking import chunk_sections
 from ingest.problems import KnowledgeError, Problem
 from ingest.store import (
     FORMAT_VERSION,
     ChunkRecord,
     Manifest,
+    Snapshot,
     VectorStore,
     read_manifest,
-    read_records,
+    read_published,
+    remove_snapshots_except,
     write_manifest,
-    write_records,
+    scope_key,
+    write_snapshot,
 )
 from ingest.validate import Scan, fingerprint, scan_knowledge
 
@@ -79,13 +84,18 @@ def ingest(
     t0 = time.perf_counter()
     root = Path(knowledge_dir).resolve()
     store = Path(store_dir)
+    fp = fingerprint(root)  # taken before reading, so an edit made during ingest is seen next time
+    unchanged = _unchanged(root, store, model_id, fp)
+    if unchanged is not None:
+        unchanged.seconds = time.perf_counter() - t0
+        return unchanged
     try:
         scan = scan_knowledge(root)
     except KnowledgeError as exc:
         return IngestReport(ok=False, problems=exc.problems)
     if not scan.ok:
         return IngestReport(ok=False, problems=scan.problems, notices=scan.notices)
-    return _publish(scan, root, store, embeddings, model_id, chroma_host, chroma_port, vector_store, t0)
+    return _publish(scan, root, store, embeddings, model_id, chroma_host, chroma_port, vector_store, t0, fp)
 
 
 def _publish(
@@ -98,19 +108,21 @@ def _publish(
     chroma_port: int,
     vector_store: VectorStore | None,
     t0: float,
+    fp: str,
 ) -> IngestReport:
     store.mkdir(parents=True, exist_ok=True)
-    old = read_manifest(store)
+    old, old_snapshot = read_published(store)
     if old is None or old.model != model_id or old.format != FORMAT_VERSION:
         old_files: dict[str, dict] = {}
         old_records: list[ChunkRecord] = []
     else:
         old_files = old.files
-        old_records = read_records(store)
+        old_records = old_snapshot.records
     vs = vector_store or VectorStore(store, model_id, chroma_host, chroma_port)
-    kept_by_hash: dict[str, list[ChunkRecord]] = {}
+    # By path and hash: two houses may hold identical files, and each keeps its own chunks.
+    kept: dict[tuple[str, str], list[ChunkRecord]] = {}
     for rec in old_records:
-        kept_by_hash.setdefault(rec.meta["file_hash"], []).append(rec)
+        kept.setdefault((rec.meta["path"], rec.meta["file_hash"]), []).append(rec)
 
     report = IngestReport(ok=True, notices=scan.notices)
     records: list[ChunkRecord] = []
@@ -120,20 +132,20 @@ def _publish(
         prev = old_files.get(doc.rel)
         report.sections += len(doc.sections)
         title = doc.sections[0].meta.title if doc.sections else doc.rel
-        if prev and prev["hash"] == doc.hash and doc.hash in kept_by_hash:
-            records.extend(kept_by_hash[doc.hash])
+        if prev and prev["hash"] == doc.hash and (doc.rel, doc.hash) in kept:
+            records.extend(kept[(doc.rel, doc.hash)])
             report.unchanged += 1
         else:
             (report.changed if prev else report.added).append(doc.rel)
             chunks = chunk_sections(doc.sections, file_hash=doc.hash, scope=doc.scope, house=doc.house,
                                     area=doc.area, title=title)
             new_chunks.extend(chunks)
-            records.extend(ChunkRecord(c.id, c.text, c.metadata, index_tokens(c.embed_text)) for c in chunks)
+            records.extend(ChunkRecord.make(c.id, c.text, c.metadata, index_tokens(c.embed_text)) for c in chunks)
         files[doc.rel] = {"hash": doc.hash, "kind": "doc", "sections": len(doc.sections)}
 
     if new_chunks:
         # Chunks may exist already (e.g. a file renamed back); skip re-embedding those.
-        present = vs.existing_ids([c.id for c in new_chunks])
+        present = vs.existing_ids([c.id for c in new_chunks], [scope_key(c.metadata) for c in new_chunks])
         todo = [c for c in new_chunks if c.id not in present]
         if todo:
             vectors = embeddings.embed_documents([c.embed_text for c in todo])
@@ -154,17 +166,39 @@ def _publish(
         files[data.rel] = {"hash": data.hash, "kind": data.kind, "area": data.area}
 
     report.removed = sorted(set(old_files) - set(files))
-    manifest = Manifest(model=model_id, files=files, fingerprint=fingerprint(root), knowledge=str(root),
-                        updated=datetime.now(timezone.utc).isoformat(timespec="seconds"))
-    write_records(store, records)
-    write_manifest(store, manifest)
+    snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records])))
+    manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
+                        updated=datetime.now(timezone.utc).isoformat(timespec="seconds"), records=snapshot)
+    write_manifest(store, manifest)  # the publishing step
+    remove_snapshots_except(store, snapshot)
     if report.added or report.changed or report.removed:
-        vs.delete_except({r.id for r in records})
+        live: dict[str, set[str]] = {}
+        for r in records:
+            live.setdefault(r.scope_key, set()).add(r.id)
+        vs.delete_except(live)
     report.seconds = time.perf_counter() - t0
     log.info("ingest: %d added, %d changed, %d removed, %d unchanged, %d chunks embedded in %.2fs",
              len(report.added), len(report.changed), len(report.removed), report.unchanged,
              report.chunks_embedded, report.seconds)
     return report
+
+
+def _unchanged(root: Path, store: Path, model_id: str, fp: str) -> IngestReport | None:
+    """The report of a no-op ingest, when nothing was touched since the last one.
+
+    Same stat fingerprint, model and index format as the published manifest (which only
+    a successful ingest writes) means every file was read and validated as it is now;
+    re-parsing 50,000 sections to learn that cost ~5 s."""
+    m = read_manifest(store)
+    if m is None or m.model != model_id or m.format != FORMAT_VERSION or m.fingerprint != fp:
+        return None
+    if not (store / m.records).exists():
+        return None
+    for f in m.files.values():
+        if f.get("kind") == "gtfs" and not _transit_index(store, f["area"]).exists():
+            return None
+    return IngestReport(ok=True, unchanged=len(m.files),
+                        sections=sum(f.get("sections", 0) for f in m.files.values()))
 
 
 def _transit_index(store: Path, area_id: str) -> Path:

@@ -9,11 +9,14 @@ is not in the manifest, so an ingest that dies halfway never changes what is ser
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import pickle
 import re
 import tempfile
+import threading
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,18 +24,50 @@ from typing import Any
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 MANIFEST = "manifest.json"
-RECORDS = "chunks.pkl"
-FORMAT_VERSION = 7  # bump when chunking/metadata change so stores re-ingest
+RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
+FORMAT_VERSION = 8  # bump when chunking/metadata change so stores re-ingest
+
+
+TOKEN_SEP = "\x1f"
 
 
 @dataclass
 class ChunkRecord:
-    """What the lexical index and the answer composer need without asking Chroma."""
+    """What the lexical index and the answer composer need without asking Chroma.
+
+    The lexical tokens are kept as one joined string: at 50,000 chunks a list of ~100
+    token objects per chunk was most of the serving process's memory and load time."""
 
     id: str
     text: str
     meta: dict[str, Any]
-    tokens: list[str]
+    token_text: str = ""
+
+    @classmethod
+    def make(cls, id: str, text: str, meta: dict[str, Any], tokens: list[str]) -> "ChunkRecord":
+        return cls(id, text, meta, TOKEN_SEP.join(tokens))
+
+    @property
+    def tokens(self) -> list[str]:
+        return self.token_text.split(TOKEN_SEP) if self.token_text else []
+
+    @property
+    def scope_key(self) -> str:
+        return scope_key(self.meta)
+
+
+def scope_key(meta: dict[str, Any]) -> str:
+    """Which Chroma collection a chunk lives in: its house's, or its area's."""
+    return f"house:{meta['house']}" if meta["scope"] == "house" else f"area:{meta['area']}"
+
+
+@dataclass
+class Snapshot:
+    """The published chunk records and the lexical index built over them, in one file so
+    the two can never disagree (both are replaced by one atomic rename)."""
+
+    records: list[ChunkRecord] = field(default_factory=list)
+    lexical: Any = None  # bot.engine.lexical.BM25Index over records[i].tokens
 
 
 @dataclass
@@ -43,6 +78,7 @@ class Manifest:
     fingerprint: str = ""  # cheap stat-based fingerprint of the knowledge folder
     knowledge: str = ""
     updated: str = ""
+    records: str = RECORDS  # the snapshot file this manifest publishes
 
     def live_hashes(self) -> set[str]:
         return {f["hash"] for f in self.files.values() if f.get("kind") == "doc"}
@@ -74,26 +110,72 @@ def write_manifest(store: Path, manifest: Manifest) -> None:
     write_atomic(store / MANIFEST, json.dumps(manifest.__dict__, ensure_ascii=False, indent=1).encode())
 
 
-def read_records(store: Path) -> list[ChunkRecord]:
+def read_snapshot(store: Path, name: str = RECORDS) -> Snapshot:
+    """The records and lexical index of one snapshot file; empty when missing or old."""
     try:
-        with open(store / RECORDS, "rb") as fh:
-            return pickle.load(fh)
-    except (OSError, EOFError, pickle.UnpicklingError):
-        return []
+        with open(store / name, "rb") as fh:
+            snap = pickle.load(fh)
+    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, TypeError):
+        return Snapshot()
+    return snap if isinstance(snap, Snapshot) else Snapshot()
 
 
-def write_records(store: Path, records: list[ChunkRecord]) -> None:
-    write_atomic(store / RECORDS, pickle.dumps(records, protocol=pickle.HIGHEST_PROTOCOL))
+def read_published(store: Path) -> tuple[Manifest | None, Snapshot]:
+    """The manifest and the snapshot it names, read as one.
+
+    Another process may publish between the two reads and remove the snapshot we were
+    about to open; then the newer manifest is read once more."""
+    for _ in range(3):
+        manifest = read_manifest(store)
+        if manifest is None:
+            return None, Snapshot()
+        if (store / manifest.records).exists():
+            snap = read_snapshot(store, manifest.records)
+            if snap.lexical is not None or not manifest.live_hashes():
+                return manifest, snap
+    return manifest, Snapshot()
+
+
+def write_snapshot(store: Path, snapshot: Snapshot) -> str:
+    """Write a new snapshot file under a fresh name and return the name.
+
+    Publishing is then one atomic step: replacing the manifest that names it. A crash
+    before that leaves the previous manifest and its own snapshot file untouched."""
+    name = f"chunks-{uuid.uuid4().hex[:12]}.pkl"
+    write_atomic(store / name, pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL))
+    return name
+
+
+def remove_snapshots_except(store: Path, keep: str) -> None:
+    """Delete snapshot files no manifest names any more (after publishing)."""
+    for p in list(store.glob("chunks-*.pkl")) + [store / RECORDS]:
+        if p.name != keep:
+            p.unlink(missing_ok=True)
 
 
 def collection_name(model_id: str) -> str:
-    """One collection per embedding model (vectors of different models never mix)."""
+    """The single collection of index formats before 8 (removed when found)."""
     name = "chunks-" + re.sub(r"[^A-Za-z0-9._-]+", "-", model_id)
     return name[:60].strip("-._") or "chunks"
 
 
+def scope_collection_name(model_id: str, key: str) -> str:
+    """One collection per (embedding model, house or area): vectors of different models
+    never mix, and a question searches only its house's and area's collections.
+    Chroma names are 3-63 characters; a hash keeps truncated names apart."""
+    digest = hashlib.sha1(f"{model_id}\0{key}".encode()).hexdigest()[:10]
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", key).strip("-")[:44]
+    return f"sc-{digest}-{slug}".strip("-._")
+
+
 class VectorStore:
-    """A thin wrapper over one Chroma collection (always given our own embeddings)."""
+    """Chroma, one collection per house and per area (always given our own embeddings).
+
+    Why not one collection with a metadata filter: Chroma evaluates ``where`` over its
+    metadata tables, ~50 ms per condition at 50,000 chunks (our scope filter took ~270 ms
+    a query). Season, validity and audience are checked by the caller against its own
+    records instead, asking for as many extra results as it knows are excluded.
+    """
 
     def __init__(self, store: Path, model_id: str, host: str | None = None, port: int = 8000):
         import chromadb
@@ -105,42 +187,125 @@ class VectorStore:
         else:
             (store / "chroma").mkdir(parents=True, exist_ok=True)
             self.client = chromadb.PersistentClient(path=str(store / "chroma"), settings=chroma_settings)
-        # embedding_function=None: Chroma's default function would download a model.
-        self.collection = self.client.get_or_create_collection(
-            collection_name(model_id), embedding_function=None, metadata={"hnsw:space": "cosine"}
-        )
+        self.model_id = model_id
+        self._cols: dict[str, Any] = {}
+        self._lock = threading.Lock()
 
-    def existing_ids(self, ids: list[str]) -> set[str]:
+    def collection(self, key: str, create: bool = False) -> Any:
+        """The collection of one scope key ("house:<id>" / "area:<id>"), or None."""
+        col = self._cols.get(key)
+        if col is not None:
+            return col
+        name = scope_collection_name(self.model_id, key)
+        with self._lock:
+            if create:
+                # embedding_function=None: Chroma's default function would download a model.
+                col = self.client.get_or_create_collection(
+                    name, embedding_function=None,
+                    metadata={"hnsw:space": "cosine", "model": self.model_id, "scope_key": key})
+            else:
+                try:
+                    col = self.client.get_collection(name, embedding_function=None)
+                except Exception:  # NotFoundError (or ValueError in older clients)
+                    return None
+            self._cols[key] = col
+        return col
+
+    def keys(self) -> list[str]:
+        """Scope keys that have a collection for this model."""
+        out = []
+        for col in self.client.list_collections():
+            meta = col.metadata or {}
+            if meta.get("model") == self.model_id and meta.get("scope_key"):
+                out.append(meta["scope_key"])
+        return sorted(out)
+
+    def existing_ids(self, ids: list[str], keys: list[str]) -> set[str]:
         found: set[str] = set()
-        for i in range(0, len(ids), 5000):
-            found.update(self.collection.get(ids=ids[i : i + 5000], include=[])["ids"])
+        for key, group in _group(ids, keys).items():
+            col = self.collection(key)
+            if col is None:
+                continue
+            for i in range(0, len(group), 5000):
+                found.update(col.get(ids=group[i : i + 5000], include=[])["ids"])
         return found
 
     def add(self, ids: list[str], vectors: list[list[float]], texts: list[str], metas: list[dict[str, Any]]) -> None:
+        by_key: dict[str, list[int]] = {}
+        for n, meta in enumerate(metas):
+            by_key.setdefault(scope_key(meta), []).append(n)
         step = 2000
-        for i in range(0, len(ids), step):
-            self.collection.upsert(
-                ids=ids[i : i + step],
-                embeddings=vectors[i : i + step],
-                documents=texts[i : i + step],
-                metadatas=metas[i : i + step],
-            )
+        for key, rows in by_key.items():
+            col = self.collection(key, create=True)
+            for i in range(0, len(rows), step):
+                part = rows[i : i + step]
+                col.upsert(ids=[ids[n] for n in part], embeddings=[vectors[n] for n in part],
+                           documents=[texts[n] for n in part], metadatas=[metas[n] for n in part])
 
-    def delete_except(self, live_ids: set[str]) -> int:
+    def delete_except(self, live: dict[str, set[str]]) -> int:
         """Remove every chunk the published records do not list (removed or changed
-        files, and chunks of an older index format)."""
-        got = self.collection.get(include=[])
-        dead = [i for i in got["ids"] if i not in live_ids]
-        for i in range(0, len(dead), 5000):
-            self.collection.delete(ids=dead[i : i + 5000])
-        return len(dead)
+        files, chunks of an older index format), and collections of removed houses."""
+        removed = 0
+        for key in self.keys():
+            col = self.collection(key)
+            ids = live.get(key)
+            if not ids:
+                removed += col.count()
+                self.client.delete_collection(col.name)
+                self._cols.pop(key, None)
+                continue
+            dead = [i for i in col.get(include=[])["ids"] if i not in ids]
+            for i in range(0, len(dead), 5000):
+                col.delete(ids=dead[i : i + 5000])
+            removed += len(dead)
+        try:  # the single collection of format 7 and earlier
+            self.client.delete_collection(collection_name(self.model_id))
+        except Exception:
+            pass
+        return removed
 
-    def query(self, vector: list[float], k: int, where: dict[str, Any] | None) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) best first."""
-        res = self.collection.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+    def query(self, vector: list[float], k: int, key: str, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) best first, within one scope key's collection."""
+        if k <= 0:
+            return []
+        for attempt in (0, 1):
+            col = self.collection(key)
+            if col is None:
+                return []
+            try:
+                res = col.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
+                break
+            except Exception:
+                # Another process's ingest may have dropped or recreated the collection
+                # (shared Chroma server): forget the handle and look it up once more.
+                self._cols.pop(key, None)
+                if attempt:
+                    raise
         ids = res["ids"][0] if res["ids"] else []
         dists = res["distances"][0] if res.get("distances") else []
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
 
+    def vectors(self, ids: list[str], keys: list[str]) -> dict[str, Any]:
+        """Stored vectors by chunk id (for lexical-only candidates that need a dense score)."""
+        out: dict[str, Any] = {}
+        for key, group in _group(ids, keys).items():
+            col = self.collection(key)
+            if col is not None:
+                got = col.get(ids=group, include=["embeddings"])
+                out.update(zip(got["ids"], got["embeddings"]))
+        return out
+
+    def get(self, key: str, **kw: Any) -> dict[str, Any]:
+        """Chroma ``get`` on one scope's collection (empty when it has none)."""
+        col = self.collection(key)
+        return col.get(**kw) if col is not None else {"ids": [], "metadatas": [], "documents": []}
+
     def count(self) -> int:
-        return self.collection.count()
+        return sum(self.collection(k).count() for k in self.keys())
+
+
+def _group(ids: list[str], keys: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for i, k in zip(ids, keys):
+        out.setdefault(k, []).append(i)
+    return out

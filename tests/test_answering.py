@@ -112,3 +112,27 @@ def test_the_vectorised_scope_mask_matches_the_scope_rule(eval_engine):
     for house, when, audience in [("doto-house", "2026-07-20T10:00", "stayers"), ("kitami-base", "2027-01-15T20:00", "staff")]:
         scope = Scope(house, "kitami", at(when), audience)
         assert list(r._mask(scope)) == [scope.allows(rec.meta) for rec in r.records]
+
+
+def test_chroma_filters_season_when_a_collection_has_many_excluded_sections(eval_engine, monkeypatch):
+    """Beyond MAX_UNFILTERED_EXTRA excluded chunks, the query carries Chroma's own
+    season/validity filter instead of over-fetching: the answers must not change."""
+    import bot.engine.retrieval as retrieval
+
+    questions = [("水抜きのやり方を教えてください", "2026-07-20T10:00"), ("水抜きのやり方を教えてください", "2027-01-15T20:00"),
+                 ("キーボックスのマスターコードって何番ですか？", "2026-12-03T19:00"), ("Wi-Fiのパスワードは？", "2026-12-03T19:00")]
+    before = [ask(eval_engine, q, when=w) for q, w in questions]
+    monkeypatch.setattr(retrieval, "MAX_UNFILTERED_EXTRA", 0)
+    eval_engine.retriever._mask_cache.clear()
+    after = [ask(eval_engine, q, when=w) for q, w in questions]
+    assert [(a.text, a.abstained) for a in after] == [(b.text, b.abstained) for b in before]
+    assert not any("winter" in s.path for s in after[0].sources) and "7306" not in after[2].text
+
+
+def test_a_question_only_queries_its_house_and_area_collections(eval_engine, monkeypatch):
+    asked: list[str] = []
+    real = eval_engine.retriever.store.query
+    monkeypatch.setattr(eval_engine.retriever.store, "query",
+                        lambda vec, k, key, where=None: asked.append(key) or real(vec, k, key, where))
+    ask(eval_engine, "Wi-Fiのパスワードは？", house="kitami-base")
+    assert sorted(asked) == ["area:kitami", "house:kitami-base"]

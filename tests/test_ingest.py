@@ -67,6 +67,83 @@ def test_reingesting_an_unchanged_folder_embeds_nothing(knowledge_copy, tmp_path
     assert report.ok and emb.documents == 0 and not (report.added or report.changed or report.removed)
 
 
+def test_an_untouched_folder_is_not_parsed_again(knowledge_copy, tmp_path, embeddings, monkeypatch):
+    import ingest.pipeline as pipeline
+
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    first = run_ingest(s, embeddings)
+
+    def no_scan(root):
+        raise AssertionError("an unchanged folder was parsed again")
+
+    monkeypatch.setattr(pipeline, "scan_knowledge", no_scan)
+    again = run_ingest(s, embeddings)
+    assert again.ok and again.unchanged == first.unchanged + len(first.added) and again.sections == first.sections
+
+
+def test_a_touched_file_is_read_again(knowledge_copy, tmp_path, embeddings):
+    import os
+
+    emb = CountingEmbeddings(embeddings)
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s, emb)
+    path = knowledge_copy / "houses/hakka-house/manual.en.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("mint-kitami-2026", "mint-kitami-2027"), encoding="utf-8")  # same size
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    emb.documents = 0
+    assert run_ingest(s, emb).changed == ["houses/hakka-house/manual.en.md"] and emb.documents > 0
+
+
+def test_each_house_and_area_has_its_own_chroma_collection(knowledge_copy, tmp_path, embeddings):
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s, embeddings)
+    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
+    store = engine.retriever.store
+    assert store.keys() == ["area:kitami", "house:hakka-house"]
+    for key in store.keys():
+        assert {m["path"].split("/")[1] for m in store.get(key, include=["metadatas"])["metadatas"]} == {key.split(":")[1]}
+
+
+def test_a_removed_house_takes_its_collection_with_it(knowledge_copy, tmp_path, embeddings):
+    import shutil
+
+    other = knowledge_copy / "houses/other-house"
+    shutil.copytree(knowledge_copy / "houses/hakka-house", other)
+    yml = other / "house.yaml"
+    yml.write_text(yml.read_text(encoding="utf-8").replace("id: hakka-house", "id: other-house"), encoding="utf-8")
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    assert run_ingest(s, embeddings).ok
+    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
+    assert "house:other-house" in engine.retriever.store.keys()
+    shutil.rmtree(other)
+    assert run_ingest(s, embeddings).ok
+    assert engine.retriever.store.keys() == ["area:kitami", "house:hakka-house"]
+
+
+def test_an_ingest_that_dies_before_its_manifest_leaves_the_old_files_serving(knowledge_copy, tmp_path, embeddings,
+                                                                             monkeypatch):
+    import ingest.pipeline as pipeline
+
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s, embeddings)
+    path = knowledge_copy / "houses/hakka-house/manual.ja.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("mint-kitami-2026", "changed-password"), encoding="utf-8")
+
+    def crash(*a, **k):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(pipeline, "write_manifest", crash)
+    try:
+        run_ingest(s, embeddings)
+    except OSError:
+        pass
+    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)  # new records on disk, old manifest
+    text = ask(engine, "Wi-Fiのパスワードは？").text
+    assert "mint-kitami-2026" in text and "changed-password" not in text
+
+
 def test_a_changed_file_is_the_only_one_reembedded(knowledge_copy, tmp_path, embeddings):
     emb = CountingEmbeddings(embeddings)
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
@@ -91,7 +168,7 @@ def test_a_deleted_file_disappears_from_answers(knowledge_copy, tmp_path, embedd
     assert report.removed == ["houses/hakka-house/winter.en.md", "houses/hakka-house/winter.ja.md"]
     answer = ask(engine, "水抜きのやり方を教えて")
     assert not any("winter" in src.path for src in answer.sources)
-    assert engine.retriever.store.collection.get(where={"path": "houses/hakka-house/winter.ja.md"})["ids"] == []
+    assert engine.retriever.store.get("house:hakka-house", where={"path": "houses/hakka-house/winter.ja.md"})["ids"] == []
 
 
 def test_a_failed_ingest_changes_nothing_and_the_old_index_keeps_serving(knowledge_copy, tmp_path, embeddings):
@@ -126,12 +203,17 @@ def test_chunks_of_an_older_index_format_are_removed_from_chroma(knowledge_copy,
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
     run_ingest(s, embeddings)
     engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
-    before = set(engine.retriever.store.collection.get(include=[])["ids"])
+    before = chroma_ids(engine)
     # a new format changes chunk ids: the old ones must not linger beside the new
     monkeypatch.setattr(store_mod, "FORMAT_VERSION", store_mod.FORMAT_VERSION + 1)
     monkeypatch.setattr(pipeline, "FORMAT_VERSION", store_mod.FORMAT_VERSION)
     monkeypatch.setattr(pipeline, "chunk_sections", lambda *a, **k: [
         type(c)(c.id + "x", c.text, c.embed_text, c.metadata) for c in chunk_sections(*a, **k)])
     run_ingest(s, embeddings)
-    after = set(engine.retriever.store.collection.get(include=[])["ids"])
+    after = chroma_ids(engine)
     assert after and not (after & before)
+
+
+def chroma_ids(engine: Engine) -> set[str]:
+    store = engine.retriever.store
+    return {i for key in store.keys() for i in store.get(key, include=[])["ids"]}

@@ -27,7 +27,7 @@ from ingest.embed import make_embeddings, model_id
 from ingest.knowledge import House, Knowledge, UnknownHouse, load_knowledge
 from ingest.pipeline import IngestReport, ingest, is_stale
 from ingest.problems import KnowledgeError
-from ingest.store import VectorStore, read_manifest, read_records
+from ingest.store import VectorStore, read_manifest, read_published
 
 log = logging.getLogger(__name__)
 
@@ -88,10 +88,10 @@ class Engine:
         knowledge, problems = load_knowledge(self.knowledge_dir)
         if problems:
             log.warning("knowledge folder has %d problems; run `concierge validate`", len(problems))
-        manifest = read_manifest(self.store_dir)
+        manifest, snapshot = read_published(self.store_dir)
         if manifest is None:
             raise KnowledgeError([])
-        retriever = Retriever(self._vector_store(), read_records(self.store_dir), manifest.live_hashes(),
+        retriever = Retriever(self._vector_store(), snapshot, manifest.live_hashes(),
                               self.embeddings, self.fusion)
         answerers = _specialised_answerers(knowledge, self.store_dir)
         with self._lock:
@@ -159,9 +159,10 @@ class Engine:
         scope = self._scope(q, house)
         text = self.retriever.normalize_query(q.text)
         vec = self.retriever.embed(text)
-        hits = self.retriever.search(text, scope, lang, vector=vec)
+        got = self.retriever.retrieve(text, scope, lang, vector=vec)
+        hits = got.hits
         conf = self.retriever.confidence(text, lang, hits[0], scope) if hits else 0.0
-        if hits and self.retriever.asks_for_staff_info(text, vec, scope, hits[0]):
+        if hits and self.retriever.asks_for_staff_info(text, got.staff, hits[0]):
             conf = min(conf, 0.0)  # the question is about staff-only information
         if self.generator is not None:
             from bot.engine.generate import generate

@@ -19,7 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from bot.engine.lang import detect_lang
 from bot.engine.lexical import BM25Index, index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize
-from ingest.store import ChunkRecord, VectorStore
+from ingest.store import ChunkRecord, Snapshot, VectorStore
 
 
 def season_of(now: datetime) -> str:
@@ -38,18 +38,19 @@ class Scope:
     now: datetime
     audience: str = "stayers"
 
-    def where(self) -> dict[str, Any]:
-        """The same filter as :meth:`allows`, in Chroma's query language."""
+    @property
+    def keys(self) -> tuple[str, str]:
+        """The two Chroma collections this scope may see (ingest.store.scope_key)."""
+        return f"house:{self.house}", f"area:{self.area}"
+
+    def when(self) -> dict[str, Any]:
+        """Season and validity in Chroma's query language (the place is the collection)."""
         today = day_int(self.now)
-        conds: list[dict[str, Any]] = [
-            {"$or": [{"house": self.house}, {"$and": [{"scope": "area"}, {"area": self.area}]}]},
+        return {"$and": [
             {"season": {"$in": ["all", season_of(self.now)]}},
             {"valid_from": {"$lte": today}},
             {"valid_until": {"$gte": today}},
-        ]
-        if self.audience != "staff":
-            conds.append({"audience": "stayers"})
-        return {"$and": conds}
+        ]}
 
     def allows(self, meta: dict[str, Any]) -> bool:
         today = day_int(self.now)
@@ -97,11 +98,35 @@ class FusionConfig:
     same_lang_only: bool = True  # BM25 bonus only for sections in the question's language
 
 
+@dataclass
+class Retrieval:
+    """Ranked hits a stayer may see, and the nearest staff-only section met on the way."""
+
+    hits: list[Hit]
+    staff: tuple[float, ChunkRecord] | None = None
+
+
+@dataclass
+class ScopeMasks:
+    """Which records a scope allows, and per collection how many it holds and excludes."""
+
+    allowed: np.ndarray
+    staff: np.ndarray  # staff-only records that would be in scope for staff
+    rows: dict[str, int]
+    excluded: dict[str, int]
+    staff_rows: dict[str, int]
+
+
+#: Up to this many excluded chunks in a collection are skipped after an unfiltered query;
+#: beyond it the query carries Chroma's season/validity filter instead.
+MAX_UNFILTERED_EXTRA = 256
+
+
 class Retriever:
     def __init__(
         self,
         store: VectorStore,
-        records: list[ChunkRecord],
+        snapshot: Snapshot,
         live_hashes: set[str],
         embeddings: Embeddings,
         fusion: FusionConfig | None = None,
@@ -110,32 +135,38 @@ class Retriever:
         self.embeddings = embeddings
         self.fusion = fusion or FusionConfig()
         self.live = live_hashes
-        self.records = [r for r in records if r.meta["file_hash"] in live_hashes]
+        records = snapshot.records
+        live = [r.meta["file_hash"] in live_hashes for r in records]
+        if all(live) and snapshot.lexical is not None and snapshot.lexical.n_docs == len(records):
+            self.records, self.bm25 = records, snapshot.lexical
+        else:  # records of an ingest that did not publish its manifest: rebuild what is live
+            self.records = [r for r, ok in zip(records, live) if ok]
+            self.bm25 = BM25Index.build([r.tokens for r in self.records])
         self.by_id = {r.id: i for i, r in enumerate(self.records)}
-        self.bm25 = BM25Index.build([r.tokens for r in self.records])
-        self._mask_cache: dict[tuple[str, str, int, str], np.ndarray] = {}
+        self._mask_cache: dict[tuple[str, str, int, str], ScopeMasks] = {}
         self.langs = np.array([r.meta["lang"] for r in self.records])
         self._cols = {
             key: np.array([r.meta[key] for r in self.records])
             for key in ("house", "scope", "area", "season", "valid_from", "valid_until", "audience")
         }
+        self._cols["key"] = np.array([r.scope_key for r in self.records])
         self.conf = ConfidenceConfig()
 
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""
         c = self.conf
         # Kana-only typing: judge by the corpus words found in it; the rest are fragments.
-        qt = set(kana_words(text, self.bm25.postings)) if is_kana_only(text) else set(tokenize(text))
+        qt = set(kana_words(text, self.bm25.vocab)) if is_kana_only(text) else set(tokenize(text))
         score = hit.dense
         if not qt:
             return score
-        idf = {t: self.bm25.idf.get(t, c.unknown_idf) for t in qt}
+        idf = {t: self.bm25.idf(t, c.unknown_idf) for t in qt}
         total = sum(idf.values())
         if hit.meta["lang"] == lang:
             have = set(hit.record.tokens)
             score += c.coverage_weight * sum(v for t, v in idf.items() if t in have) / total
         if lang in ("ja", "en"):
-            mask = self._mask(scope)
+            mask = self._masks(scope).allowed
             share = 1.0
             if lang == "en":
                 # English questions about Japanese-only pages are normal: only count words
@@ -146,14 +177,12 @@ class Retriever:
         return score
 
     def _seen(self, term: str, mask: np.ndarray) -> bool:
-        post = self.bm25.postings.get(term)
-        if post is not None and mask[post[0]].any():
+        if mask[self.bm25.docs_with(term)].any():
             return True
         if term.isascii() and len(term) >= 4:  # "rent" ~ "rental", "stopped" ~ "stop"
             stem = term[: max(4, len(term) - 3)]
             for other in self._ascii_vocab_with(stem):
-                ids, _ = self.bm25.postings[other]
-                if mask[ids].any():
+                if mask[self.bm25.docs_with(other)].any():
                     return True
         return False
 
@@ -161,7 +190,7 @@ class Retriever:
         import bisect
 
         if not hasattr(self, "_ascii_vocab"):
-            self._ascii_vocab = sorted(t for t in self.bm25.postings if t.isascii())
+            self._ascii_vocab = sorted(t for t in self.bm25.vocab if t.isascii())
         i = bisect.bisect_left(self._ascii_vocab, prefix)
         out = []
         while i < len(self._ascii_vocab) and self._ascii_vocab[i].startswith(prefix) and len(out) < 20:
@@ -169,34 +198,51 @@ class Retriever:
             i += 1
         return out
 
-    def _mask(self, scope: Scope) -> np.ndarray:
+    def _masks(self, scope: Scope) -> ScopeMasks:
         key = (scope.house, scope.area, day_int(scope.now), scope.audience)
-        mask = self._mask_cache.get(key)
-        if mask is None:
+        got = self._mask_cache.get(key)
+        if got is None:
             # Vectorised form of Scope.allows: a per-record Python loop costs ~0.4 s at 50k.
             c, today = self._cols, day_int(scope.now)
-            mask = ((c["house"] == scope.house) | ((c["scope"] == "area") & (c["area"] == scope.area)))
-            mask &= np.isin(c["season"], ["all", season_of(scope.now)])
-            mask &= (c["valid_from"] <= today) & (c["valid_until"] >= today)
-            if scope.audience != "staff":
-                mask &= c["audience"] == "stayers"
+            place = (c["house"] == scope.house) | ((c["scope"] == "area") & (c["area"] == scope.area))
+            when = np.isin(c["season"], ["all", season_of(scope.now)])
+            when &= (c["valid_from"] <= today) & (c["valid_until"] >= today)
+            in_scope = place & when
+            staff_only = c["audience"] == "staff"
+            allowed = in_scope if scope.audience == "staff" else in_scope & ~staff_only
+            staff = np.zeros_like(allowed) if scope.audience == "staff" else in_scope & staff_only
+            rows, excluded, staff_rows = {}, {}, {}
+            for k in scope.keys:
+                in_key = c["key"] == k
+                rows[k] = int(in_key.sum())
+                excluded[k] = rows[k] - int((allowed & in_key).sum())
+                staff_rows[k] = int((staff & in_key).sum())
+            got = ScopeMasks(allowed, staff, rows, excluded, staff_rows)
             if len(self._mask_cache) > 256:
                 self._mask_cache.clear()
-            self._mask_cache[key] = mask
-        return mask
+            self._mask_cache[key] = got
+        return got
 
-    def asks_for_staff_info(self, text: str, vector: np.ndarray, scope: Scope, best: Hit,
+    def _mask(self, scope: Scope) -> np.ndarray:
+        return self._masks(scope).allowed
+
+    def asks_for_staff_info(self, text: str, staff: tuple[float, ChunkRecord] | None, best: Hit,
                             margin: float = 0.02, strong_margin: float = 0.2) -> bool:
         """True when the question is about staff-only information.
 
-        The closest staff-only section must be nearer than the best public one, the public
-        section must leave some word of the question uncovered, and the staff section must
-        either cover such a word ("master code" when the public section only has "key
-        box") or be nearer by a wide margin (the cross-lingual case)."""
-        sim, rec = self.staff_similarity(vector, scope)
-        if rec is None or sim <= best.dense + margin:
+        When a stayer's question is closer to a staff-only section than to anything
+        stayers may see (a master code, the owner's number), the answer must be "I don't
+        know, ask the caretaker", not the nearest public section. The closest staff-only
+        section (``staff``, from :meth:`retrieve`) must be nearer than the best public
+        one, the public section must leave some word of the question uncovered, and the
+        staff section must either cover such a word ("master code" when the public
+        section only has "key box") or be nearer by a wide margin (the cross-lingual case)."""
+        if staff is None:
             return False
-        words = kana_words(text, self.bm25.postings) if is_kana_only(text) else tokenize(text)
+        sim, rec = staff
+        if sim <= best.dense + margin:
+            return False
+        words = kana_words(text, self.bm25.vocab) if is_kana_only(text) else tokenize(text)
         missing = set(words) - set(best.record.tokens)
         if not missing:
             return False  # the public section covers every word of the question
@@ -205,43 +251,51 @@ class Retriever:
         # Coverage cannot be judged across languages: there, only a wide margin counts.
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
 
-    def staff_similarity(self, vector: np.ndarray, scope: Scope) -> tuple[float, ChunkRecord | None]:
-        """Best dense similarity among the house's staff-only sections.
-
-        When a stayer's question is closer to a staff-only section than to anything
-        stayers may see (a master code, the owner's number), it asks for staff
-        information: the answer must be "I don't know, ask the caretaker", not the
-        nearest public section."""
-        if scope.audience == "staff":
-            return -1.0, None
-        where = scope.where()
-        where["$and"] = [c for c in where["$and"] if c != {"audience": "stayers"}] + [{"audience": "staff"}]
-        try:
-            got = self.store.query(vector.tolist(), 3, where)
-        except Exception:  # no staff sections at all: Chroma may complain about the filter
-            return -1.0, None
-        for cid, sim in got:
-            if cid in self.by_id:
-                return sim, self.records[self.by_id[cid]]
-        return -1.0, None
-
     def normalize_query(self, text: str) -> str:
         """Kana-only typing is rewritten with the corpus's words (see rewrite_kana)."""
-        return rewrite_kana(text, self.bm25.postings) if is_kana_only(text) else text
+        return rewrite_kana(text, self.bm25.vocab) if is_kana_only(text) else text
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
 
     def search(self, text: str, scope: Scope, lang: str, k: int = 5, vector: np.ndarray | None = None) -> list[Hit]:
+        return self.retrieve(text, scope, lang, k, vector).hits
+
+    def _dense(self, qvec: np.ndarray, scope: Scope) -> tuple[dict[int, float], tuple[float, int] | None]:
+        """Nearest allowed records (index -> cosine) and the nearest staff-only one.
+
+        Each of the scope's two collections is asked for as many extra results as it has
+        records this scope excludes, so the dense_k nearest allowed ones are always among
+        them (exact for small collections) and the nearest staff-only section comes free."""
+        f, m = self.fusion, self._masks(scope)
+        dense: dict[int, float] = {}
+        staff: tuple[float, int] | None = None
+        vec = qvec.tolist()
+        for key in scope.keys:
+            if not m.rows[key]:
+                continue
+            if m.excluded[key] <= MAX_UNFILTERED_EXTRA:
+                where, n = None, f.dense_k + m.excluded[key]
+            else:  # many off-season/expired sections: let Chroma drop those
+                where, n = scope.when(), f.dense_k + m.staff_rows[key]
+            for cid, sim in self.store.query(vec, min(n, m.rows[key]), key, where):
+                i = self.by_id.get(cid)
+                if i is None:  # chunks of files no longer in the manifest are ignored
+                    continue
+                if m.allowed[i]:
+                    dense[i] = max(sim, dense.get(i, -1.0))
+                elif m.staff[i] and (staff is None or sim > staff[0]):
+                    staff = (sim, i)
+        if len(dense) > f.dense_k:
+            dense = dict(sorted(dense.items(), key=lambda kv: kv[1], reverse=True)[: f.dense_k])
+        return dense, staff
+
+    def retrieve(self, text: str, scope: Scope, lang: str, k: int = 5, vector: np.ndarray | None = None) -> Retrieval:
         if not self.records:
-            return []
+            return Retrieval([])
         f = self.fusion
         qvec = self.embed(text) if vector is None else vector
-        dense: dict[int, float] = {}
-        for cid, sim in self.store.query(qvec.tolist(), f.dense_k, scope.where()):
-            i = self.by_id.get(cid)
-            if i is not None:  # chunks of files no longer in the manifest are ignored
-                dense[i] = sim
+        dense, staff = self._dense(qvec, scope)
         lex = np.zeros(len(self.records), dtype=np.float32)
         if f.lexical_weight > 0:
             qtok = index_tokens(text)
@@ -260,10 +314,11 @@ class Retriever:
                             dense[int(i)] = np.nan
         missing = [i for i, v in dense.items() if v != v]  # NaN: need a dense score
         if missing:
-            vecs = self.store.collection.get(ids=[self.records[i].id for i in missing], include=["embeddings"])
-            got = {cid: np.asarray(v, dtype=np.float32) for cid, v in zip(vecs["ids"], vecs["embeddings"])}
-            for i in missing:
-                v = got.get(self.records[i].id)
+            recs = [self.records[i] for i in missing]
+            got = self.store.vectors([r.id for r in recs], [r.scope_key for r in recs])
+            for i, r in zip(missing, recs):
+                v = got.get(r.id)
+                v = np.asarray(v, dtype=np.float32) if v is not None else None
                 dense[i] = float(v @ qvec / (np.linalg.norm(v) * np.linalg.norm(qvec) + 1e-9)) if v is not None else 0.0
         hits = [
             Hit(self.records[i], d, float(lex[i]), d + f.lexical_weight * float(lex[i]))
@@ -281,4 +336,4 @@ class Retriever:
             out.append(h)
             if len(out) >= k:
                 break
-        return out
+        return Retrieval(out, (staff[0], self.records[staff[1]]) if staff else None)
