@@ -45,6 +45,10 @@ class LinedYaml:
         return line
 
 
+# libyaml when present: ~10x faster, which matters when a site has hundreds of houses.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_yaml(path: Path, rel: str) -> tuple[LinedYaml | None, list[Problem]]:
     """Parse ``path``; on failure return the problem with the parser's line."""
     try:
@@ -54,8 +58,8 @@ def read_yaml(path: Path, rel: str) -> tuple[LinedYaml | None, list[Problem]]:
     except OSError as exc:
         return None, [Problem(rel, 0, f"cannot read: {exc.strerror}")]
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
