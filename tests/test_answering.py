@@ -136,3 +136,23 @@ def test_a_question_only_queries_its_house_and_area_collections(eval_engine, mon
                         lambda vec, k, key, where=None: asked.append(key) or real(vec, k, key, where))
     ask(eval_engine, "Wi-Fiのパスワードは？", house="kitami-base")
     assert sorted(asked) == ["area:kitami", "house:kitami-base"]
+
+
+def test_simplified_chinese_without_chinese_only_words_is_chinese():
+    from bot.engine.lang import detect_lang
+
+    assert detect_lang("WiFi密码是多少") == "zh" and detect_lang("北見赤十字病院") == "ja"
+
+
+def test_a_verb_no_page_uses_does_not_make_a_question_unanswerable():
+    from bot.engine.lexical import topic_words
+
+    assert "ためる" not in topic_words("お湯ためたい") and "湯" in topic_words("お湯ためたい")
+    assert topic_words("can i bring my dog") == ["dog"]
+
+
+@pytest.mark.parametrize("text, heading", [("お湯ためたい", "お風呂・給湯"), ("車何台おける", "駐車場"),
+                                           ("灯油なくなりそう", "灯油の補給")])
+def test_loosely_typed_questions_are_answered_not_abstained(sample_engine, text, heading):
+    answer = sample_engine.answer(Question(text, "hakka-house", at("2026-12-10T10:00")))
+    assert not answer.abstained and answer.sources[0].heading == heading

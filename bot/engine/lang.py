@@ -16,13 +16,23 @@ _LATIN = re.compile(r"[A-Za-z]")
 _ZH_ONLY = re.compile(r"[吗呢吧么们这哪谁怎样时间几点东西问题请问还没关门开车费用钥匙厕所过给说话现对为与从里边没]|什么|可以吗")
 
 
+def _has_non_japanese_han(text: str) -> bool:
+    """Simplified characters (码, 时, 请) are outside the Japanese character set (cp932)."""
+    for ch in _HAN.findall(text):
+        try:
+            ch.encode("cp932")
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
 def detect_lang(text: str, default: str = "ja") -> str:
     if _KANA.search(text):
         return "ja"
     if _HANGUL.search(text):
         return "ko"
     if _HAN.search(text):
-        return "zh" if _ZH_ONLY.search(text) else "ja"
+        return "zh" if _ZH_ONLY.search(text) or _has_non_japanese_han(text) else "ja"
     if _LATIN.search(text):
         return "en"
     return default

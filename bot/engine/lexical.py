@@ -55,20 +55,39 @@ def _sudachi():  # loaded once per process (~0.3 s)
     return Dictionary().tokenizer(), SplitMode.B
 
 
+# Everyday English verbs: like Japanese verbs, they say what to do, not what it is about.
+_EN_VERBS = set(
+    """show shows showing bring borrow use using put go going come make take give run find work
+    working turn open close leave stay call pay buy eat drink cook wash dry fix break broken
+    stop stopped start started keep let look see say said try help happen happened need""".split()
+)
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised content tokens of mixed Japanese/English text."""
+    return _tokens(text, topic_only=False)
+
+
+def topic_words(text: str) -> list[str]:
+    """The tokens that name what a question is about: Japanese nouns, English words that
+    are not everyday verbs. A question about a gym is unanswerable when no page mentions
+    a gym; one that uses a verb no page happens to use (溜める, 捨てる) is not."""
+    return _tokens(text, topic_only=True)
+
+
+def _tokens(text: str, topic_only: bool) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower()
     tokens: list[str] = []
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
     for w in _ASCII_WORD.findall(text):
-        if w not in _EN_STOP and (len(w) > 1 or w.isdigit()):
+        if w not in _EN_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and w in _EN_VERBS):
             tokens.append(_stem(w.replace("-", "")))  # "wi-fi" = "wifi"
     rest = _ASCII_WORD.sub(" ", text)
     if rest.strip(" ?!.,:;()[]/-\n\t"):
         tok, mode = _sudachi()
         for m in tok.tokenize(rest[:20000], mode):
             pos = m.part_of_speech()[0]
-            if pos in _DROP_POS:
+            if pos in _DROP_POS or (topic_only and pos != "名詞"):
                 continue
             norm = m.normalized_form()
             if norm in _JA_STOP or m.dictionary_form() in _JA_STOP:

@@ -18,7 +18,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from bot.engine.lang import detect_lang
-from bot.engine.lexical import BM25Index, index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize
+from bot.engine.lexical import BM25Index, index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize, topic_words
 from ingest.store import ChunkRecord, Snapshot, VectorStore
 
 
@@ -172,7 +172,8 @@ class Retriever:
                 # English questions about Japanese-only pages are normal: only count words
                 # missing from English pages as far as this house has English pages at all.
                 share = float((mask & (self.langs == "en")).sum()) / max(1, int(mask.sum()))
-            unseen = sum(v for t, v in idf.items() if not self._seen(t, mask))
+            topic = set(kana_words(text, self.bm25.vocab)) if is_kana_only(text) else set(topic_words(text))
+            unseen = sum(v for t, v in idf.items() if t in topic and not self._seen(t, mask))
             score -= c.oov_weight * share * unseen / total
         return score
 
