@@ -85,10 +85,10 @@ def ingest(
     root = Path(knowledge_dir).resolve()
     store = Path(store_dir)
     fp = fingerprint(root)  # taken before reading, so an edit made during ingest is seen next time
-    unchanged = _unchanged(root, store, model_id, fp)
-    if unchanged is not None:
-        unchanged.seconds = time.perf_counter() - t0
-        return unchanged
+    current = _current(store, model_id, fp)
+    if current is not None:  # nothing touched since the last ingest: no need to read anything
+        return IngestReport(ok=True, unchanged=len(current.files), seconds=time.perf_counter() - t0,
+                            sections=sum(f.get("sections", 0) for f in current.files.values()))
     try:
         scan = scan_knowledge(root)
     except KnowledgeError as exc:
@@ -172,10 +172,7 @@ def _publish(
     write_manifest(store, manifest)  # the publishing step
     remove_snapshots_except(store, snapshot)
     if report.added or report.changed or report.removed:
-        live: dict[str, set[str]] = {}
-        for r in records:
-            live.setdefault(r.scope_key, set()).add(r.id)
-        vs.delete_except(live)
+        vs.delete_except([r.id for r in records], [r.scope_key for r in records])
     report.seconds = time.perf_counter() - t0
     log.info("ingest: %d added, %d changed, %d removed, %d unchanged, %d chunks embedded in %.2fs",
              len(report.added), len(report.changed), len(report.removed), report.unchanged,
@@ -183,12 +180,12 @@ def _publish(
     return report
 
 
-def _unchanged(root: Path, store: Path, model_id: str, fp: str) -> IngestReport | None:
-    """The report of a no-op ingest, when nothing was touched since the last one.
+def _current(store: Path, model_id: str, fp: str) -> Manifest | None:
+    """The published manifest when the index is complete and built from the folder as it
+    is now (same stat fingerprint, model and index format); otherwise None.
 
-    Same stat fingerprint, model and index format as the published manifest (which only
-    a successful ingest writes) means every file was read and validated as it is now;
-    re-parsing 50,000 sections to learn that cost ~5 s."""
+    Only a successful ingest writes a manifest, so a match means every file was read and
+    validated as it is now; re-parsing 50,000 sections to learn that cost ~5 s."""
     m = read_manifest(store)
     if m is None or m.model != model_id or m.format != FORMAT_VERSION or m.fingerprint != fp:
         return None
@@ -197,8 +194,7 @@ def _unchanged(root: Path, store: Path, model_id: str, fp: str) -> IngestReport 
     for f in m.files.values():
         if f.get("kind") == "gtfs" and not _transit_index(store, f["area"]).exists():
             return None
-    return IngestReport(ok=True, unchanged=len(m.files),
-                        sections=sum(f.get("sections", 0) for f in m.files.values()))
+    return m
 
 
 def _transit_index(store: Path, area_id: str) -> Path:
@@ -215,8 +211,6 @@ def _build_transit(feed: Path, out: Path, report: IngestReport) -> None:
 
 
 def is_stale(knowledge_dir: Path, store_dir: Path, model_id: str) -> bool:
-    """True when the store is missing, built by another model/format, or the folder changed."""
-    m = read_manifest(Path(store_dir))
-    if m is None or m.model != model_id or m.format != FORMAT_VERSION:
-        return True
-    return m.fingerprint != fingerprint(Path(knowledge_dir).resolve())
+    """True when the store is missing or incomplete, built by another model/format, or the
+    folder changed: the same test ingest uses to skip reading an untouched folder."""
+    return _current(Path(store_dir), model_id, fingerprint(Path(knowledge_dir).resolve())) is None

@@ -3,8 +3,8 @@
 The only module that imports chromadb. Embedded (PersistentClient under
 ``<store>/chroma``) by default; with ``CHROMA_HOST`` set, an HttpClient so several bot
 processes share one Chroma server. Chunk ids are content-addressed by file hash, and the
-manifest lists the file hashes that are live: a query ignores any chunk whose file hash
-is not in the manifest, so an ingest that dies halfway never changes what is served.
+manifest names the snapshot of published chunk records: a query ignores any chunk those
+records do not list, so an ingest that dies halfway never changes what is served.
 """
 
 from __future__ import annotations
@@ -19,9 +19,11 @@ import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable, TypeVar
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
@@ -80,9 +82,6 @@ class Manifest:
     updated: str = ""
     records: str = RECORDS  # the snapshot file this manifest publishes
 
-    def live_hashes(self) -> set[str]:
-        return {f["hash"] for f in self.files.values() if f.get("kind") == "doc"}
-
 
 def write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,10 +128,9 @@ def read_published(store: Path) -> tuple[Manifest | None, Snapshot]:
         manifest = read_manifest(store)
         if manifest is None:
             return None, Snapshot()
-        if (store / manifest.records).exists():
-            snap = read_snapshot(store, manifest.records)
-            if snap.lexical is not None or not manifest.live_hashes():
-                return manifest, snap
+        snap = read_snapshot(store, manifest.records)
+        if snap.lexical is not None:  # every published snapshot has its index
+            return manifest, snap
     return manifest, Snapshot()
 
 
@@ -231,30 +229,28 @@ class VectorStore:
         return found
 
     def add(self, ids: list[str], vectors: list[list[float]], texts: list[str], metas: list[dict[str, Any]]) -> None:
-        by_key: dict[str, list[int]] = {}
-        for n, meta in enumerate(metas):
-            by_key.setdefault(scope_key(meta), []).append(n)
         step = 2000
-        for key, rows in by_key.items():
+        for key, rows in _group(range(len(ids)), [scope_key(m) for m in metas]).items():
             col = self.collection(key, create=True)
             for i in range(0, len(rows), step):
                 part = rows[i : i + step]
                 col.upsert(ids=[ids[n] for n in part], embeddings=[vectors[n] for n in part],
                            documents=[texts[n] for n in part], metadatas=[metas[n] for n in part])
 
-    def delete_except(self, live: dict[str, set[str]]) -> int:
+    def delete_except(self, ids: list[str], keys: list[str]) -> int:
         """Remove every chunk the published records do not list (removed or changed
         files, chunks of an older index format), and collections of removed houses."""
+        live = {key: set(group) for key, group in _group(ids, keys).items()}
         removed = 0
         for key in self.keys():
             col = self.collection(key)
-            ids = live.get(key)
-            if not ids:
+            ids_here = live.get(key)
+            if not ids_here:
                 removed += col.count()
                 self.client.delete_collection(col.name)
                 self._cols.pop(key, None)
                 continue
-            dead = [i for i in col.get(include=[])["ids"] if i not in ids]
+            dead = [i for i in col.get(include=[])["ids"] if i not in ids_here]
             for i in range(0, len(dead), 5000):
                 col.delete(ids=dead[i : i + 5000])
             removed += len(dead)
@@ -304,8 +300,9 @@ class VectorStore:
         return sum(self.collection(k).count() for k in self.keys())
 
 
-def _group(ids: list[str], keys: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for i, k in zip(ids, keys):
-        out.setdefault(k, []).append(i)
+def _group(items: Iterable[T], keys: list[str]) -> dict[str, list[T]]:
+    """Items by scope key, in order (one Chroma call per collection)."""
+    out: dict[str, list[T]] = {}
+    for item, key in zip(items, keys):
+        out.setdefault(key, []).append(item)
     return out

@@ -91,8 +91,7 @@ class Engine:
         manifest, snapshot = read_published(self.store_dir)
         if manifest is None:
             raise KnowledgeError([])
-        retriever = Retriever(self._vector_store(), snapshot, manifest.live_hashes(),
-                              self.embeddings, self.fusion)
+        retriever = Retriever(self._vector_store(), snapshot, self.embeddings, self.fusion)
         answerers = _specialised_answerers(knowledge, self.store_dir)
         with self._lock:
             self.knowledge: Knowledge = knowledge

@@ -127,21 +127,15 @@ class Retriever:
         self,
         store: VectorStore,
         snapshot: Snapshot,
-        live_hashes: set[str],
         embeddings: Embeddings,
         fusion: FusionConfig | None = None,
     ):
         self.store = store
         self.embeddings = embeddings
         self.fusion = fusion or FusionConfig()
-        self.live = live_hashes
-        records = snapshot.records
-        live = [r.meta["file_hash"] in live_hashes for r in records]
-        if all(live) and snapshot.lexical is not None and snapshot.lexical.n_docs == len(records):
-            self.records, self.bm25 = records, snapshot.lexical
-        else:  # records of an ingest that did not publish its manifest: rebuild what is live
-            self.records = [r for r, ok in zip(records, live) if ok]
-            self.bm25 = BM25Index.build([r.tokens for r in self.records])
+        # The manifest names its snapshot, so these are exactly the published records.
+        self.records = snapshot.records
+        self.bm25 = snapshot.lexical if snapshot.lexical is not None else BM25Index.build([])
         self.by_id = {r.id: i for i, r in enumerate(self.records)}
         self._mask_cache: dict[tuple[str, str, int, str], ScopeMasks] = {}
         self.langs = np.array([r.meta["lang"] for r in self.records])
@@ -284,7 +278,7 @@ class Retriever:
                 if i is None:  # chunks of files no longer in the manifest are ignored
                     continue
                 if m.allowed[i]:
-                    dense[i] = max(sim, dense.get(i, -1.0))
+                    dense[i] = sim
                 elif m.staff[i] and (staff is None or sim > staff[0]):
                     staff = (sim, i)
         if len(dense) > f.dense_k:
