@@ -58,9 +58,17 @@ class ChunkRecord:
         return scope_key(self.meta)
 
 
+def house_key(house_id: str) -> str:
+    return f"house:{house_id}"
+
+
+def area_key(area_id: str) -> str:
+    return f"area:{area_id}"
+
+
 def scope_key(meta: dict[str, Any]) -> str:
     """Which Chroma collection a chunk lives in: its house's, or its area's."""
-    return f"house:{meta['house']}" if meta["scope"] == "house" else f"area:{meta['area']}"
+    return house_key(meta["house"]) if meta["scope"] == "house" else area_key(meta["area"])
 
 
 @dataclass
