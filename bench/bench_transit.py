@@ -25,11 +25,11 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.engine.bus import BusAnswerer
-from bot.engine.bus_query import TransitIndex, plan
-from bot.engine.types import Answer, HouseContext, Question
+from bot.transit.answerer import BusAnswerer
+from bot.transit.query import TransitIndex, plan
+from bot.engine.contract import Answer, HouseContext, Question
 from ingest.knowledge import load_knowledge
-from ingest.timetables import build_index
+from ingest.transit.timetables import build_index
 
 TZ = ZoneInfo("Asia/Tokyo")
 DONAN = ROOT.parent / "shared" / "realdata" / "gtfs-donanbus-muroran-hokkaido"

@@ -31,11 +31,11 @@ sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
 from bot.engine.engine import Engine, run_ingest  # noqa: E402
-from bot.engine.lexical import BM25Index  # noqa: E402
-from bot.engine.retrieval import FusionConfig  # noqa: E402
-from bot.engine.types import Question  # noqa: E402
-from bot.evaluate import facts_ok, load_questions, norm, run_eval, source_matches, summarize  # noqa: E402
-from ingest.embed import make_embeddings  # noqa: E402
+from ingest.retrieval.lexical import BM25Index  # noqa: E402
+from bot.retrieval.search import FusionConfig  # noqa: E402
+from bot.engine.contract import Question  # noqa: E402
+from bot.evaluation import facts_ok, load_questions, norm, run_eval, source_matches, summarize  # noqa: E402
+from ingest.retrieval.embeddings import make_embeddings  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "eval" / "corpus"

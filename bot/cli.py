@@ -47,7 +47,7 @@ def settings_from(knowledge: Path | None, store: Path | None, **extra: Any) -> S
 
 def open_engine(settings: Settings) -> Any:
     from bot.engine.engine import Engine
-    from ingest.embed import EmbeddingError
+    from ingest.retrieval.embeddings import EmbeddingError
     from ingest.problems import KnowledgeError
 
     try:
@@ -94,7 +94,7 @@ def validate(knowledge: Path | None, store: Path | None) -> None:
 def ingest(knowledge: Path | None, store: Path | None) -> None:
     """Validate, then embed what changed into the index (the old index serves on failure)."""
     from bot.engine.engine import run_ingest
-    from ingest.embed import EmbeddingError, make_embeddings
+    from ingest.retrieval.embeddings import EmbeddingError, make_embeddings
 
     s = settings_from(knowledge, store)
     try:
@@ -113,7 +113,7 @@ def ingest(knowledge: Path | None, store: Path | None) -> None:
 
 
 def _answer_json(engine: Any, text: str, house: str | None, now: datetime | None) -> dict[str, Any]:
-    from bot.engine.types import Question
+    from bot.engine.contract import Question
     from ingest.knowledge import UnknownHouse
 
     try:
@@ -207,7 +207,7 @@ def chat(knowledge: Path | None, store: Path | None, house: str | None) -> None:
 def eval_cmd(questions: Path, knowledge: Path | None, store: Path | None, kinds: str, as_json: bool,
              show_failures: bool) -> None:
     """Score answers: hit@1/hit@3/MRR, fact accuracy, abstain P/R, leaks; per kind and language."""
-    from bot.evaluate import format_table, load_questions, run_eval, summarize
+    from bot.evaluation import format_table, load_questions, run_eval, summarize
 
     try:
         items = load_questions(questions)

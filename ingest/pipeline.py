@@ -20,10 +20,11 @@ from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from bot.engine.lexical import BM25Index, index_tokens
-from ingest.chunking import chunk_sections
+from ingest.retrieval.lexical import BM25Index
+from text.tokenize import index_tokens
+from ingest.retrieval.chunking import chunk_sections
 from ingest.problems import KnowledgeError, Problem
-from ingest.store import (
+from ingest.retrieval.store import (
     FORMAT_VERSION,
     ChunkRecord,
     Manifest,
@@ -203,7 +204,7 @@ def _transit_index(store: Path, area_id: str) -> Path:
 
 def _build_transit(feed: Path, out: Path, report: IngestReport) -> None:
     try:
-        from ingest.timetables import build_index
+        from ingest.transit.timetables import build_index
     except ImportError:
         return
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.documents import DOC_SUFFIXES, Section, load_document
+from ingest.retrieval.documents import DOC_SUFFIXES, Section, load_document
 from ingest.knowledge import Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
 
@@ -78,7 +78,7 @@ def fingerprint(root: Path) -> str:
 
 def _check_garbage(scan: Scan, root: Path) -> None:
     try:
-        from bot.engine.garbage import validate_area_garbage
+        from bot.garbage.answerer import validate_area_garbage
     except ImportError:
         validate_area_garbage = None
     for area in scan.knowledge.areas.values():
@@ -104,7 +104,7 @@ def _check_garbage(scan: Scan, root: Path) -> None:
 def _check_garbage_areas(scan: Scan, root: Path) -> None:
     """Each house's garbage_area must name an area of its calendar."""
     try:
-        from ingest.calendars import load_area_calendar
+        from ingest.garbage.calendars import load_area_calendar
     except ImportError:
         return
     cache: dict[str, object] = {}
@@ -127,7 +127,7 @@ def _check_garbage_areas(scan: Scan, root: Path) -> None:
 
 def _check_gtfs(scan: Scan, root: Path) -> None:
     try:
-        from ingest.timetables import validate_feed
+        from ingest.transit.timetables import validate_feed
     except ImportError:
         validate_feed = None
     for area in scan.knowledge.areas.values():

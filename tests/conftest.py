@@ -27,7 +27,7 @@ def shared() -> Path:
 @pytest.fixture(scope="session")
 def embeddings():
     """One bundled USE model for the whole run (loading is cheap, warming is not)."""
-    from ingest.embed import make_embeddings
+    from ingest.retrieval.embeddings import make_embeddings
 
     return make_embeddings("use")
 

@@ -16,8 +16,8 @@ import pytest
 
 from bot.app import create_app
 from bot.engine.briefing import greeting, morning_briefing, temperature_words, weather_sentence
-from bot.engine.garbage import garbage_briefing
-from bot.engine.weather import JMA, DayWeather, WeatherService
+from bot.garbage.answerer import garbage_briefing
+from bot.weather.forecast import JMA, DayWeather, WeatherService
 from fakes.alexa_engine import (
     BUNDLED_HOUSE,
     DEVICE_JMA,

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import create_app
-from bot.engine.types import Question
+from bot.engine.contract import Question
 from fakes.alexa_engine import BUNDLED_HOUSE, DEVICE_JMA, DEVICE_NOWHERE, real_engine, settings
 from fakes.virtual_alexa import (
     VirtualAlexa,

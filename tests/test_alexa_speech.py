@@ -7,7 +7,7 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.engine.types import Answer, Source
+from bot.engine.contract import Answer, Source
 from skills.alexa import questions, speech
 from skills.alexa.houses import HouseResolver
 

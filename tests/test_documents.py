@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.documents import load_document, parse_markdown
+from ingest.retrieval.documents import load_document, parse_markdown
 from pathlib import Path
 
 

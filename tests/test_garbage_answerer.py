@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.engine.garbage import GarbageAnswerer, format_date, garbage_briefing, validate_area_garbage
-from bot.engine.types import Answer, HouseContext, Question
+from bot.garbage.answerer import GarbageAnswerer, format_date, garbage_briefing, validate_area_garbage
+from bot.engine.contract import Answer, HouseContext, Question
 from ingest.knowledge import Knowledge, load_knowledge
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 

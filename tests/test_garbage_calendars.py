@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.calendars import (
+from ingest.garbage.calendars import (
     CodeName,
     load_5374_folder,
     load_area_calendar,
@@ -356,7 +356,7 @@ def test_an_area_garbage_folder_wins_and_a_second_calendar_is_reported(tmp_path)
 def test_calendar_area_lookup_tolerates_width_and_circled_digits():
     areas, _ = load_day_by_area_csv(SAPPORO / "sapporo_garbage_calendar_2022-10_2023-09_raw.csv", "s.csv",
                                     SAPPORO_CODES)
-    from ingest.calendars import GarbageCalendar
+    from ingest.garbage.calendars import GarbageCalendar
 
     calendar = GarbageCalendar("day-by-area", "s.csv", areas)
     assert calendar.area("中央区1").name == "中央区①"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from bot.engine.garbage_dates import AreaSchedule, first_day_for_next, holiday_name
-from ingest.calendars import (
+from bot.garbage.dates import AreaSchedule, first_day_for_next, holiday_name
+from ingest.garbage.calendars import (
     SUSPEND_SKIP,
     CalendarArea,
     Category,

@@ -6,7 +6,7 @@ token length, regular cells are generated month by month for ``MaxMonth`` months
 suspension check and the WeekShift rule, irregular cells become JavaScript dates (which
 roll over: ``2020024`` is Feb 4). The engine must give the same dates over 90 days from
 several start dates. The only differences allowed are the documented ones (see
-bot.engine.garbage_dates and ingest.calendars): tokens that are not valid dates are
+bot.garbage.dates and ingest.garbage.calendars): tokens that are not valid dates are
 reported instead of rolled over, and YYYYMMDD tokens after ``:`` are dates, not months.
 """
 
@@ -17,9 +17,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.engine.garbage_dates import AreaSchedule
-from ingest.calendars import load_5374_folder
-from ingest.sorting import read_csv_rows
+from bot.garbage.dates import AreaSchedule
+from ingest.garbage.calendars import load_5374_folder
+from ingest.garbage.dictionary import read_csv_rows
 from tests.conftest import REALDATA
 
 WEEK_CHARS = "日月火水木金土"  # JavaScript getDay(): Sunday = 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
-from bot.engine.types import Question
+from bot.engine.contract import Question
 from tests.conftest import at
 
 
@@ -36,7 +36,7 @@ def test_the_model_is_not_asked_when_retrieval_is_not_confident(eval_engine):
 
 
 def test_the_prompt_is_grounded_in_numbered_sections():
-    from bot.engine.generate import build_messages
+    from bot.retrieval.generate import build_messages
 
     class Rec:
         text = "- Password: abc"

@@ -6,10 +6,10 @@ from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
 from bot.engine.engine import Engine, run_ingest
-from bot.engine.types import Question
-from ingest.chunking import MAX_CHUNK, chunk_sections
-from ingest.documents import parse_markdown
-from ingest.store import read_manifest
+from bot.engine.contract import Question
+from ingest.retrieval.chunking import MAX_CHUNK, chunk_sections
+from ingest.retrieval.documents import parse_markdown
+from ingest.retrieval.store import read_manifest
 from pathlib import Path
 from tests.conftest import at
 
@@ -198,7 +198,7 @@ def test_the_store_is_rebuilt_for_another_embedding_model(knowledge_copy, tmp_pa
 
 def test_chunks_of_an_older_index_format_are_removed_from_chroma(knowledge_copy, tmp_path, embeddings, monkeypatch):
     import ingest.pipeline as pipeline
-    import ingest.store as store_mod
+    import ingest.retrieval.store as store_mod
 
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
     run_ingest(s, embeddings)

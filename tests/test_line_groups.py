@@ -36,7 +36,7 @@ from fakes.line_harness import (  # noqa: F401 (fixtures)
 from bot.line import texts
 from bot.line.cli import line
 from bot.line.morning import send_morning
-from bot.state import STATE_FILE
+from bot.line.state import STATE_FILE
 
 UNANSWERABLE = "What is the meaning of life?"
 

@@ -24,7 +24,7 @@ from fakes.line_harness import (  # noqa: F401 (fixtures)
 )
 
 from bot.line.morning import MorningScheduler, MorningTimeError, parse_morning_time
-from bot.state import BotState
+from bot.line.state import BotState
 
 
 class Now:

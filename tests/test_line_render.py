@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.engine.types import Answer, Source
+from bot.engine.contract import Answer, Source
 from bot.line import texts
 from bot.line.render import (
     MAX_MESSAGES,

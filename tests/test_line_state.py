@@ -6,7 +6,7 @@ import sqlite3
 from datetime import timedelta
 from pathlib import Path
 
-from bot.state import STATE_FILE, BotState, EscalationPolicy
+from bot.line.state import STATE_FILE, BotState, EscalationPolicy
 
 GROUP = "Ca56f94637cc4347f90a25382909b24b9"
 SECRET = "channel-secret-1"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.sorting import fold, load_sorting
+from ingest.garbage.dictionary import fold, load_sorting
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
 TSU = REALDATA / "garbage-sorting-dict-tsu-mie"

@@ -7,9 +7,9 @@ from functools import cache
 
 import pytest
 
-from bot.engine.garbage_intent import analyze
-from bot.engine.sorting import SortingMatcher, stem
-from ingest.sorting import load_sorting
+from bot.garbage.intent import analyze
+from bot.garbage.matcher import SortingMatcher, stem
+from ingest.garbage.dictionary import load_sorting
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
 TODAY = date(2026, 12, 3)

@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.engine.bus import BusAnswerer, next_bus_sentence
-from bot.engine.types import Answer, HouseContext, Question, Source
+from bot.transit.answerer import BusAnswerer, next_bus_sentence
+from bot.engine.contract import Answer, HouseContext, Question, Source
 from ingest.knowledge import Knowledge, load_knowledge
-from ingest.timetables import build_index
+from ingest.transit.timetables import build_index
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
 TZ = ZoneInfo("Asia/Tokyo")

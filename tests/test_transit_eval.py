@@ -10,10 +10,10 @@ from typing import Any
 
 import pytest
 
-from bot.engine.bus import BusAnswerer
-from bot.engine.types import Answer, HouseContext, Question
+from bot.transit.answerer import BusAnswerer
+from bot.engine.contract import Answer, HouseContext, Question
 from ingest.knowledge import load_knowledge
-from ingest.timetables import build_index
+from ingest.transit.timetables import build_index
 from tests.conftest import EVAL_CORPUS
 
 QUESTIONS = EVAL_CORPUS.parent / "questions.dev.jsonl"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ingest.problems import KnowledgeError
-from ingest.timetables import build_index, validate_feed
+from ingest.transit.timetables import build_index, validate_feed
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
 DONAN = REALDATA / "gtfs-donanbus-muroran-hokkaido"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.engine.bus_intent import PlaceMatcher, parse_request, romaji_to_kana, romanize
-from bot.engine.bus_query import Place
+from bot.transit.intent import PlaceMatcher, parse_request, romaji_to_kana, romanize
+from bot.transit.query import Place
 
 PLACES = [
     Place("北見駅前", frozenset({1}), ["北見駅前", "きたみえきまえ", "Kitami Station"]),

@@ -18,8 +18,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.engine.bus_query import TransitIndex, plan
-from ingest.timetables import build_index
+from bot.transit.query import TransitIndex, plan
+from ingest.transit.timetables import build_index
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
 TZ = ZoneInfo("Asia/Tokyo")

@@ -83,7 +83,7 @@ def test_other_file_types_are_ignored_not_fatal(knowledge_copy):
 
 
 def test_a_staff_mistyped_audience_fails_closed(knowledge_copy):
-    from ingest.documents import load_document
+    from ingest.retrieval.documents import load_document
 
     path = knowledge_copy / "houses/hakka-house/x.md"
     path.write_text("---\naudience: staf\n---\n# Secret\ncode 1234\n", encoding="utf-8")

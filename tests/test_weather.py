@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.engine.weather import JMA, OPEN_METEO, WeatherService, weather_config
+from bot.weather.forecast import JMA, OPEN_METEO, WeatherService, weather_config
 from fakes.weather_server import WeatherServer
 
 JST = ZoneInfo("Asia/Tokyo")

@@ -6,8 +6,8 @@ channels never disagree. The model moment:
 
 Why every part is optional: the briefing is read aloud at 7 a.m. to someone about to put
 out the rubbish; a missing weather provider, calendar or timetable must shorten it, never
-turn it into an error. Garbage and buses come from ``bot.engine.garbage`` and
-``bot.engine.bus`` (computed from the knowledge folder); they are imported lazily and
+turn it into an error. Garbage and buses come from ``bot.garbage.answerer`` and
+``bot.transit.answerer`` (computed from the knowledge folder); they are imported lazily and
 skipped if absent or failing.
 """
 
@@ -21,8 +21,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.engine.types import Answer, Source
-from bot.engine.weather import DayWeather, WeatherService, weather_config
+from bot.engine.contract import Answer, Source
+from bot.weather.forecast import DayWeather, WeatherService, weather_config
 
 log = logging.getLogger(__name__)
 
@@ -186,8 +186,8 @@ def _optional(module: str, attr: str) -> Any | None:
 
 
 def _garbage(knowledge: Any, house: Any, now: datetime, lang: str) -> dict[str, Any] | None:
-    """Today's garbage from bot.engine.garbage.garbage_briefing, or None (skipped)."""
-    garbage_briefing = _optional("bot.engine.garbage", "garbage_briefing")
+    """Today's garbage from bot.garbage.answerer.garbage_briefing, or None (skipped)."""
+    garbage_briefing = _optional("bot.garbage.answerer", "garbage_briefing")
     if garbage_briefing is None:
         return None
     try:
@@ -236,8 +236,8 @@ def _garbage_source(knowledge: Any, area: Any, lang: str) -> Source | None:
 
 
 def _next_bus(engine: Any, knowledge: Any, house: Any, now: datetime, lang: str) -> str | None:
-    """One sentence about the next bus from bot.engine.bus, or None (skipped)."""
-    next_bus_sentence = _optional("bot.engine.bus", "next_bus_sentence")
+    """One sentence about the next bus from bot.transit.answerer, or None (skipped)."""
+    next_bus_sentence = _optional("bot.transit.answerer", "next_bus_sentence")
     if next_bus_sentence is None:
         return None
     store = getattr(engine, "store_dir", None)

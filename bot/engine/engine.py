@@ -19,15 +19,15 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
-from bot.engine.compose import ComposeConfig, compose
-from bot.engine.lang import detect_lang, phrase
-from bot.engine.retrieval import FusionConfig, Retriever, Scope
-from bot.engine.types import STAFF, Answer, Answerer, HouseContext, Question
-from ingest.embed import make_embeddings, model_id
+from bot.retrieval.compose import ComposeConfig, compose
+from text.lang import detect_lang, phrase
+from bot.retrieval.search import FusionConfig, Retriever, Scope
+from bot.engine.contract import STAFF, Answer, Answerer, HouseContext, Question
+from ingest.retrieval.embeddings import make_embeddings, model_id
 from ingest.knowledge import House, Knowledge, UnknownHouse, load_knowledge
 from ingest.pipeline import IngestReport, ingest, is_stale
 from ingest.problems import KnowledgeError
-from ingest.store import VectorStore, read_manifest, read_published
+from ingest.retrieval.store import VectorStore, read_manifest, read_published
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +164,7 @@ class Engine:
         if hits and self.retriever.asks_for_staff_info(text, got.staff, hits[0]):
             conf = min(conf, 0.0)  # the question is about staff-only information
         if self.generator is not None:
-            from bot.engine.generate import generate
+            from bot.retrieval.generate import generate
 
             return generate(self.generator, q.text, lang, hits, house, self.compose_cfg, conf)
         return compose(q.text, lang, hits, house, self.compose_cfg, conf)
@@ -220,13 +220,13 @@ def _specialised_answerers(knowledge: Knowledge, store_dir: Path) -> list[Answer
     """Garbage and transit answerers, in routing order (computed answers before retrieval)."""
     out: list[Answerer] = []
     try:
-        from bot.engine.garbage import GarbageAnswerer
+        from bot.garbage.answerer import GarbageAnswerer
 
         out.append(GarbageAnswerer(knowledge))
     except ImportError:
         pass
     try:
-        from bot.engine.bus import BusAnswerer
+        from bot.transit.answerer import BusAnswerer
 
         out.append(BusAnswerer(knowledge, store_dir / "transit"))
     except ImportError:
@@ -237,6 +237,6 @@ def _specialised_answerers(knowledge: Knowledge, store_dir: Path) -> list[Answer
 def _generator(settings: Settings) -> Any:
     if not settings.llm_provider:
         return None
-    from bot.engine.generate import chat_model_from_settings
+    from bot.retrieval.generate import chat_model_from_settings
 
     return chat_model_from_settings(settings)

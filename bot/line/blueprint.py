@@ -24,7 +24,7 @@ from bot.line.events import BadPayload, parse_event, read_events
 from bot.line.handlers import EventHandlers
 from bot.line.morning import MorningScheduler, daily_run, parse_morning_time
 from bot.line.worker import Dispatcher
-from bot.state import BotState
+from bot.line.state import BotState
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from bot.config import ConfigError, Settings
-from bot.state import BotState, StateError
+from bot.line.state import BotState, StateError
 
 _folder = click.Path(file_okay=False, path_type=Path)
 

@@ -7,7 +7,7 @@ Routing (by event class, most specific first): text messages, other messages, po
 
 Privacy: the user id of a sender is used only to show the loading animation and, in a 1:1
 chat, as the push target of a late answer; it is never stored or logged. Group ids are only
-passed to :class:`~bot.state.BotState`, which hashes them.
+passed to :class:`~bot.line.state.BotState`, which hashes them.
 """
 
 from __future__ import annotations
@@ -35,12 +35,12 @@ from linebot.v3.webhooks import (
 )
 
 from bot.config import Settings
-from bot.engine.types import STAFF, STAYERS, Question
+from bot.engine.contract import STAFF, STAYERS, Question
 from bot.line import render, staff, texts, triggers
 from bot.line.client import LineClient, Outcome, Target
 from bot.line.morning import MorningTimeError, parse_morning_time
 from bot.line.render import utf16_len
-from bot.state import BotState, EscalationPolicy
+from bot.line.state import BotState, EscalationPolicy
 from ingest.knowledge import UnknownHouse
 
 log = logging.getLogger(__name__)

@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.line import render
 from bot.line.client import LineClient, Outcome
-from bot.state import BotState
+from bot.line.state import BotState
 
 log = logging.getLogger(__name__)
 

@@ -32,7 +32,7 @@ from linebot.v3.messaging import (
     TextMessage,
 )
 
-from bot.engine.types import Answer, Source
+from bot.engine.contract import Answer, Source
 from bot.line import texts
 
 log = logging.getLogger(__name__)

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.config import Settings
-from bot.state import BotState
+from bot.line.state import BotState
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ cannot know who is reading yet.
 
 from __future__ import annotations
 
-from bot.engine.lang import detect_lang
+from text.lang import detect_lang
 
 LANGS = ("ja", "en", "zh", "ko")
 

@@ -28,7 +28,7 @@ from ask_sdk_core.utils.request_util import (
 from ask_sdk_model.response import Response
 from ask_sdk_model.ui.simple_card import SimpleCard
 
-from bot.engine.types import Answer, Question
+from bot.engine.contract import Answer, Question
 from skills.alexa import questions, speech
 from skills.alexa.houses import HouseResolver
 

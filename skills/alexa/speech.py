@@ -18,7 +18,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from bot.engine.types import Answer, Source
+from bot.engine.contract import Answer, Source
 
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000

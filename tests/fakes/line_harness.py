@@ -29,7 +29,7 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.config import Settings
-from bot.engine.types import Answer, Question, Source
+from bot.engine.contract import Answer, Question, Source
 from bot.line.blueprint import LineChannel, init_app
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from bot.engine.bus_query import Place
+from bot.transit.query import Place
 
 # -- text folding --------------------------------------------------------------------
 

@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterable
 
-from bot.engine.types import Answer, Question
+from bot.engine.contract import Answer, Question
 
 
 def norm(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Timetable look-ups on the SQLite index written by ``ingest.timetables``.
+"""Timetable look-ups on the SQLite index written by ``ingest.transit.timetables``.
 
 Why this shape: GTFS times are seconds after the *service day's* start and may pass
 24:00 (``24:13`` on Friday's service is 00:13 on Saturday), while a stayer asks about
@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ingest.timetables import NO_DROP_OFF, NO_PICKUP, SCHEMA_VERSION
+from ingest.transit.timetables import NO_DROP_OFF, NO_PICKUP, SCHEMA_VERSION
 
 
 class IndexUnavailable(RuntimeError):

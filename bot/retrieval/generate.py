@@ -18,9 +18,9 @@ from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from bot.config import ConfigError, Settings
-from bot.engine.compose import ComposeConfig, abstain, clean_markdown, first_sentences, label_of
-from bot.engine.retrieval import Hit
-from bot.engine.types import Answer, Source
+from bot.retrieval.compose import ComposeConfig, abstain, clean_markdown, first_sentences, label_of
+from bot.retrieval.search import Hit
+from bot.engine.contract import Answer, Source
 from ingest.knowledge import House
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ def generate(model: BaseChatModel, question: str, lang: str, hits: list[Hit], ho
         reply = model.invoke(build_messages(question, lang, hits))
     except Exception as exc:  # network, quota, timeouts: fall back to extraction
         log.warning("chat model failed (%s); using the extractive answer", exc.__class__.__name__)
-        from bot.engine.compose import compose
+        from bot.retrieval.compose import compose
 
         return compose(question, lang, hits, house, cfg, confidence)
     text = str(reply.content).strip()

@@ -20,8 +20,8 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.engine.garbage_dates import AreaSchedule, DayInfo, first_day_for_next
-from bot.engine.garbage_intent import (
+from bot.garbage.dates import AreaSchedule, DayInfo, first_day_for_next
+from bot.garbage.intent import (
     DAY,
     GARBAGE_DAY,
     SORTING,
@@ -31,11 +31,11 @@ from bot.engine.garbage_intent import (
     concepts_in,
     decide,
 )
-from bot.engine.sorting import CONFIDENT, ItemMatch, SortingMatcher
-from bot.engine.types import Answer, HouseContext, Question, Source
-from ingest.calendars import CalendarArea, Category, GarbageCalendar, Period, load_area_calendar
+from bot.garbage.matcher import CONFIDENT, ItemMatch, SortingMatcher
+from bot.engine.contract import Answer, HouseContext, Question, Source
+from ingest.garbage.calendars import CalendarArea, Category, GarbageCalendar, Period, load_area_calendar
 from ingest.problems import Problem
-from ingest.sorting import SortingDict, SortingEntry, fold, load_sorting
+from ingest.garbage.dictionary import SortingDict, SortingEntry, fold, load_sorting
 
 # --------------------------------------------------------------------------- wording
 

@@ -20,8 +20,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from bot.engine.bus_intent import BusRequest, Match, PlaceMatcher, parse_request, romanize
-from bot.engine.bus_query import (
+from bot.transit.intent import BusRequest, Match, PlaceMatcher, parse_request, romanize
+from bot.transit.query import (
     Departure,
     IndexCache,
     Outcome,
@@ -32,7 +32,7 @@ from bot.engine.bus_query import (
     day_break_after,
     plan,
 )
-from bot.engine.types import Answer, HouseContext, Question, Source
+from bot.engine.contract import Answer, HouseContext, Question, Source
 
 WEEKDAYS_JA = "月火水木金土日"
 WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")

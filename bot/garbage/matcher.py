@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from ingest.sorting import SortingDict, SortingEntry, fold
+from ingest.garbage.dictionary import SortingDict, SortingEntry, fold
 
 EXACT, PARTIAL, FUZZY, READING, ENGLISH = "exact", "partial", "fuzzy", "reading", "english"
 CONFIDENT = 0.6

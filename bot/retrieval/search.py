@@ -17,9 +17,10 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.engine.lang import detect_lang
-from bot.engine.lexical import BM25Index, index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize, topic_words
-from ingest.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
+from text.lang import detect_lang
+from ingest.retrieval.lexical import BM25Index
+from text.tokenize import index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize, topic_words
+from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
 
 
 def season_of(now: datetime) -> str:
@@ -40,7 +41,7 @@ class Scope:
 
     @property
     def keys(self) -> tuple[str, str]:
-        """The two Chroma collections this scope may see (ingest.store.scope_key)."""
+        """The two Chroma collections this scope may see (ingest.retrieval.store.scope_key)."""
         return house_key(self.house), area_key(self.area)
 
     def when(self) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from datetime import date, datetime, time, timedelta
 
 import jpholiday
 
-from ingest.calendars import (
+from ingest.garbage.calendars import (
     HOLIDAYS_SKIP,
     SUSPEND_SKIP,
     CalendarArea,

@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from bot.engine.lang import phrase
-from bot.engine.lexical import tokenize
-from bot.engine.retrieval import Hit
-from bot.engine.types import Answer, Source
+from text.lang import phrase
+from text.tokenize import tokenize
+from bot.retrieval.search import Hit
+from bot.engine.contract import Answer, Source
 from ingest.knowledge import House
 
 _SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=\.)\s+(?=[A-Z0-9(\"'])")

@@ -3,7 +3,7 @@
 Pure text analysis (no I/O, no calendar): :func:`analyze` turns a question into
 :class:`Signals`, and :func:`decide` turns signals plus what the data recognised into an
 intent. Stayers type the way they talk: "あしたのごみなに", "ゴミ出せる？", "tomorow trash?",
-"明天扔什么垃圾", so everything is matched on :func:`ingest.sorting.fold` text (NFKC,
+"明天扔什么垃圾", so everything is matched on :func:`ingest.garbage.dictionary.fold` text (NFKC,
 case-folded, katakana as hiragana), kana spellings are listed next to kanji ones, and
 English words are corrected against a small vocabulary before matching.
 
@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ingest.sorting import fold
+from ingest.garbage.dictionary import fold
 
 DAY, WEEK, NONE = "day", "week", "none"
 GARBAGE_DAY, SORTING = "garbage_day", "sorting"

@@ -11,7 +11,7 @@ from typing import Any
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-from ingest.documents import Section
+from ingest.retrieval.documents import Section
 
 #: Sections up to this many characters stay whole (most manual sections do).
 MAX_CHUNK = 700

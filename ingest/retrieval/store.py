@@ -21,13 +21,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, TypeVar
 
+from ingest.retrieval.lexical import BM25Index
+
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 8  # bump when chunking/metadata change so stores re-ingest
+FORMAT_VERSION = 9  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
@@ -77,7 +79,7 @@ class Snapshot:
     the two can never disagree (both are replaced by one atomic rename)."""
 
     records: list[ChunkRecord] = field(default_factory=list)
-    lexical: Any = None  # bot.engine.lexical.BM25Index over records[i].tokens
+    lexical: BM25Index | None = None  # ingest.retrieval.lexical.BM25Index over records[i].tokens
 
 
 @dataclass

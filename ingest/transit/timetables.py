@@ -3,7 +3,7 @@
 Why an index: a bus question must be answered in milliseconds on a small server, and a
 feed's ``stop_times.txt`` can hold a million rows. All parsing, translation lookups,
 frequency expansion and interpolation of untimed stops happen here, once, at ingest.
-The query side (``bot.engine.bus_query``) then only does indexed look-ups:
+The query side (``bot.transit.query``) then only does indexed look-ups:
 ``stop_times(stop_idx, dep)`` to walk departures from a stop in time order and the
 primary key ``(trip_idx, seq)`` to check that the same trip reaches the destination.
 
@@ -29,7 +29,7 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ingest.gtfs_read import Feed, Table, is_date, parse_time
+from ingest.transit.gtfs import Feed, Table, is_date, parse_time
 from ingest.problems import KnowledgeError, Problem
 
 #: Bumped whenever the index layout changes; readers refuse other versions.

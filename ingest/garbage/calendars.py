@@ -10,7 +10,7 @@
 
 All three become a :class:`GarbageCalendar` of :class:`CalendarArea` s whose
 :class:`Category` s carry a parsed :class:`DaySpec`. Computing dates from the model is the
-engine's job (``bot.engine.garbage_dates``); this module only parses and reports.
+engine's job (``bot.garbage.dates``); this module only parses and reports.
 
 Real-file quirks accepted (each seen in ``shared/realdata``): UTF-8 BOMs, CRLF and a stray
 CR, header-only or newline-less ``center.csv``, the ``type`` header of Kanazawa's
@@ -46,14 +46,14 @@ from pathlib import Path
 from typing import Any
 
 from ingest.problems import Problem
-from ingest.sorting import SortingDict, load_sorting, read_csv_rows
+from ingest.garbage.dictionary import SortingDict, load_sorting, read_csv_rows
 from ingest.yamlfile import LinedYaml, read_yaml
 
 WEEKDAY_CHARS = "月火水木金土日"  # index == date.weekday()
 FORM_5374 = "5374"
 FORM_DAY_BY_AREA = "day-by-area"
 FORM_YAML = "yaml"
-#: How a 5374 centre suspension moves collections (see bot.engine.garbage_dates).
+#: How a 5374 centre suspension moves collections (see bot.garbage.dates).
 SUSPEND_SHIFT = "shift"
 SUSPEND_SKIP = "skip"
 HOLIDAYS_COLLECT = "collect"
