@@ -183,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings.from_env({}, **overrides)
 
     t = time.perf_counter()
-    engine = Engine.open(settings)
+    engine = Engine.open(settings.engine_config())
     open_s = time.perf_counter() - t
     import logging
 

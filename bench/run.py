@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.engine.engine import Engine, run_ingest  # noqa: E402
+from bot.engine.engine import Engine, _scope, run_ingest  # noqa: E402
 from ingest.retrieval.lexical import BM25Index  # noqa: E402
 from bot.retrieval.search import FusionConfig  # noqa: E402
 from bot.engine.contract import Question  # noqa: E402
@@ -84,12 +84,12 @@ def rrf_fugashi(engine: Engine, items: list[dict]) -> dict[str, float]:
     recs = engine.retriever.records
     bm = BM25Index.build([[w.surface for w in tagger(r.text)] for r in recs])
     out = []
-    dense_engine_fusion = replace(engine.fusion, lexical_weight=0.0)
+    dense_engine_fusion = replace(engine.config.fusion, lexical_weight=0.0)
     engine.retriever.fusion = dense_engine_fusion
     for it in items:
         q = Question(it["q"], it["house"], datetime.fromisoformat(it["now"]))
         house = engine.house(q.house_id)
-        scope = engine._scope(q, house)
+        scope = _scope(q, house, engine.knowledge)
         dense = engine.retriever.search(q.text, scope, "ja", k=24)
         mask = engine.retriever._mask(scope)
         raw = bm.scores([w.surface for w in tagger(q.text)])
@@ -103,7 +103,7 @@ def rrf_fugashi(engine: Engine, items: list[dict]) -> dict[str, float]:
             key = (recs[i].meta["path"], recs[i].meta["heading"])
             score[key] = score.get(key, 0) + 1 / (60 + rank)
         out.append((it, sorted(score, key=score.get, reverse=True)))
-    engine.retriever.fusion = engine.fusion
+    engine.retriever.fusion = engine.config.fusion
     return ranking_scores(out)
 
 
@@ -167,10 +167,10 @@ def synthetic_corpus(dst: Path, n_sections: int, houses: int = 50) -> None:
 def timed_ingest(s: Settings, emb) -> tuple[object, float, float]:
     """(report, first ingest seconds, unchanged re-ingest seconds)."""
     t = time.perf_counter()
-    r = run_ingest(s, emb)
+    r = run_ingest(s.engine_config(), emb)
     first = time.perf_counter() - t
     t = time.perf_counter()
-    run_ingest(s, emb)
+    run_ingest(s.engine_config(), emb)
     return r, first, time.perf_counter() - t
 
 
@@ -202,7 +202,7 @@ def serving_probe(knowledge: Path, store: Path) -> dict[str, float]:
 
 
 def _probe(knowledge: str, store: str) -> dict[str, float]:
-    engine = Engine.open(Settings(knowledge=Path(knowledge), store=Path(store)), auto_ingest=False)
+    engine = Engine.open(Settings(knowledge=Path(knowledge), store=Path(store)).engine_config(), auto_ingest=False)
     items = [it for it in load_questions(QUESTIONS) if it["kind"] in RETRIEVAL_KINDS][:5]
     houses = sorted(engine.knowledge.houses)
     for house in houses:
@@ -223,9 +223,9 @@ def synthetic_run(n: int, tmp: Path, emb, core: list[dict]) -> dict[str, object]
     one = syn / "houses" / "house-000" / "manual.ja.md"
     one.write_text(one.read_text(encoding="utf-8") + "\n## 追記\n\n- 灯油は玄関横のタンクにあります。\n", encoding="utf-8")
     t = time.perf_counter()
-    run_ingest(s, emb)
+    run_ingest(s.engine_config(), emb)
     one_changed_s = time.perf_counter() - t
-    big = Engine.open(s, embeddings=emb, auto_ingest=False)
+    big = Engine.open(s.engine_config(), embeddings=emb, auto_ingest=False)
     syn_items = [{**it, "house": f"house-{i % 50:03d}"} for i, it in enumerate(core)]
     p50, p95 = latency(big, syn_items, passes=2)
     answered, exited = cold_start(syn, s.store_dir, "house-000")
@@ -253,7 +253,7 @@ def main() -> None:
         emb = make_embeddings(name)
         s = Settings(knowledge=CORPUS, store=tmp / f"store-{name}", embedding=name)
         r, ingest_s, reingest_s = timed_ingest(s, emb)
-        engine = Engine.open(s, embeddings=emb, auto_ingest=False)
+        engine = Engine.open(s.engine_config(), embeddings=emb, auto_ingest=False)
         engines[name] = engine
         rows = run_eval(engine, items)
         summary = summarize(rows)

@@ -10,16 +10,17 @@ from typing import Any
 
 from flask import Flask, jsonify
 
+from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
 
 
-def create_app(settings: Settings | None = None, engine: Any | None = None) -> Flask:
+def create_app(settings: Settings | None = None, engine: ConciergeEngine | None = None) -> Flask:
     """Build the app. Tests pass ``settings`` (and may pass a ready ``engine``)."""
     settings = settings or Settings.from_env()
     if engine is None:
         from bot.engine.engine import Engine
 
-        engine = Engine.open(settings)
+        engine = Engine.open(settings.engine_config())
     app = Flask("stay_concierge")
     app.config["SETTINGS"] = settings
     app.extensions["concierge_engine"] = engine

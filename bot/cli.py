@@ -1,4 +1,4 @@
-"""`concierge`: the one front door (ingest, validate, ask, chat, eval, serve, line).
+"""`concierge`: the one front door (ingest, validate, ask, chat, eval, serve, line, alexa).
 
 Each command parses options, builds the core object and turns domain errors (invalid
 knowledge, unknown house, bad settings) into a clear message and a non-zero exit status,
@@ -18,6 +18,9 @@ from typing import Any, Callable, TypeVar
 import click
 
 from bot.config import ConfigError, Settings
+from bot.line.cli import line
+from bot.serve import serve
+from skills.alexa.cli import alexa
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -47,14 +50,15 @@ def settings_from(knowledge: Path | None, store: Path | None, **extra: Any) -> S
 
 def open_engine(settings: Settings) -> Any:
     from bot.engine.engine import Engine
-    from ingest.retrieval.embeddings import EmbeddingError
+    from bot.retrieval.generate import LLMConfigError
     from ingest.problems import KnowledgeError
+    from ingest.retrieval.embeddings import EmbeddingError
 
     try:
-        return Engine.open(settings)
+        return Engine.open(settings.engine_config())
     except KnowledgeError as exc:
         raise _fail("the knowledge folder is invalid and no previous index exists:\n" + str(exc)) from None
-    except (EmbeddingError, ConfigError) as exc:
+    except (EmbeddingError, LLMConfigError) as exc:
         raise _fail(str(exc)) from None
 
 
@@ -101,7 +105,7 @@ def ingest(knowledge: Path | None, store: Path | None) -> None:
         emb = make_embeddings(s.embedding)
     except EmbeddingError as exc:
         raise _fail(str(exc)) from None
-    report = run_ingest(s, emb)
+    report = run_ingest(s.engine_config(), emb)
     for n in report.notices:
         click.echo(f"notice: {n}", err=True)
     if not report.ok:
@@ -230,23 +234,10 @@ def eval_cmd(questions: Path, knowledge: Path | None, store: Path | None, kinds:
                        f"top={r.ranked[:3]}\n answer: {r.answer['answer'][:300]}")
 
 
-def _register_optional() -> None:
-    """serve and line live with their channel modules."""
-    try:
-        from bot.serve import serve
-
-        cli.add_command(serve)
-    except ImportError:
-        pass
-    try:
-        from bot.line.cli import line
-
-        cli.add_command(line)
-    except ImportError:
-        pass
-
-
-_register_optional()
+# serve, line and alexa live with their channel modules.
+cli.add_command(serve)
+cli.add_command(line)
+cli.add_command(alexa)
 
 
 def main() -> None:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
+from bot.engine.config import EngineConfig, LLMConfig
+from bot.weather.forecast import WeatherConfig
+
 #: The sample knowledge folder shipped with the project (one Kitami house).
 BUNDLED_KNOWLEDGE = Path(__file__).resolve().parent.parent / "knowledge"
 
@@ -97,8 +100,8 @@ class Settings:
     llm_model: str = ""
     llm_base_url: str = ""
     weather_timeout: float = 2.0
-    jma_base_url: str = "https://www.jma.go.jp/bosai/forecast/data/forecast"
-    openmeteo_base_url: str = "https://api.open-meteo.com/v1/forecast"
+    jma_base_url: str = WeatherConfig.jma_base_url
+    openmeteo_base_url: str = WeatherConfig.openmeteo_base_url
 
     @property
     def store_dir(self) -> Path:
@@ -110,6 +113,20 @@ class Settings:
             return Path(self.data)
         s = self.store_dir
         return s.parent / f"{s.name}-data"
+
+    def engine_config(self) -> EngineConfig:
+        """What the engine needs, and nothing about channels."""
+        llm = LLMConfig(self.llm_provider, self.llm_model, self.llm_base_url) if self.llm_provider else None
+        return EngineConfig(
+            knowledge_dir=Path(self.knowledge).resolve(),
+            store_dir=self.store_dir,
+            default_house=self.default_house,
+            embedding=self.embedding,
+            chroma_host=self.chroma_host,
+            chroma_port=self.chroma_port,
+            llm=llm,
+            weather=WeatherConfig(self.jma_base_url, self.openmeteo_base_url, self.weather_timeout),
+        )
 
     def with_(self, **changes: Any) -> "Settings":
         return replace(self, **changes)

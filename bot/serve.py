@@ -72,7 +72,7 @@ def prepare_index(settings: Settings) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        Engine.open(settings)
+        Engine.open(settings.engine_config())
     except KnowledgeError as exc:
         print(f"the knowledge folder cannot be served:\n{exc}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -17,7 +17,6 @@ from ingest.problems import KnowledgeError, Problem
 from ingest.yamlfile import LinedYaml, read_yaml
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LANGS = ("ja", "en", "zh", "ko")
 
 
 @dataclass(frozen=True)

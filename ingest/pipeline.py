@@ -37,6 +37,8 @@ from ingest.retrieval.store import (
     scope_key,
     write_snapshot,
 )
+from ingest.transit.schema import index_path
+from ingest.transit.timetables import build_index
 from ingest.validate import Scan, fingerprint, scan_knowledge
 
 log = logging.getLogger(__name__)
@@ -155,8 +157,8 @@ def _publish(
 
     for data in scan.data:
         prev = old_files.get(data.rel)
-        if data.kind == "gtfs" and (prev is None or prev["hash"] != data.hash or not _transit_index(store, data.area).exists()):
-            _build_transit(data.path, _transit_index(store, data.area), report)
+        if data.kind == "gtfs" and (prev is None or prev["hash"] != data.hash or not index_path(store, data.area).exists()):
+            _build_transit(data.path, index_path(store, data.area), report)
         if prev is None:
             report.added.append(data.rel)
         elif prev["hash"] != data.hash:
@@ -193,20 +195,14 @@ def _current(store: Path, model_id: str, fp: str) -> Manifest | None:
     if not (store / m.records).exists():
         return None
     for f in m.files.values():
-        if f.get("kind") == "gtfs" and not _transit_index(store, f["area"]).exists():
+        if f.get("kind") == "gtfs" and not index_path(store, f["area"]).exists():
             return None
     return m
 
 
-def _transit_index(store: Path, area_id: str) -> Path:
-    return store / "transit" / f"{area_id}.sqlite"
 
 
 def _build_transit(feed: Path, out: Path, report: IngestReport) -> None:
-    try:
-        from ingest.transit.timetables import build_index
-    except ImportError:
-        return
     out.parent.mkdir(parents=True, exist_ok=True)
     build_index(feed, out)
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 from ingest.retrieval.documents import DOC_SUFFIXES, Section, load_document
 from ingest.knowledge import Knowledge, load_knowledge
+from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
 from ingest.problems import KnowledgeError, Problem
+from ingest.transit.timetables import validate_feed
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +79,6 @@ def fingerprint(root: Path) -> str:
 
 
 def _check_garbage(scan: Scan, root: Path) -> None:
-    try:
-        from bot.garbage.answerer import validate_area_garbage
-    except ImportError:
-        validate_area_garbage = None
     for area in scan.knowledge.areas.values():
         targets: list[tuple[str, Path]] = []
         if area.garbage_dir:
@@ -92,53 +90,18 @@ def _check_garbage(scan: Scan, root: Path) -> None:
         for kind, path in targets:
             scan.data.append(DataFile(path.relative_to(root).as_posix() + ("/" if path.is_dir() else ""),
                                       kind, area.id, path, file_hash(path)))
-        if not targets:
-            continue
-        if validate_area_garbage is None:
-            scan.notices.append(f"areas/{area.id}: garbage data accepted but not yet answered by computation")
-            continue
-        scan.problems.extend(validate_area_garbage(area, root))
-    _check_garbage_areas(scan, root)
-
-
-def _check_garbage_areas(scan: Scan, root: Path) -> None:
-    """Each house's garbage_area must name an area of its calendar."""
-    try:
-        from ingest.garbage.calendars import load_area_calendar
-    except ImportError:
-        return
-    cache: dict[str, object] = {}
-    for house in scan.knowledge.houses.values():
-        area = scan.knowledge.areas.get(house.area_id)
-        if area is None or not house.garbage_area:
-            continue
-        if area.id not in cache:
-            cal, _ = load_area_calendar(area, root)
-            cache[area.id] = cal
-        cal = cache[area.id]
-        if cal is None:
-            continue
-        names = list(cal.area_names())  # type: ignore[attr-defined]
-        if house.garbage_area not in names:
-            rel = (house.dir / "house.yaml").relative_to(root).as_posix()
-            sample = ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
-            scan.problems.append(Problem(rel, 0, f"garbage_area {house.garbage_area!r} is not in the area's calendar ({sample})"))
+        if targets:
+            scan.problems.extend(validate_area_garbage(area, root))
+    scan.problems.extend(validate_garbage_areas(scan.knowledge, root))
 
 
 def _check_gtfs(scan: Scan, root: Path) -> None:
-    try:
-        from ingest.transit.timetables import validate_feed
-    except ImportError:
-        validate_feed = None
     for area in scan.knowledge.areas.values():
         feed = area.gtfs
         if feed is None:
             continue
         rel = feed.relative_to(root).as_posix() + ("/" if feed.is_dir() else "")
         scan.data.append(DataFile(rel, "gtfs", area.id, feed, file_hash(feed)))
-        if validate_feed is None:
-            scan.notices.append(f"{rel}: GTFS feed accepted but not yet answered by computation")
-            continue
         scan.problems.extend(validate_feed(feed, rel))
 
 

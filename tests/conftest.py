@@ -39,7 +39,7 @@ def eval_engine(tmp_path_factory, embeddings):
     from bot.engine.engine import Engine
 
     store = tmp_path_factory.mktemp("eval-store")
-    return Engine.open(Settings(knowledge=EVAL_CORPUS, store=store), embeddings=embeddings)
+    return Engine.open(Settings(knowledge=EVAL_CORPUS, store=store).engine_config(), embeddings=embeddings)
 
 
 @pytest.fixture(scope="session")
@@ -49,7 +49,7 @@ def sample_engine(tmp_path_factory, embeddings):
     from bot.engine.engine import Engine
 
     store = tmp_path_factory.mktemp("sample-store")
-    return Engine.open(Settings(knowledge=SAMPLE_KNOWLEDGE, store=store), embeddings=embeddings)
+    return Engine.open(Settings(knowledge=SAMPLE_KNOWLEDGE, store=store).engine_config(), embeddings=embeddings)
 
 
 @pytest.fixture()

@@ -15,9 +15,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import create_app
-from bot.engine.briefing import greeting, morning_briefing, temperature_words, weather_sentence
-from bot.garbage.answerer import garbage_briefing
+from bot.engine.briefing import greeting, morning_briefing
+from bot.garbage.answerer import GarbageAnswerer
 from bot.weather.forecast import JMA, DayWeather, WeatherService
+from bot.weather.wording import temperature_words, weather_sentence
 from fakes.alexa_engine import (
     BUNDLED_HOUSE,
     DEVICE_JMA,
@@ -71,7 +72,7 @@ def say(alexa: VirtualAlexa, url: str, locale: str, utter: str, **kw: Any) -> di
 
 def garbage_text(house_id: str, now: datetime, lang: str) -> str:
     engine = real_engine()
-    got = garbage_briefing(engine.knowledge, engine.knowledge.house(house_id), now, lang)
+    got = GarbageAnswerer(engine.knowledge).briefing(engine.knowledge.house(house_id), now, lang)
     assert got is not None
     return got.text
 
@@ -140,22 +141,16 @@ class FixedWeather(WeatherService):
         return self.day
 
 
-class WithWeather:
-    """The real engine, with a chosen weather provider."""
-
-    def __init__(self, engine: Any, weather: WeatherService) -> None:
-        self._engine = engine
-        self.weather = weather
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._engine, name)
+def briefing_with(weather: WeatherService, house_id: str, now: datetime, lang: str) -> Any:
+    """The real engine's briefing parts, with a chosen weather provider."""
+    engine = real_engine()
+    ctx = engine.context(house_id, lang)
+    return morning_briefing(ctx, now, lang, weather, engine._loaded.briefing_parts)
 
 
 def test_the_model_moment_minus_ten_and_burnable_garbage() -> None:
     cold = DayWeather(day=date(2026, 12, 4), provider=JMA, low=-10.0)
-    answer = morning_briefing(
-        WithWeather(real_engine(), FixedWeather(cold)), BUNDLED_HOUSE, FRIDAY, "ja"
-    )
+    answer = briefing_with(FixedWeather(cold), BUNDLED_HOUSE, FRIDAY, "ja")
     assert answer.speech.startswith(
         "おはようございます。今日の最低気温はマイナス10度。今日は燃やせるごみの日です"
     )
@@ -199,7 +194,7 @@ def test_engine_briefing_is_this_briefing_so_line_and_alexa_agree() -> None:
     engine = real_engine()
     assert (
         engine.briefing(BUNDLED_HOUSE, FRIDAY, "en").text
-        == morning_briefing(engine, BUNDLED_HOUSE, FRIDAY, "en").text
+        == briefing_with(engine.weather, BUNDLED_HOUSE, FRIDAY, "en").text
     )
 
 

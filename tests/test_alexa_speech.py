@@ -170,17 +170,23 @@ def test_sorting_and_bus_intents_become_plain_questions() -> None:
     assert questions.bus_question(None, "en") == "When is the next bus?"
 
 
+class _Houses:
+    """The engine's house directory over the eval corpus, with a configured default."""
+
+    def __init__(self, default: str | None) -> None:
+        from bot.engine.houses import HouseDirectory
+        from ingest.knowledge import load_knowledge
+        from tests.conftest import EVAL_CORPUS
+
+        self.houses = HouseDirectory(load_knowledge(EVAL_CORPUS)[0], default)
+
+
 def test_a_mapped_device_gets_its_house_and_others_the_default() -> None:
-    resolver = HouseResolver({"dev-1": "doto-house"}, "kitami-base", engine=None)
+    resolver = HouseResolver({"dev-1": "doto-house"}, _Houses("kitami-base"))  # type: ignore[arg-type]
     assert resolver.house_for("dev-1") == "doto-house"
     assert resolver.house_for("dev-2") == "kitami-base"
     assert resolver.house_for(None) == "kitami-base"
 
 
-def test_without_a_configured_default_the_engines_default_house_is_used() -> None:
-    class Engine:
-        def house(self, house_id: str | None) -> object:
-            assert house_id is None
-            return type("House", (), {"id": "hakka-house"})()
-
-    assert HouseResolver({}, None, Engine()).house_for("dev-9") == "hakka-house"
+def test_without_a_configured_default_the_sites_default_house_is_used() -> None:
+    assert HouseResolver({}, _Houses(None)).house_for("dev-9") == "doto-house"  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from typing import Any, Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
+from fakes.line_harness import stand_in_knowledge
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -27,6 +28,7 @@ from cryptography.x509.oid import NameOID
 from flask import Flask
 
 from bot.config import Settings
+from bot.engine.houses import HouseDirectory
 from bot.engine.contract import Answer, Question
 from fakes.virtual_alexa import (
     SKILL_ID,
@@ -51,7 +53,7 @@ WRONG_NAME_URL = "https://s3.amazonaws.com/echo.api/echo-api-cert-wrong-name.pem
 class StandInEngine:
     """Answers every question by repeating it; enough to see a request got through."""
 
-    knowledge = type("K", (), {"timezone": ZoneInfo("Asia/Tokyo")})()
+    houses = HouseDirectory(stand_in_knowledge("test-house"))
 
     def answer(self, question: Question) -> Answer:
         return Answer(

@@ -139,7 +139,7 @@ def test_a_question_only_queries_its_house_and_area_collections(eval_engine, mon
 
 
 def test_simplified_chinese_without_chinese_only_words_is_chinese():
-    from text.lang import detect_lang
+    from text.detect import detect_lang
 
     assert detect_lang("WiFi密码是多少") == "zh" and detect_lang("北見赤十字病院") == "ja"
 

@@ -107,7 +107,7 @@ def test_processes_share_one_chroma_server(chroma_server, tmp_path, embeddings):
     assert out.returncode == 0, out.stderr
     assert not (store / "chroma").exists()  # vectors went to the server, not an embedded DB
     settings = Settings(knowledge=SAMPLE_KNOWLEDGE, store=store, chroma_host="127.0.0.1", chroma_port=chroma_server)
-    engine = Engine.open(settings, embeddings=embeddings, auto_ingest=False)
+    engine = Engine.open(settings.engine_config(), embeddings=embeddings, auto_ingest=False)
     answer = engine.answer(Question("Wi-Fiのパスワードは？", "hakka-house", at("2026-12-01T10:00")))
     assert "mint-kitami-2026" in answer.text
     assert engine.retriever.store.count() > 0

@@ -12,10 +12,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.garbage.answerer import GarbageAnswerer, format_date, garbage_briefing, validate_area_garbage
+from bot.garbage.answerer import GarbageAnswerer
+from ingest.garbage.validate import validate_area_garbage
 from bot.engine.contract import Answer, HouseContext, Question
 from ingest.knowledge import Knowledge, load_knowledge
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
+from text.dates import format_date
 
 JST = ZoneInfo("Asia/Tokyo")
 DEV = EVAL_CORPUS.parent / "questions.dev.jsonl"
@@ -314,28 +316,28 @@ def test_an_edited_calendar_is_reloaded(tmp_path):
 
 def test_the_morning_briefing_gives_today_tomorrow_and_the_put_out_time():
     k = knowledge(EVAL_CORPUS)
-    brief = garbage_briefing(k, k.house("doto-house"), at("2026-12-04T06:30:00+09:00"), "ja")
+    brief = GarbageAnswerer(k).briefing(k.house("doto-house"), at("2026-12-04T06:30:00+09:00"), "ja")
     assert brief.today == ["燃やせるごみ"] and brief.tomorrow == [] and brief.put_out_by == "08:30"
     assert brief.text == "今日は燃やせるごみの日です（8時30分までに）。明日は収集がありません。"
 
 
 def test_the_morning_briefing_in_english_uses_english_names():
     k = knowledge(EVAL_CORPUS)
-    brief = garbage_briefing(k, k.house("doto-house"), at("2026-12-04T06:30:00+09:00"), "en")
+    brief = GarbageAnswerer(k).briefing(k.house("doto-house"), at("2026-12-04T06:30:00+09:00"), "en")
     assert brief.today == ["Burnable"]
     assert brief.text == "Today's garbage: Burnable (put out by 8:30). No collection tomorrow."
 
 
 def test_the_morning_briefing_says_when_nothing_is_collected():
     k = knowledge(EVAL_CORPUS)
-    brief = garbage_briefing(k, k.house("doto-house"), at("2027-01-01T06:30:00+09:00"), "ja")
+    brief = GarbageAnswerer(k).briefing(k.house("doto-house"), at("2027-01-01T06:30:00+09:00"), "ja")
     assert brief.today == [] and brief.text.startswith("今日はごみの収集はありません。")
 
 
 def test_the_sample_house_has_a_briefing():
     k = knowledge(SAMPLE_KNOWLEDGE)
     house = k.house(k.default_house)
-    assert garbage_briefing(k, house, at("2026-12-04T06:30:00+09:00"), "ja") is not None
+    assert GarbageAnswerer(k).briefing(house, at("2026-12-04T06:30:00+09:00"), "ja") is not None
 
 
 @pytest.mark.parametrize("root", [EVAL_CORPUS, SAMPLE_KNOWLEDGE])

@@ -83,7 +83,7 @@ def test_a_question_without_a_day_has_no_day():
     ("プラ", {"plastic"}),
 ])
 def test_category_concepts_are_recognised_in_any_script(text, concepts):
-    from ingest.garbage.dictionary import fold
+    from text.normalize import fold
 
     assert concepts_in(fold(text)) == concepts
 

@@ -61,9 +61,9 @@ def test_chunks_keep_scope_language_season_and_audience():
 def test_reingesting_an_unchanged_folder_embeds_nothing(knowledge_copy, tmp_path, embeddings):
     emb = CountingEmbeddings(embeddings)
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    assert run_ingest(s, emb).ok and emb.documents > 0
+    assert run_ingest(s.engine_config(), emb).ok and emb.documents > 0
     emb.documents = 0
-    report = run_ingest(s, emb)
+    report = run_ingest(s.engine_config(), emb)
     assert report.ok and emb.documents == 0 and not (report.added or report.changed or report.removed)
 
 
@@ -71,13 +71,13 @@ def test_an_untouched_folder_is_not_parsed_again(knowledge_copy, tmp_path, embed
     import ingest.pipeline as pipeline
 
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    first = run_ingest(s, embeddings)
+    first = run_ingest(s.engine_config(), embeddings)
 
     def no_scan(root):
         raise AssertionError("an unchanged folder was parsed again")
 
     monkeypatch.setattr(pipeline, "scan_knowledge", no_scan)
-    again = run_ingest(s, embeddings)
+    again = run_ingest(s.engine_config(), embeddings)
     assert again.ok and again.unchanged == first.unchanged + len(first.added) and again.sections == first.sections
 
 
@@ -86,20 +86,20 @@ def test_a_touched_file_is_read_again(knowledge_copy, tmp_path, embeddings):
 
     emb = CountingEmbeddings(embeddings)
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    run_ingest(s, emb)
+    run_ingest(s.engine_config(), emb)
     path = knowledge_copy / "houses/hakka-house/manual.en.md"
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("mint-kitami-2026", "mint-kitami-2027"), encoding="utf-8")  # same size
     st = path.stat()
     os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
     emb.documents = 0
-    assert run_ingest(s, emb).changed == ["houses/hakka-house/manual.en.md"] and emb.documents > 0
+    assert run_ingest(s.engine_config(), emb).changed == ["houses/hakka-house/manual.en.md"] and emb.documents > 0
 
 
 def test_each_house_and_area_has_its_own_chroma_collection(knowledge_copy, tmp_path, embeddings):
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    run_ingest(s, embeddings)
-    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
+    run_ingest(s.engine_config(), embeddings)
+    engine = Engine.open(s.engine_config(), embeddings=embeddings, auto_ingest=False)
     store = engine.retriever.store
     assert store.keys() == ["area:kitami", "house:hakka-house"]
     for key in store.keys():
@@ -114,11 +114,11 @@ def test_a_removed_house_takes_its_collection_with_it(knowledge_copy, tmp_path, 
     yml = other / "house.yaml"
     yml.write_text(yml.read_text(encoding="utf-8").replace("id: hakka-house", "id: other-house"), encoding="utf-8")
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    assert run_ingest(s, embeddings).ok
-    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
+    assert run_ingest(s.engine_config(), embeddings).ok
+    engine = Engine.open(s.engine_config(), embeddings=embeddings, auto_ingest=False)
     assert "house:other-house" in engine.retriever.store.keys()
     shutil.rmtree(other)
-    assert run_ingest(s, embeddings).ok
+    assert run_ingest(s.engine_config(), embeddings).ok
     assert engine.retriever.store.keys() == ["area:kitami", "house:hakka-house"]
 
 
@@ -127,7 +127,7 @@ def test_an_ingest_that_dies_before_its_manifest_leaves_the_old_files_serving(kn
     import ingest.pipeline as pipeline
 
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    run_ingest(s, embeddings)
+    run_ingest(s.engine_config(), embeddings)
     path = knowledge_copy / "houses/hakka-house/manual.ja.md"
     path.write_text(path.read_text(encoding="utf-8").replace("mint-kitami-2026", "changed-password"), encoding="utf-8")
 
@@ -136,10 +136,10 @@ def test_an_ingest_that_dies_before_its_manifest_leaves_the_old_files_serving(kn
 
     monkeypatch.setattr(pipeline, "write_manifest", crash)
     try:
-        run_ingest(s, embeddings)
+        run_ingest(s.engine_config(), embeddings)
     except OSError:
         pass
-    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)  # new records on disk, old manifest
+    engine = Engine.open(s.engine_config(), embeddings=embeddings, auto_ingest=False)  # new records on disk, old manifest
     text = ask(engine, "Wi-Fiのパスワードは？").text
     assert "mint-kitami-2026" in text and "changed-password" not in text
 
@@ -147,11 +147,11 @@ def test_an_ingest_that_dies_before_its_manifest_leaves_the_old_files_serving(kn
 def test_a_changed_file_is_the_only_one_reembedded(knowledge_copy, tmp_path, embeddings):
     emb = CountingEmbeddings(embeddings)
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    run_ingest(s, emb)
+    run_ingest(s.engine_config(), emb)
     emb.documents = 0
     path = knowledge_copy / "houses/hakka-house/manual.en.md"
     path.write_text(path.read_text(encoding="utf-8").replace("mint-kitami-2026", "peppermint-77"), encoding="utf-8")
-    report = run_ingest(s, emb)
+    report = run_ingest(s.engine_config(), emb)
     assert report.changed == ["houses/hakka-house/manual.en.md"]
     sections = len(parse_markdown(path.read_text(encoding="utf-8"), path, "x")[0])
     assert emb.documents == sections
@@ -159,7 +159,7 @@ def test_a_changed_file_is_the_only_one_reembedded(knowledge_copy, tmp_path, emb
 
 def test_a_deleted_file_disappears_from_answers(knowledge_copy, tmp_path, embeddings):
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    engine = Engine.open(s, embeddings=embeddings)
+    engine = Engine.open(s.engine_config(), embeddings=embeddings)
     assert "0000" in ask(engine, "キーボックスのマスターコード", ).text or True  # staff-only: hidden anyway
     assert any(src.path.endswith("winter.ja.md") for src in ask(engine, "水抜きのやり方を教えて").sources)
     (knowledge_copy / "houses/hakka-house/winter.ja.md").unlink()
@@ -173,7 +173,7 @@ def test_a_deleted_file_disappears_from_answers(knowledge_copy, tmp_path, embedd
 
 def test_a_failed_ingest_changes_nothing_and_the_old_index_keeps_serving(knowledge_copy, tmp_path, embeddings):
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    engine = Engine.open(s, embeddings=embeddings)
+    engine = Engine.open(s.engine_config(), embeddings=embeddings)
     before = read_manifest(s.store_dir)
     wifi = knowledge_copy / "houses/hakka-house/manual.ja.md"
     wifi.write_text(wifi.read_text(encoding="utf-8").replace("mint-kitami-2026", "changed-password"), encoding="utf-8")
@@ -183,7 +183,7 @@ def test_a_failed_ingest_changes_nothing_and_the_old_index_keeps_serving(knowled
     assert read_manifest(s.store_dir) == before
     assert "mint-kitami-2026" in ask(engine, "Wi-Fiのパスワードは？").text
     # a fresh process opening the store also serves the previous index
-    again = Engine.open(s, embeddings=embeddings)
+    again = Engine.open(s.engine_config(), embeddings=embeddings)
     assert "mint-kitami-2026" in ask(again, "Wi-Fiのパスワードは？").text
 
 
@@ -191,7 +191,7 @@ def test_the_store_is_rebuilt_for_another_embedding_model(knowledge_copy, tmp_pa
     from ingest.pipeline import is_stale
 
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    run_ingest(s, embeddings)
+    run_ingest(s.engine_config(), embeddings)
     assert not is_stale(knowledge_copy, s.store_dir, embeddings.model_id)
     assert is_stale(knowledge_copy, s.store_dir, "another-model")
 
@@ -201,15 +201,15 @@ def test_chunks_of_an_older_index_format_are_removed_from_chroma(knowledge_copy,
     import ingest.retrieval.store as store_mod
 
     s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
-    run_ingest(s, embeddings)
-    engine = Engine.open(s, embeddings=embeddings, auto_ingest=False)
+    run_ingest(s.engine_config(), embeddings)
+    engine = Engine.open(s.engine_config(), embeddings=embeddings, auto_ingest=False)
     before = chroma_ids(engine)
     # a new format changes chunk ids: the old ones must not linger beside the new
     monkeypatch.setattr(store_mod, "FORMAT_VERSION", store_mod.FORMAT_VERSION + 1)
     monkeypatch.setattr(pipeline, "FORMAT_VERSION", store_mod.FORMAT_VERSION)
     monkeypatch.setattr(pipeline, "chunk_sections", lambda *a, **k: [
         type(c)(c.id + "x", c.text, c.embed_text, c.metadata) for c in chunk_sections(*a, **k)])
-    run_ingest(s, embeddings)
+    run_ingest(s.engine_config(), embeddings)
     after = chroma_ids(engine)
     assert after and not (after & before)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine.contract import Answer, Source
-from bot.line import texts
+from text.detect import LANGS
 from bot.line.render import (
     MAX_MESSAGES,
     MAX_TEXT,
@@ -69,7 +69,7 @@ def test_chips_go_on_the_last_message_only() -> None:
 
 
 def test_chip_labels_fit_lines_20_character_limit_in_every_language() -> None:
-    for lang in texts.LANGS:
+    for lang in LANGS:
         items = quick_reply(lang).to_dict()["items"]
         assert len(items) == 4
         for item in items:

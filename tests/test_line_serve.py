@@ -64,8 +64,8 @@ def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
     port = free_port()
     env = {
         **os.environ,
-        "CONCIERGE_KNOWLEDGE": str(real_engine.settings.knowledge),
-        "CONCIERGE_STORE": str(real_engine.settings.store_dir),  # fresh: no ingest needed
+        "CONCIERGE_KNOWLEDGE": str(real_engine.config.knowledge_dir),
+        "CONCIERGE_STORE": str(real_engine.config.store_dir),  # fresh: no ingest needed
         "CONCIERGE_DATA": str(tmp_path / "data"),
         "CONCIERGE_MORNING_TIME": "off",
         "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9",

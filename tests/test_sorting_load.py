@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ingest.garbage.dictionary import fold, load_sorting
+from ingest.garbage.dictionary import load_sorting
+from text.normalize import fold
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
 TSU = REALDATA / "garbage-sorting-dict-tsu-mie"

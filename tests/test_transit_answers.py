@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.transit.answerer import BusAnswerer, next_bus_sentence
+from bot.transit.answerer import BusAnswerer
 from bot.engine.contract import Answer, HouseContext, Question, Source
 from ingest.knowledge import Knowledge, load_knowledge
 from ingest.transit.timetables import build_index
@@ -195,14 +195,14 @@ def test_new_years_day_uses_the_special_calendar(answerer: BusAnswerer) -> None:
 
 def test_the_morning_briefing_sentence_names_the_next_bus(eval_kb: tuple[Knowledge, Path]) -> None:
     kb, index_dir = eval_kb
-    s = next_bus_sentence(kb, kb.houses["doto-house"], index_dir,
+    s = BusAnswerer(kb, index_dir).next_bus_sentence(kb.houses["doto-house"],
                           datetime(2026, 12, 2, 7, 0, tzinfo=TZ), "ja")
     assert s == "次のバスは 7時00分 美芳5丁目発（東陵公園行き）です。"
 
 
 def test_the_briefing_sentence_can_target_a_destination(eval_kb: tuple[Knowledge, Path]) -> None:
     kb, index_dir = eval_kb
-    s = next_bus_sentence(kb, kb.houses["doto-house"], index_dir,
+    s = BusAnswerer(kb, index_dir).next_bus_sentence(kb.houses["doto-house"],
                           datetime(2026, 12, 2, 7, 30, tzinfo=TZ), "en", destination="Kitami Station")
     assert s == ("Next bus: 7:40 from Biho 5-chome (美芳5丁目), for Kitami Bus Terminal,"
                  " arriving at Kitami Station (北見駅前) 7:57.")
@@ -210,7 +210,7 @@ def test_the_briefing_sentence_can_target_a_destination(eval_kb: tuple[Knowledge
 
 def test_the_briefing_sentence_is_none_without_an_index(eval_kb: tuple[Knowledge, Path], tmp_path: Path) -> None:
     kb, _ = eval_kb
-    assert next_bus_sentence(kb, kb.houses["doto-house"], tmp_path, datetime(2026, 12, 2, 7, tzinfo=TZ),
+    assert BusAnswerer(kb, tmp_path).next_bus_sentence(kb.houses["doto-house"], datetime(2026, 12, 2, 7, tzinfo=TZ),
                              "ja") is None
 
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.weather.forecast import JMA, OPEN_METEO, WeatherService, weather_config
+from bot.weather.forecast import JMA, OPEN_METEO, WeatherService, weather_location
 from fakes.weather_server import WeatherServer
 
 JST = ZoneInfo("Asia/Tokyo")
@@ -217,7 +217,7 @@ def test_a_failed_fetch_is_not_retried_on_every_question(server: WeatherServer) 
     assert service.today(WAKKANAI, now) is not None
 
 
-def test_no_weather_configuration_asks_no_provider(server: WeatherServer) -> None:
+def test_no_weather_locationuration_asks_no_provider(server: WeatherServer) -> None:
     assert service_for(server).today(None, datetime(2026, 1, 6, 7, 0, tzinfo=JST)) is None
     assert server.requests == []
 
@@ -227,5 +227,5 @@ def test_a_house_without_weather_uses_its_areas() -> None:
         def __init__(self, weather: Mapping[str, object] | None) -> None:
             self.weather = weather
 
-    assert weather_config(Place(None), Place(TOFINO)) == TOFINO
-    assert weather_config(Place(WAKKANAI), Place(TOFINO)) == WAKKANAI
+    assert weather_location(Place(None), Place(TOFINO)) == TOFINO
+    assert weather_location(Place(WAKKANAI), Place(TOFINO)) == WAKKANAI

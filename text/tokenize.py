@@ -11,53 +11,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
 
-import numpy as np
+from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, singular
+from text.normalize import to_hiragana, to_katakana
+from text.sudachi import morphemes
 
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "感動詞"}
-_EN_STOP = set(
-    """a an the is are was were be been am do does did can could should would will i you he she
-    it we they my your our their me us them this that these those what which who whom where when
-    why how there here of in on at to for from by with about as and or but if so not no yes
-    please tell know any some have has had get got there's what's it's i'm i'd ok okay much many
-    long way need want like also just""".split()
-)
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # Interrogatives and light verbs: every question has them, no answer depends on them.
 _JA_STOP = set(
     """何 何時 何処 どう どの どこ どれ どちら いつ 誰 幾ら 幾つ 如何 遣る 為る 有る 居る 成る 良い 教える
     仕舞う 出来る 下さい 呉れる 貰う 言う 思う 分かる 知る 所 事 物 方 時 其の 此の 彼の 其れ 此れ の ん""".split()
-)
-_KATA = re.compile(r"[\u30a1-\u30f6]")
-
-
-def to_hiragana(text: str) -> str:
-    return _KATA.sub(lambda m: chr(ord(m.group(0)) - 0x60), text)
-
-
-def _stem(word: str) -> str:
-    """Plural folding only: "bicycles" -> "bicycle", "batteries" -> "battery". Stripping
-    -ed/-es/-ing too would fold differently across word forms and lose matches."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-@lru_cache(maxsize=1)
-def _sudachi():  # loaded once per process (~0.3 s)
-    from sudachipy import Dictionary, SplitMode
-
-    return Dictionary().tokenizer(), SplitMode.B
-
-
-# Everyday English verbs: like Japanese verbs, they say what to do, not what it is about.
-_EN_VERBS = set(
-    """show shows showing bring borrow use using put go going come make take give run find work
-    working turn open close leave stay call pay buy eat drink cook wash dry fix break broken
-    stop stopped start started keep let look see say said try help happen happened need""".split()
 )
 
 
@@ -78,12 +42,11 @@ def _tokens(text: str, topic_only: bool) -> list[str]:
     tokens: list[str] = []
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
     for w in _ASCII_WORD.findall(text):
-        if w not in _EN_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and w in _EN_VERBS):
-            tokens.append(_stem(w.replace("-", "")))  # "wi-fi" = "wifi"
+        if w not in RETRIEVAL_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and w in EVERYDAY_VERBS):
+            tokens.append(singular(w.replace("-", "")))  # "wi-fi" = "wifi"
     rest = _ASCII_WORD.sub(" ", text)
     if rest.strip(" ?!.,:;()[]/-\n\t"):
-        tok, mode = _sudachi()
-        for m in tok.tokenize(rest[:20000], mode):
+        for m in morphemes(rest[:20000], "B"):
             pos = m.part_of_speech()[0]
             if pos in _DROP_POS or (topic_only and pos != "名詞"):
                 continue
@@ -112,35 +75,35 @@ def kana_grams(text: str) -> list[str]:
 
 
 def is_kana_only(text: str) -> bool:
+    """True for text typed in kana only ("ぱすわーどおしえて?")."""
     return bool(_KANA_ONLY.match(text.strip()))
 
 
-def _to_katakana(text: str) -> str:
-    return re.sub(r"[\u3041-\u3096]", lambda m: chr(ord(m.group(0)) + 0x60), text)
-
-
-def rewrite_kana(text: str, vocabulary: "set[str] | dict[str, object]") -> str:
+def rewrite_kana(text: str, vocabulary: set[str] | dict[str, object]) -> str:
+    """Kana-only typing with the corpus words found in it written as the corpus writes them."""
     return _rewrite(text, vocabulary)[0]
 
 
-def kana_words(text: str, vocabulary: "set[str] | dict[str, object]") -> list[str]:
+def kana_words(text: str, vocabulary: set[str] | dict[str, object]) -> list[str]:
     """The corpus words found inside kana-only typing (see rewrite_kana)."""
     return _rewrite(text, vocabulary)[1]
 
 
-def _rewrite(text: str, vocabulary: "set[str] | dict[str, object]") -> tuple[str, list[str]]:
+def _rewrite(text: str, vocabulary: set[str] | dict[str, object]) -> tuple[str, list[str]]:
     """Rewrite kana-only typing with the corpus's own words.
 
     "ぱすわーどおしえて" contains the indexed word "ぱすわーど" (パスワード folded to
     hiragana); written back in katakana it becomes something both the embedding model
     and the analyser understand: "パスワードおしえて". Longest matches win."""
     folded = to_hiragana(unicodedata.normalize("NFKC", text))
-    out, found, i, n = [], [], 0, len(folded)
+    out: list[str] = []
+    found: list[str] = []
+    i, n = 0, len(folded)
     while i < n:
         for j in range(min(n, i + 12), i + 2, -1):  # words of 3..12 kana
             piece = folded[i:j]
             if piece in vocabulary and not _is_particle_run(piece):
-                out.append(_to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
+                out.append(to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
                 found.append(piece)
                 i = j
                 break

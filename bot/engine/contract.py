@@ -6,9 +6,14 @@ everything between lives in ``bot.engine``. Nothing here imports a channel SDK.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Callable, Protocol
+
+from ingest.knowledge import Area, House
+
+if TYPE_CHECKING:
+    from bot.engine.houses import HouseDirectory
 
 #: Audiences a question can come from. Staff-only sections are never used for stayers.
 STAYERS = "stayers"
@@ -84,7 +89,26 @@ class Answerer(Protocol):
 
     name: str
 
-    def answer(self, question: Question, ctx: "HouseContext") -> Answer | None: ...
+    def answer(self, question: Question, ctx: HouseContext) -> Answer | None: ...
+
+
+@dataclass(frozen=True)
+class BriefingLine:
+    """One line a domain adds to the morning briefing (e.g. today's garbage, the next bus).
+
+    ``key`` names it in ``Answer.data``; ``data`` is what structured channels show.
+    """
+
+    key: str
+    text: str
+    data: Any
+    source: Source | None = None
+
+
+class BriefingPart(Protocol):
+    """An answerer that also contributes a line to the morning briefing."""
+
+    def brief(self, ctx: HouseContext, now: datetime, lang: str) -> BriefingLine | None: ...
 
 
 @dataclass
@@ -95,13 +119,36 @@ class HouseContext:
     specialised answerer uses it to add e.g. the taxi section when no bus runs.
     """
 
-    house: Any  # ingest.knowledge.House
-    area: Any  # ingest.knowledge.Area | None
+    house: House
+    area: Area | None
     knowledge_root: str
     lang: str
     retrieve: Callable[[Question], Answer]
 
 
-def asdict_answer(answer: Answer) -> dict[str, Any]:
-    """Full dataclass dump (including speech and data), for logs and tests."""
-    return asdict(answer)
+class ReloadReport(Protocol):
+    """What a reload tells its caller (``ingest.pipeline.IngestReport`` satisfies it)."""
+
+    @property
+    def ok(self) -> bool: ...
+
+    def summary(self, lang: str = "en") -> str: ...
+
+
+class ConciergeEngine(Protocol):
+    """What every channel (LINE, Alexa, the CLI, the web app) needs from the engine.
+
+    Channels depend on this, not on :class:`bot.engine.engine.Engine`, so that a test can
+    stand in a small fake and the engine's internals stay free to change.
+    """
+
+    @property
+    def houses(self) -> HouseDirectory: ...
+
+    def answer(self, question: Question) -> Answer: ...
+
+    def briefing(self, house_id: str | None, now: datetime, lang: str) -> Answer: ...
+
+    def reload(self) -> ReloadReport: ...
+
+    def health(self) -> dict[str, Any]: ...

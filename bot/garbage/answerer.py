@@ -16,7 +16,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +32,17 @@ from bot.garbage.intent import (
     decide,
 )
 from bot.garbage.matcher import CONFIDENT, ItemMatch, SortingMatcher
-from bot.engine.contract import Answer, HouseContext, Question, Source
-from ingest.garbage.calendars import CalendarArea, Category, GarbageCalendar, Period, load_area_calendar
+from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
+from ingest.garbage.calendars import CalendarArea, Category, GarbageCalendar, Period
+from ingest.garbage.dictionary import SortingDict, SortingEntry
+from ingest.garbage.validate import load_area_garbage_data
+from ingest.knowledge import Area, House, Knowledge
 from ingest.problems import Problem
-from ingest.garbage.dictionary import SortingDict, SortingEntry, fold, load_sorting
+from text.dates import format_date, format_time, hh_mm
+from text.normalize import fold
+from text.phrases import phrase, register
 
 # --------------------------------------------------------------------------- wording
-
-_WEEKDAYS = {
-    "ja": "月火水木金土日",
-    "zh": "一二三四五六日",
-    "ko": "월화수목금토일",
-    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
-}
-_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August",
-              "September", "October", "November", "December")
 
 #: English names for common Japanese category names, for data that gives none (5374 files).
 CATEGORY_EN = {
@@ -84,8 +80,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "week_title": "{area}のごみ収集（{start}〜{end}）",
         "no_collection": "収集なし",
         "area_unknown": "このお住まいのごみ収集地区がわからないため、収集日をお答えできません。",
-        "ask": "{label}（{phone}）にお問い合わせください。",
-        "ask_generic": "管理人にお問い合わせください。",
         "sort_one": "{item}は「{cat}」です。",
         "sort_many": "{phrase}は種類によって分別が異なります。",
         "sort_next": "次の{cat}の収集は{date}です。",
@@ -120,8 +114,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "week_title": "Garbage collection for {area} ({start} – {end})",
         "no_collection": "no collection",
         "area_unknown": "I can't tell the collection days because this house's garbage area is not set up.",
-        "ask": "Please ask the {label} ({phone}).",
-        "ask_generic": "Please ask the caretaker.",
         "sort_one": "{item}: {cat}.",
         "sort_many": "It depends on the kind of {phrase}:",
         "sort_next": "Next {cat} collection: {date}.",
@@ -155,8 +147,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "week_title": "{area}的垃圾收集（{start}～{end}）",
         "no_collection": "不收集",
         "area_unknown": "这个住处的垃圾收集地区未设置，无法回答收集日。",
-        "ask": "请联系{label}（{phone}）。",
-        "ask_generic": "请联系管理员。",
         "sort_one": "{item}：{cat}。",
         "sort_many": "{phrase}按种类分别处理：",
         "sort_next": "下一次{cat}收集：{date}。",
@@ -190,8 +180,6 @@ _TEXT: dict[str, dict[str, str]] = {
         "week_title": "{area} 쓰레기 수거 ({start}~{end})",
         "no_collection": "수거 없음",
         "area_unknown": "이 숙소의 쓰레기 수거 지역이 설정되지 않아 수거일을 알려드릴 수 없습니다.",
-        "ask": "{label}({phone})에게 문의하세요.",
-        "ask_generic": "관리인에게 문의하세요.",
         "sort_one": "{item}: {cat}.",
         "sort_many": "{phrase}은 종류에 따라 다릅니다:",
         "sort_next": "다음 {cat} 수거일: {date}.",
@@ -209,33 +197,16 @@ _TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# Written per language above for reading; looked up as ``garbage.<key>`` in the one catalogue.
+register({key: {lg: table[key] for lg, table in _TEXT.items()} for key in _TEXT["en"]}, "garbage")
+
+
 def _lang(lang: str) -> str:
     return lang if lang in _TEXT else "en"
 
 
 def _t(lang: str, key: str, **values: Any) -> str:
-    return _TEXT[_lang(lang)][key].format(**values)
-
-
-def format_date(day: date, lang: str) -> str:
-    """"12月4日（金）", "Friday, December 4", "12月4日（周五）", "12월 4일 (금)"."""
-    lang = _lang(lang)
-    if lang == "en":
-        return f"{_WEEKDAYS['en'][day.weekday()]}, {_MONTHS_EN[day.month - 1]} {day.day}"
-    if lang == "zh":
-        return f"{day.month}月{day.day}日（周{_WEEKDAYS['zh'][day.weekday()]}）"
-    if lang == "ko":
-        return f"{day.month}월 {day.day}일 ({_WEEKDAYS['ko'][day.weekday()]})"
-    return f"{day.month}月{day.day}日（{_WEEKDAYS['ja'][day.weekday()]}）"
-
-
-def format_time(value: time, lang: str) -> str:
-    """"8時30分" in Japanese, "8:30" otherwise."""
-    if _lang(lang) == "ja":
-        return f"{value.hour}時{value.minute}分" if value.minute else f"{value.hour}時"
-    if _lang(lang) == "ko":
-        return f"{value.hour}시 {value.minute}분" if value.minute else f"{value.hour}시"
-    return f"{value.hour}:{value.minute:02d}"
+    return phrase(f"garbage.{key}", lang, **values)
 
 
 def category_en(name: str, en: str = "") -> str:
@@ -344,17 +315,12 @@ def _signature(area: Any) -> tuple[tuple[str, float, int], ...]:
     return tuple(out)
 
 
-def load_area_garbage(area: Any, root: Path) -> AreaGarbage:
-    """Calendar + sorting dictionary of a knowledge area (target.csv when no sorting.csv)."""
-    calendar, problems = load_area_calendar(area, root)
-    sorting: SortingDict | None = None
-    if area.sorting_csv is not None:
-        sorting, errs = load_sorting(area.sorting_csv, area.sorting_csv.relative_to(root).as_posix())
-        problems += errs
-    elif calendar is not None and calendar.targets is not None:
-        sorting = calendar.targets
+def load_area_garbage(area: Area, root: Path) -> AreaGarbage:
+    """The area's calendar and sorting dictionary (ingest's loader) plus a sorting matcher."""
+    got = load_area_garbage_data(area, root)
+    sorting = got.sorting
     matcher = SortingMatcher(sorting) if sorting is not None and sorting.entries else None
-    return AreaGarbage(calendar, sorting, problems, matcher)
+    return AreaGarbage(got.calendar, sorting, got.problems, matcher)
 
 
 class GarbageData:
@@ -419,9 +385,22 @@ class GarbageAnswerer:
 
     name = "garbage"
 
-    def __init__(self, knowledge: Any):
+    def __init__(self, knowledge: Knowledge):
         self.knowledge = knowledge
         self.data = GarbageData(knowledge.root)
+
+    def briefing(self, house: House, now: datetime, lang: str) -> GarbageBriefing | None:
+        """The garbage part of the morning briefing, from this answerer's cached data."""
+        return garbage_briefing(self.data, self.knowledge, house, now, lang)
+
+    def brief(self, ctx: HouseContext, now: datetime, lang: str) -> BriefingLine | None:
+        """:class:`~bot.engine.contract.BriefingPart`: today's garbage, cited to the calendar."""
+        got = self.briefing(ctx.house, now, lang)
+        if got is None or not got.text.strip():
+            return None
+        data = {"today": got.today, "tomorrow": got.tomorrow, "put_out_by": got.put_out_by,
+                "text": got.text.strip()}
+        return BriefingLine("garbage", got.text.strip(), data, _calendar_file_source(self.knowledge, ctx.area, lang))
 
     # -- entry point ----------------------------------------------------------------
 
@@ -656,8 +635,8 @@ class GarbageAnswerer:
         contacts = getattr(ctx.house, "contacts", None) or []
         if contacts:
             contact = contacts[0]
-            return _t(lang, "ask", label=contact.label_in(lang), phone=contact.phone)
-        return _t(lang, "ask_generic")
+            return phrase("ask_contact", lang, label=contact.label_in(lang), phone=contact.phone)
+        return phrase("ask_caretaker", lang)
 
     # -- sorting --------------------------------------------------------------------
 
@@ -783,6 +762,18 @@ class GarbageAnswerer:
 # --------------------------------------------------------------------------- briefing
 
 
+def _calendar_file_source(knowledge: Knowledge, area: Area | None, lang: str) -> Source | None:
+    """The calendar file or folder the briefing's garbage line comes from."""
+    if area is None:
+        return None
+    for p in (area.garbage_yaml, area.garbage_dir):
+        if p:
+            rel = knowledge.rel(Path(p))
+            label = "ごみ収集カレンダー" if lang == "ja" else "Garbage calendar"
+            return Source(path=rel, label=f"{label} ({rel})")
+    return None
+
+
 @dataclass
 class GarbageBriefing:
     """The garbage part of the morning briefing (Alexa and LINE add the weather)."""
@@ -793,24 +784,13 @@ class GarbageBriefing:
     text: str
 
 
-_BRIEFING_DATA: dict[str, GarbageData] = {}
-_BRIEFING_LOCK = threading.Lock()
-
-
-def _briefing_data(root: Path) -> GarbageData:
-    with _BRIEFING_LOCK:
-        key = str(root)
-        if key not in _BRIEFING_DATA:
-            _BRIEFING_DATA[key] = GarbageData(root)
-        return _BRIEFING_DATA[key]
-
-
-def garbage_briefing(knowledge: Any, house: Any, now: datetime, lang: str) -> GarbageBriefing | None:
+def garbage_briefing(garbage: GarbageData, knowledge: Knowledge, house: House, now: datetime,
+                     lang: str) -> GarbageBriefing | None:
     """Today's and tomorrow's garbage for ``house``; None when its area has no calendar."""
     area = knowledge.area_of(house)
     if area is None:
         return None
-    data = _briefing_data(knowledge.root).for_area(area)
+    data = garbage.for_area(area)
     cal_area = data.calendar_area(house.garbage_area)
     if cal_area is None:
         return None
@@ -832,27 +812,6 @@ def garbage_briefing(knowledge: Any, house: Any, now: datetime, lang: str) -> Ga
     return GarbageBriefing(
         today=names(today),
         tomorrow=names(tomorrow),
-        put_out_by=put_out.strftime("%H:%M") if put_out else None,
+        put_out_by=hh_mm(put_out) if put_out else None,
         text=("" if _lang(lang) in ("ja", "zh") else " ").join(sentences),
     )
-
-
-# --------------------------------------------------------------------------- validation
-
-
-def validate_area_garbage(area: Any, root: Path) -> list[Problem]:
-    """Every problem in an area's calendar and sorting dictionary, plus sorting categories
-    that are not calendar categories (the format requires them to match)."""
-    root = Path(root)
-    data = load_area_garbage(area, root)
-    problems = list(data.problems)
-    if data.calendar is not None and data.sorting is not None and area.sorting_csv is not None:
-        known = set(data.calendar.category_names())
-        reported: set[str] = set()
-        for entry in data.sorting.entries:
-            if entry.category not in known and entry.category not in reported:
-                reported.add(entry.category)
-                problems.append(Problem(data.sorting.source, entry.line,
-                                        f"category {entry.category!r} is not a category of the garbage "
-                                        f"calendar ({', '.join(sorted(known))})"))
-    return sorted(problems)

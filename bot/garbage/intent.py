@@ -3,7 +3,7 @@
 Pure text analysis (no I/O, no calendar): :func:`analyze` turns a question into
 :class:`Signals`, and :func:`decide` turns signals plus what the data recognised into an
 intent. Stayers type the way they talk: "あしたのごみなに", "ゴミ出せる？", "tomorow trash?",
-"明天扔什么垃圾", so everything is matched on :func:`ingest.garbage.dictionary.fold` text (NFKC,
+"明天扔什么垃圾", so everything is matched on :func:`text.normalize.fold` text (NFKC,
 case-folded, katakana as hiragana), kana spellings are listed next to kanji ones, and
 English words are corrected against a small vocabulary before matching.
 
@@ -13,13 +13,14 @@ matches ごみ, ゴミ and ｺﾞﾐ alike.
 
 from __future__ import annotations
 
-import calendar as pycalendar
 import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ingest.garbage.dictionary import fold
+from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
+from text.english import GARBAGE_QUESTION_STOP
+from text.normalize import fold
 
 DAY, WEEK, NONE = "day", "week", "none"
 GARBAGE_DAY, SORTING = "garbage_day", "sorting"
@@ -43,24 +44,26 @@ _EN_WORD = re.compile(r"[a-z][a-z'-]*")
 
 _WEEKDAY_WORDS: list[tuple[str, int]] = [
     # (pattern, weekday index: Monday = 0)
-    *[(f"{c}曜日?", i) for i, c in enumerate("月火水木金土日")],
+    *[(f"{c}曜日?", i) for i, c in enumerate(WEEKDAYS_SHORT["ja"])],
     *[(f"{k}ようび", i) for i, k in enumerate(["げつ", "か", "すい", "もく", "きん", "ど", "にち"])],
     *[(rf"\b{w}\b", i) for i, w in enumerate(["monday|mon", "tuesday|tues?", "wednesday|wed",
                                               "thursday|thu|thurs?", "friday|fri", "saturday|sat",
                                               "sunday|sun"])],
-    *[(f"(?:星期|周|週|礼拜){c}", i) for i, c in enumerate("一二三四五六")],
+    *[(f"(?:星期|周|週|礼拜){c}", i) for i, c in enumerate(WEEKDAYS_SHORT["zh"][:6])],
     ("(?:星期|周|週|礼拜)[日天]", 6),
-    *[(f"{c}요일", i) for i, c in enumerate("월화수목금토일")],
+    *[(f"{c}요일", i) for i, c in enumerate(WEEKDAYS_SHORT["ko"])],
 ]
 _WEEKDAY = [(_rx(p), i) for p, i in _WEEKDAY_WORDS]
-_WD_AHEAD = r"(?=\s*(?:[月火水木金土日]曜|mon|tue|wed|thu|fri|sat|sun|星期|周|週|[월화수목금토일]요일))"
+_JA_WD, _KO_WD = "".join(WEEKDAYS_SHORT["ja"]), "".join(WEEKDAYS_SHORT["ko"])
+_EN_WD = "|".join(d.lower() for d in WEEKDAYS_SHORT["en"])
+_WD_AHEAD = rf"(?=\s*(?:[{_JA_WD}]曜|{_EN_WD}|星期|周|週|[{_KO_WD}]요일))"
 _NEXT_WEEK_PREFIX = _rx("来週の?", "らいしゅうの?", r"next week'?s?", "下周", "下週", "下个?星期", "다음 ?주")
 _COMING_PREFIX = _rx(*(p + _WD_AHEAD for p in (r"next", "次の", "今度の", "下一?个?")))
 _THIS_WEEK_PREFIX = _rx(*(p + _WD_AHEAD for p in ("今週の?", "こんしゅうの?", r"this", "这周", "這週", "本周",
                                                    "이번 ?주")))
 
-_MONTHS_EN = {m.lower(): i for i, m in enumerate(pycalendar.month_abbr) if m}
-_EN_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
+_MONTHS_EN = {m.lower(): i for i, m in enumerate(MONTHS_EN_SHORT, start=1)}
+_EN_MONTH = rf"({'|'.join(_MONTHS_EN)})[a-z]*\.?"  # "sept", "Dec." and "december" too
 
 _RELATIVE = [
     (_rx("明後日", "あさって", "day after tomorrow", "后天", "後天", "모레"), 2, "day_after"),
@@ -365,19 +368,8 @@ def analyze(question: str, today: date) -> Signals:
     text.take(_FILLER)
     residual = _PUNCT.sub(" ", text.value).strip()
     signals.residual = re.sub(r"\s+", " ", residual)
-    signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in _EN_STOPWORDS)
+    signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
     return signals
-
-
-_EN_STOPWORD_TEXT = (
-    "a an the i we you it they my our your this that these those is are was be do does did "
-    "should can could would will shall must may might how what which where who why of in on "
-    "at to into for with about from by as and or not no yes if so please tell me us there "
-    "away out put get rid go goes going kind type sort category categories bag bags use used "
-    "old empty some any thing things item items one ones here house area district city need needs "
-    "have has want like know help ok okay really also just properly correctly way"
-)
-_EN_STOPWORDS = frozenset(_EN_STOPWORD_TEXT.split())
 
 
 def decide(signals: Signals, item_found: bool, category_found: bool, item_is_message: bool = False) -> str | None:

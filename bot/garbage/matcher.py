@@ -23,10 +23,11 @@ import difflib
 import math
 import re
 from dataclasses import dataclass
-from functools import cache
-from typing import Any
 
-from ingest.garbage.dictionary import SortingDict, SortingEntry, fold
+from ingest.garbage.dictionary import SortingDict, SortingEntry
+from text.english import ITEM_NAME_STOP, singular
+from text.normalize import fold
+from text.sudachi import morphemes
 
 EXACT, PARTIAL, FUZZY, READING, ENGLISH = "exact", "partial", "fuzzy", "reading", "english"
 CONFIDENT = 0.6
@@ -87,22 +88,15 @@ _PARENS = re.compile(r"[(（\[［【][^)）\]］】]*[)）\]］】]")
 _PARTS = re.compile(r"[・、/／,，]+")
 _NOISE = re.compile(r"[\s・、/／,，.。!?！？「」『』()（）\[\]~〜:;\"']+")
 _EN_TOKEN = re.compile(r"[a-z0-9]+")
-_EN_STOP = frozenset((
-    "a", "an", "the", "of", "and", "or", "for", "with", "e", "g", "etc", "made", "from", "in",
-    "on", "to",
-))
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 
 
 def stem(word: str) -> str:
-    """Plural-insensitive English key: batteries -> battery, boxes -> box, cans -> can."""
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and re.search(r"(s|x|ch|sh)es$", word):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]
-    return word
+    """Plural-insensitive English key: batteries -> battery, boxes -> box, cans -> can.
+
+    Item names need -es folded after sibilants ("boxes", "glasses"); the -us/-is guard of
+    retrieval is not applied here (see ``text.english.singular``)."""
+    return singular(word, sibilant_es=True, keep_us_is=False)
 
 
 def _bigrams(text: str) -> frozenset[str]:
@@ -137,23 +131,10 @@ class _Indexed:
     readings: tuple[str, ...] = ()
 
 
-@cache
-def _sudachi() -> Any:
-    """The SudachiPy tokenizer, created on first use (None when SudachiPy is unavailable)."""
-    try:
-        from sudachipy import Dictionary
-    except ImportError:  # pragma: no cover - sudachipy is a project dependency
-        return None
-    return Dictionary(dict="core").create()
-
-
 def reading_of(text: str) -> str:
-    """Folded kana reading of ``text`` (symbols dropped); the text itself without SudachiPy."""
-    tokenizer = _sudachi()
-    if tokenizer is None:
-        return fold(text)
+    """Folded kana reading of ``text`` (symbols dropped), from SudachiPy's long units."""
     parts = []
-    for m in tokenizer.tokenize(text):
+    for m in morphemes(text, "C"):
         if m.part_of_speech()[0] in ("補助記号", "空白"):
             continue
         reading = m.reading_form()
@@ -172,7 +153,7 @@ def _name_variants(item: str) -> tuple[tuple[str, ...], str]:
 
 
 def _en_words(text: str) -> frozenset[str]:
-    return frozenset(stem(w) for w in _EN_TOKEN.findall(fold(text)) if w not in _EN_STOP)
+    return frozenset(stem(w) for w in _EN_TOKEN.findall(fold(text)) if w not in ITEM_NAME_STOP)
 
 
 def _en_alternatives(text: str) -> tuple[tuple[str, ...], ...]:
@@ -182,7 +163,7 @@ def _en_alternatives(text: str) -> tuple[tuple[str, ...], ...]:
     parts = re.split(r",|/|&|\band\b|\bor\b", base)
     out = []
     for part in parts:
-        words = tuple(stem(w) for w in _EN_TOKEN.findall(part) if w not in _EN_STOP)
+        words = tuple(stem(w) for w in _EN_TOKEN.findall(part) if w not in ITEM_NAME_STOP)
         if words:
             out.append(words)
     return tuple(out)
@@ -397,7 +378,7 @@ class SortingMatcher:
         return None
 
     def _english(self, words: tuple[str, ...]) -> list[ItemMatch]:
-        query = {self._correct(stem(w)) for w in words if w not in _EN_STOP}
+        query = {self._correct(stem(w)) for w in words if w not in ITEM_NAME_STOP}
         query.discard("")
         if not query:
             return []

@@ -18,6 +18,7 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
 
+from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
 from bot.line.client import LineClient
 from bot.line.events import BadPayload, parse_event, read_events
@@ -48,7 +49,7 @@ class LineChannel:
     scheduler: MorningScheduler | None = None
 
     @classmethod
-    def create(cls, engine: Any, settings: Settings) -> LineChannel:
+    def create(cls, engine: ConciergeEngine, settings: Settings) -> LineChannel:
         state = BotState.open(settings)
         client = LineClient(settings)
         handlers = EventHandlers(engine, settings, state, client)
@@ -102,7 +103,7 @@ def webhook() -> Response | tuple[str, int]:
     return "OK", 200
 
 
-def init_app(app: Flask, engine: Any, settings: Settings) -> None:
+def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> None:
     """Register the webhook, the bot state, the LINE client, the worker pool and the scheduler."""
     line = LineChannel.create(engine, settings)
     app.extensions[EXTENSION] = line

@@ -101,10 +101,10 @@ def morning(knowledge: Path | None, store: Path | None, data: Path | None) -> No
     if not settings.line_channel_secret or not settings.line_channel_access_token:
         raise click.ClickException("LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN must be set")
     state = _state(settings)
-    engine = Engine.open(settings)
+    engine = Engine.open(settings.engine_config())
     client = LineClient(settings)
     try:
-        tz = engine.knowledge.timezone
+        tz = engine.houses.timezone
         report = daily_run(engine, state, client, datetime.now(tz), settings.question_log_days)
     finally:
         client.close()

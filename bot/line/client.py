@@ -42,7 +42,8 @@ REPLY_DEADLINE_SECONDS = 50.0
 REQUEST_TIMEOUT_SECONDS = 10.0
 #: How long to wait before asking again for the bot's display name after a failure.
 BOT_INFO_RETRY_SECONDS = 300.0
-MAX_PER_CALL = 5
+#: A reply or push carries at most this many messages (Messaging API limit).
+MAX_MESSAGES = 5
 
 
 class Outcome(str, enum.Enum):
@@ -123,10 +124,10 @@ class LineClient:
         """Reply (or push, past the deadline or on an expired token); more than 5 are pushed."""
         if not messages:
             return Outcome.DROPPED
-        first, rest = list(messages[:MAX_PER_CALL]), list(messages[MAX_PER_CALL:])
+        first, rest = list(messages[:MAX_MESSAGES]), list(messages[MAX_MESSAGES:])
         outcome = self._reply_or_push(target, first)
         while rest and outcome in (Outcome.REPLIED, Outcome.PUSHED) and target.to:
-            batch, rest = rest[:MAX_PER_CALL], rest[MAX_PER_CALL:]
+            batch, rest = rest[:MAX_MESSAGES], rest[MAX_MESSAGES:]
             if self.push(target.to, batch, log_name=target.log_name) is not Outcome.PUSHED:
                 break
         return outcome
@@ -165,7 +166,7 @@ class LineClient:
         """One push (at most 5 messages), with a retry key so a resend is not delivered twice."""
         try:
             self._api().push_message(
-                PushMessageRequest(to=to, messages=list(messages[:MAX_PER_CALL])),
+                PushMessageRequest(to=to, messages=list(messages[:MAX_MESSAGES])),
                 x_line_retry_key=str(uuid.uuid4()),
                 _request_timeout=self.timeout,
             )

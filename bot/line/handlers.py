@@ -34,6 +34,8 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
+from bot.engine.limits import MAX_QUESTION_CHARS
+from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
 from bot.engine.contract import STAFF, STAYERS, Question
 from bot.line import render, staff, texts, triggers
@@ -42,11 +44,13 @@ from bot.line.morning import MorningTimeError, parse_morning_time
 from bot.line.render import utf16_len
 from bot.line.state import BotState, EscalationPolicy
 from ingest.knowledge import UnknownHouse
+from text.dates import hh_mm
+from text.detect import detect_lang, norm_lang
+from text.phrases import phrase
 
 log = logging.getLogger(__name__)
 
 #: Longer messages are not questions; they get a polite reply instead of an engine call.
-MAX_QUESTION_CHARS = 1000  # the engine's own limit too
 LOADING_SECONDS = 20
 
 
@@ -77,7 +81,7 @@ class EventHandlers:
 
     def __init__(
         self,
-        engine: Any,
+        engine: ConciergeEngine,
         settings: Settings,
         state: BotState,
         client: LineClient,
@@ -141,7 +145,7 @@ class EventHandlers:
                 addressed = text.strip()  # slash commands in the staff group, "bind CODE"
             else:
                 return  # people talking among themselves
-        lang = texts.guess_lang(addressed or text)
+        lang = detect_lang(addressed or text)
         command = triggers.parse_command(addressed)
         if command is not None:
             self.on_command(command, event, chat, lang, received_at, addressed)
@@ -151,7 +155,7 @@ class EventHandlers:
             return
         if utf16_len(addressed) > MAX_QUESTION_CHARS:
             self._reply(event, chat, received_at,
-                        render.text_messages(texts.say("too_long", lang, limit=MAX_QUESTION_CHARS), lang))
+                        render.text_messages(phrase("too_long", lang, limit=MAX_QUESTION_CHARS), lang))
             return
         self.answer(addressed, event, chat, received_at, lang)
 
@@ -167,7 +171,7 @@ class EventHandlers:
         if topic not in texts.TOPICS:
             log.info("ignoring a postback that is not one of ours")
             return
-        lang = texts.norm_lang((params.get("lang") or ["ja"])[0])
+        lang = norm_lang((params.get("lang") or ["ja"])[0])
         _, question = texts.topic(topic, lang)
         self.answer(question, event, chat, received_at, lang)
 
@@ -226,11 +230,11 @@ class EventHandlers:
             return
         suffix = ""
         if answer.abstained and not chat.direct and not is_staff and self._escalate(text, house, chat):
-            suffix = texts.say("escalated", texts.norm_lang(answer.lang))
+            suffix = texts.say("escalated", norm_lang(answer.lang))
         self.state.log_question(house_id=house, day=now.date().isoformat(), abstained=answer.abstained,
                                 text=text, chat_id=None if chat.direct else chat.id)
         if not chat.direct and chat.id:
-            self.state.remember_lang(chat.id, texts.norm_lang(answer.lang))
+            self.state.remember_lang(chat.id, norm_lang(answer.lang))
         self._reply(event, chat, received_at, render.answer_messages(answer, suffix=suffix))
 
     def _escalate(self, text: str, house: str, chat: Chat) -> bool:
@@ -273,7 +277,7 @@ class EventHandlers:
             at = None
         if at is None:  # sent by cron at a time this app does not know
             return texts.say("morning_on_daily", lang)
-        return texts.say("morning_on", lang, time=at.strftime("%H:%M"))
+        return texts.say("morning_on", lang, time=hh_mm(at))
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -292,16 +296,11 @@ class EventHandlers:
         return self._default_house()
 
     def _default_house(self) -> str | None:
-        """The configured default house, else the site's, else the only house (as the engine does)."""
-        knowledge = getattr(self.engine, "knowledge", None)
-        houses = getattr(knowledge, "houses", None) or {}
-        only = next(iter(houses)) if len(houses) == 1 else None
-        return self.settings.default_house or getattr(knowledge, "default_house", None) or only
+        """The house of an unbound chat: the engine's default (bot.engine.houses)."""
+        return self.engine.houses.default_id()
 
     def _house_name(self, house_id: str, lang: str) -> str:
-        houses = getattr(getattr(self.engine, "knowledge", None), "houses", {}) or {}
-        house = houses.get(house_id)
-        return house.name_in(lang) if house is not None and hasattr(house, "name_in") else house_id
+        return self.engine.houses.name(house_id, lang)
 
     def _names(self) -> list[str]:
         name = self.client.bot_name()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from bot.engine.contract import ConciergeEngine
 from bot.line import render
 from bot.line.client import LineClient, Outcome
 from bot.line.state import BotState
@@ -68,7 +69,7 @@ class MorningReport:
         return "\n".join([text, *self.problems])
 
 
-def send_morning(engine: Any, state: BotState, client: LineClient, now: datetime) -> MorningReport:
+def send_morning(engine: ConciergeEngine, state: BotState, client: LineClient, now: datetime) -> MorningReport:
     """Push today's briefing to each opted-in group that has not had it yet today."""
     day = now.date().isoformat()
     targets, unreadable = state.morning_targets()
@@ -102,7 +103,7 @@ def send_morning(engine: Any, state: BotState, client: LineClient, now: datetime
     return report
 
 
-def daily_run(engine: Any, state: BotState, client: LineClient, now: datetime,
+def daily_run(engine: ConciergeEngine, state: BotState, client: LineClient, now: datetime,
               question_log_days: int) -> MorningReport:
     """What runs once a day (scheduler or cron): apply the retention, then the morning push.
 

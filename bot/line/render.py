@@ -34,11 +34,14 @@ from linebot.v3.messaging import (
 
 from bot.engine.contract import Answer, Source
 from bot.line import texts
+from bot.line.client import MAX_MESSAGES
+from text.dates import numeric_date
+from text.detect import norm_lang
+from text.phrases import phrase
 
 log = logging.getLogger(__name__)
 
 MAX_TEXT = 5000
-MAX_MESSAGES = 5
 MAX_ALT_TEXT = 400
 MAX_SOURCES = 2
 MAX_LABEL = 60
@@ -130,7 +133,7 @@ def source_line(sources: Sequence[Source], lang: str) -> str:
             break
     if not labels:
         return ""
-    return f"{texts.say('source', lang)}: " + " / ".join(labels)
+    return f"{phrase('source', lang)}: " + " / ".join(labels)
 
 
 @dataclass(frozen=True)
@@ -162,11 +165,6 @@ def _week_rows(week: Any, lang: str) -> list[WeekDay]:
     return rows
 
 
-def _day_label(day: date, lang: str) -> str:
-    wd = texts.weekday(day.weekday(), lang)
-    return f"{day.month}/{day.day} ({wd})"
-
-
 def garbage_week_flex(week: Any, lang: str) -> FlexMessage | None:
     """A bubble listing each day of the week and what goes out; None without usable data."""
     rows = _week_rows(week, lang)
@@ -185,7 +183,7 @@ def garbage_week_flex(week: Any, lang: str) -> FlexMessage | None:
                 layout="horizontal",
                 margin="sm",
                 contents=[
-                    FlexText(text=_day_label(row.day, lang), size="sm", color="#555555", flex=2),
+                    FlexText(text=numeric_date(row.day, lang), size="sm", color="#555555", flex=2),
                     FlexText(
                         text=what,
                         size="sm",
@@ -197,7 +195,7 @@ def garbage_week_flex(week: Any, lang: str) -> FlexMessage | None:
                 ],
             )
         )
-        alt_lines.append(f"{_day_label(row.day, lang)} {what}")
+        alt_lines.append(f"{numeric_date(row.day, lang)} {what}")
     bubble = FlexBubble(
         header=FlexBox(
             layout="vertical",
@@ -213,7 +211,7 @@ def answer_messages(answer: Answer, *, chips: bool = True, suffix: str = "") -> 
 
     ``suffix`` is a fixed phrase added after the answer (e.g. "passed on to the staff").
     """
-    lang = texts.norm_lang(answer.lang)
+    lang = norm_lang(answer.lang)
     flex = garbage_week_flex(answer.data.get("week"), lang) if answer.data else None
     body = answer.text.strip()
     if suffix:
@@ -241,5 +239,5 @@ def text_messages(text: str, lang: str = "ja", *, chips: bool = False) -> list[M
     parts = fit_texts(split_text(text), MAX_MESSAGES)
     messages: list[Message] = [TextMessage(text=p) for p in parts if p]
     if chips and messages:
-        messages[-1].quick_reply = quick_reply(texts.norm_lang(lang))
+        messages[-1].quick_reply = quick_reply(norm_lang(lang))
     return messages

@@ -10,6 +10,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
 from bot.line.state import BotState
 
@@ -18,7 +19,7 @@ log = logging.getLogger(__name__)
 STATS_DAYS = (7, 30)
 
 
-def run(command: str, *, engine: Any, state: BotState, settings: Settings, now: datetime) -> str:
+def run(command: str, *, engine: ConciergeEngine, state: BotState, settings: Settings, now: datetime) -> str:
     if command == "reload":
         return reload_report(engine)
     if command == "unanswered":
@@ -28,7 +29,7 @@ def run(command: str, *, engine: Any, state: BotState, settings: Settings, now: 
     raise ValueError(f"unknown staff command {command!r}")
 
 
-def reload_report(engine: Any) -> str:
+def reload_report(engine: ConciergeEngine) -> str:
     """Re-ingest now; on validation errors the previous index keeps serving, and we say why."""
     try:
         report = engine.reload()
@@ -37,12 +38,7 @@ def reload_report(engine: Any) -> str:
         return f"再読み込みに失敗しました / Reload failed: {exc}"
     head = "再読み込みしました / Reloaded" if report.ok else \
         "検証エラー：前のデータのままです / Validation errors, nothing changed"
-    try:
-        body = report.summary(lang="ja") + "\n\n" + report.summary(lang="en")
-    except TypeError:
-        body = report.summary()
-    if not report.ok and not body.strip():
-        body = "\n".join(str(p) for p in getattr(report, "problems", []))
+    body = report.summary(lang="ja") + "\n\n" + report.summary(lang="en")
     return f"{head}\n{body}".strip()
 
 

@@ -1,16 +1,16 @@
-"""Every fixed phrase the LINE bot says, per language, in one place.
+"""Every fixed phrase only the LINE bot says, per language, in one place.
 
 Kept apart from the handlers so wording can change (or a language be added) without touching
-dispatch logic. Japanese and English are complete; Chinese and Korean fall back to English
-where a phrase is missing. Bilingual phrases (join, unbound) are for moments when the bot
-cannot know who is reading yet.
+dispatch logic. The phrases are registered as ``line.<key>`` in the one catalogue
+(``text.phrases``), so they follow its fallback rule: Japanese and English are complete;
+Chinese and Korean fall back to English where a phrase is missing. Phrases every channel
+says ("source", "too_long") are the catalogue's own. Bilingual phrases (join, unbound) are
+for moments when the bot cannot know who is reading yet.
 """
 
 from __future__ import annotations
 
-from text.lang import detect_lang
-
-LANGS = ("ja", "en", "zh", "ko")
+from text.phrases import phrase, pick, register
 
 PHRASES: dict[str, dict[str, str]] = {
     "welcome": {
@@ -85,10 +85,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "ja": "朝のお知らせは、宿に登録済みのグループで設定できます。",
         "en": "Morning messages can be set up in a group that is linked to a house.",
     },
-    "too_long": {
-        "ja": "ご質問が長すぎます（{limit}文字まで）。短くしてもう一度お願いします。",
-        "en": "That message is too long for me (up to {limit} characters). Please ask more briefly.",
-    },
     "non_text": {
         "ja": "すみません、文字のメッセージにだけお答えできます。質問を文字で送ってください。",
         "en": "Sorry, I can only read text messages. Please type your question.",
@@ -109,7 +105,6 @@ PHRASES: dict[str, dict[str, str]] = {
         "ja": "このコマンドはスタッフグループでのみ使えます。",
         "en": "This command works only in the staff group.",
     },
-    "source": {"ja": "出典", "en": "Source", "zh": "来源", "ko": "출처"},
     "week_title": {"ja": "今週のごみ出し", "en": "Garbage this week", "zh": "本周垃圾收集", "ko": "이번 주 쓰레기"},
     "no_collection": {"ja": "収集なし", "en": "No collection", "zh": "不收集", "ko": "수거 없음"},
 }
@@ -142,28 +137,12 @@ TOPICS: dict[str, dict[str, tuple[str, str]]] = {
     },
 }
 
-WEEKDAYS = {
-    "ja": "月火水木金土日",
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-    "zh": ("一", "二", "三", "四", "五", "六", "日"),
-    "ko": "월화수목금토일",
-}
-
-
-def norm_lang(lang: str | None) -> str:
-    return lang if lang in LANGS else "ja"
-
-
-def guess_lang(text: str) -> str:
-    """The language to answer a fixed phrase in, from what the person wrote."""
-    return norm_lang(detect_lang(text, default="ja"))
+register(PHRASES, "line")
 
 
 def say(key: str, lang: str, **fmt: object) -> str:
-    """One phrase in ``lang`` (English, then Japanese, as fallbacks)."""
-    table = PHRASES[key]
-    text = table.get(lang) or table.get("en") or table["ja"]
-    return text.format(**fmt) if fmt else text
+    """The LINE phrase ``key`` in ``lang`` (``text.phrases.phrase`` of ``line.<key>``)."""
+    return phrase(f"line.{key}", lang, **fmt)
 
 
 def say_both(key: str, **fmt: object) -> str:
@@ -172,10 +151,4 @@ def say_both(key: str, **fmt: object) -> str:
 
 
 def topic(name: str, lang: str) -> tuple[str, str]:
-    table = TOPICS[name]
-    return table.get(lang) or table["en"]
-
-
-def weekday(index: int, lang: str) -> str:
-    names = WEEKDAYS.get(lang) or WEEKDAYS["en"]
-    return names[index]
+    return pick(TOPICS[name], lang)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from text.lang import phrase
+from text.phrases import phrase
 from text.tokenize import tokenize
 from bot.retrieval.search import Hit
 from bot.engine.contract import Answer, Source

@@ -12,16 +12,30 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
-from bot.config import ConfigError, Settings
 from bot.retrieval.compose import ComposeConfig, abstain, clean_markdown, first_sentences, label_of
 from bot.retrieval.search import Hit
 from bot.engine.contract import Answer, Source
 from ingest.knowledge import House
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    """An optional chat model for grounded generation (``CONCIERGE_LLM``)."""
+
+    provider: str  # "openai" (any OpenAI-compatible endpoint) or "ollama"
+    model: str = ""
+    base_url: str = ""
+
+
+class LLMConfigError(ValueError):
+    """The configured chat model cannot be built (the message says what to install or set)."""
+
 
 log = logging.getLogger(__name__)
 
@@ -34,22 +48,23 @@ SYSTEM = (
 )
 
 
-def chat_model_from_settings(settings: Settings) -> BaseChatModel:
-    provider = settings.llm_provider
+def chat_model(cfg: LLMConfig) -> BaseChatModel:
+    """The configured chat model; raises LLMConfigError when it cannot be built."""
+    provider = cfg.provider
     try:
         if provider == "openai":
             from langchain_openai import ChatOpenAI  # type: ignore[import-not-found]
 
-            return ChatOpenAI(model=settings.llm_model or "gpt-4o-mini", base_url=settings.llm_base_url or None,
+            return ChatOpenAI(model=cfg.model or "gpt-4o-mini", base_url=cfg.base_url or None,
                               temperature=0, timeout=20)
         if provider == "ollama":
             from langchain_ollama import ChatOllama  # type: ignore[import-not-found]
 
-            return ChatOllama(model=settings.llm_model or "qwen2.5:7b", base_url=settings.llm_base_url or None,
+            return ChatOllama(model=cfg.model or "qwen2.5:7b", base_url=cfg.base_url or None,
                               temperature=0)
     except ImportError as exc:
-        raise ConfigError(f"CONCIERGE_LLM={provider} needs the package {exc.name!r} (pip install langchain-{provider})") from None
-    raise ConfigError(f"CONCIERGE_LLM must be 'openai' or 'ollama', not {provider!r}")
+        raise LLMConfigError(f"CONCIERGE_LLM={provider} needs the package {exc.name!r} (pip install langchain-{provider})") from None
+    raise LLMConfigError(f"CONCIERGE_LLM must be 'openai' or 'ollama', not {provider!r}")
 
 
 def build_messages(question: str, lang: str, hits: list[Hit]) -> list[Any]:

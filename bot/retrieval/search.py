@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from text.lang import detect_lang
+from text.detect import detect_lang
 from ingest.retrieval.lexical import BM25Index
 from text.tokenize import index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize, topic_words
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
@@ -130,6 +130,7 @@ class Retriever:
         snapshot: Snapshot,
         embeddings: Embeddings,
         fusion: FusionConfig | None = None,
+        confidence: ConfidenceConfig | None = None,
     ):
         self.store = store
         self.embeddings = embeddings
@@ -145,7 +146,7 @@ class Retriever:
             for key in ("house", "scope", "area", "season", "valid_from", "valid_until", "audience")
         }
         self._cols["key"] = np.array([r.scope_key for r in self.records])
-        self.conf = ConfidenceConfig()
+        self.conf = confidence or ConfidenceConfig()
 
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""

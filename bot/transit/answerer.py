@@ -32,11 +32,11 @@ from bot.transit.query import (
     day_break_after,
     plan,
 )
-from bot.engine.contract import Answer, HouseContext, Question, Source
+from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
+from ingest.knowledge import House, Knowledge
+from text.dates import format_date, format_time, month_day, month_name, weekday_name
+from text.detect import reply_lang
 
-WEEKDAYS_JA = "月火水木金土日"
-WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 TAXI_QUERY = {"ja": "タクシー", "en": "taxi"}
 TAXI_BRIEF_CHARS = 260
 
@@ -80,7 +80,7 @@ def clock(moment: datetime, now: datetime, lang: str, same_day_as: datetime | No
     """"8時05分" / "8:05", with the day when it is not today ("明日 6時10分").
 
     ``same_day_as``: an arrival on the same date as its departure needs no date again."""
-    hm = f"{moment.hour}時{moment.minute:02d}分" if lang == "ja" else f"{moment.hour}:{moment.minute:02d}"
+    hm = format_time(moment, reply_lang(lang), padded=True)
     if same_day_as is not None and same_day_as.date() == moment.date():
         return hm
     days = (moment.date() - now.date()).days
@@ -91,8 +91,9 @@ def clock(moment: datetime, now: datetime, lang: str, same_day_as: datetime | No
     if days == 1:
         return f"明日 {hm}" if lang == "ja" else f"{hm} tomorrow"
     if lang == "ja":
-        return f"{moment.month}月{moment.day}日（{WEEKDAYS_JA[moment.weekday()]}）{hm}"
-    return f"{WEEKDAYS_EN[moment.weekday()]} {moment.day} {MONTHS_EN[moment.month - 1]}, {hm}"
+        return f"{format_date(moment, 'ja')}{hm}"  # "12月4日（金）8時05分"
+    wd, month = weekday_name(moment, "en", short=True), month_name(moment.month, "en", short=True)
+    return f"{wd} {moment.day} {month}, {hm}"  # "Fri 4 Dec, 8:05"
 
 
 # -- the answerer --------------------------------------------------------------------
@@ -115,11 +116,22 @@ class BusAnswerer:
 
     name = "transit"
 
-    def __init__(self, knowledge: Any, index_dir: Path):
+    def __init__(self, knowledge: Knowledge, index_dir: Path):
+        """``index_dir`` is the store's transit folder (``ingest.transit.schema.transit_dir``)."""
         self.knowledge = knowledge
         self.cache = IndexCache(Path(index_dir), knowledge.timezone)
         self._matchers: dict[tuple[str, tuple[int, int, int]], PlaceMatcher] = {}
         self._lock = threading.Lock()
+
+    def next_bus_sentence(self, house: House, now: datetime, lang: str,
+                          destination: str | None = None) -> str | None:
+        """One sentence on the next bus from the house's stop (the briefing's bus line)."""
+        return next_bus_sentence(self.cache, self.knowledge, house, now, lang, destination)
+
+    def brief(self, ctx: HouseContext, now: datetime, lang: str) -> BriefingLine | None:
+        """:class:`~bot.engine.contract.BriefingPart`: the next bus from the house's stop."""
+        sentence = (self.next_bus_sentence(ctx.house, now, lang) or "").strip()
+        return BriefingLine("bus", sentence, sentence) if sentence else None
 
     def matcher(self, area_id: str, index: TransitIndex) -> PlaceMatcher:
         key = (area_id, index.signature)
@@ -239,9 +251,9 @@ def _dest_label(c: _Context, dest: Match | None, outcome: Outcome) -> tuple[str,
 def about(moment: datetime, now: datetime, lang: str) -> str:
     """A requested time, as said: "9時ごろ" / "around 9:00"."""
     if lang == "ja":
-        hm = f"{moment.hour}時" + (f"{moment.minute}分" if moment.minute else "")
+        hm = format_time(moment, "ja")
         days = (moment.date() - now.date()).days
-        day = "明日" if days == 1 else f"{moment.month}月{moment.day}日" if days > 1 else ""
+        day = "明日" if days == 1 else month_day(moment, "ja") if days > 1 else ""
         return f"{day}{hm}"
     return clock(moment, now, lang)
 
@@ -295,7 +307,7 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
     to_en = f" to {dest}" if dest else ""
     if o.expired_on is not None:
         d = o.expired_on
-        msg = (f"この時刻表データは {d.year}年{d.month}月{d.day}日 までのもので、今日のバスは分かりません。"
+        msg = (f"この時刻表データは {month_day(d, 'ja', year=True)} までのもので、今日のバスは分かりません。"
                "最新の時刻はバス会社に確認してください。" if ja else
                f"This timetable only runs until {d.isoformat()}, so it cannot tell today's buses;"
                " please check with the bus company.")
@@ -479,17 +491,12 @@ def _distance(here: tuple[float, float] | None, stop: Stop, lang: str) -> str:
 
 # -- the morning briefing's line -------------------------------------------------------
 
-_BRIEFING_CACHES: dict[str, IndexCache] = {}
-
-
-def next_bus_sentence(knowledge: Any, house: Any, index_dir: Path, now: datetime, lang: str,
+def next_bus_sentence(cache: IndexCache, knowledge: Knowledge, house: House, now: datetime, lang: str,
                       destination: str | None = None) -> str | None:
     """One sentence on the next bus from the house's stop, or None without timetable data."""
-    area = knowledge.area_of(house) if hasattr(knowledge, "area_of") else None
+    area = knowledge.area_of(house)
     if area is None or not house.stops:
         return None
-    key = str(Path(index_dir).resolve())
-    cache = _BRIEFING_CACHES.setdefault(key, IndexCache(Path(index_dir), knowledge.timezone))
     index = cache.get(area.id)
     if index is None:
         return None

@@ -16,29 +16,16 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from bot.transit.query import Place
+from text.dates import WEEKDAYS_LONG, WEEKDAYS_SHORT
+from text.english import DESTINATION_STOP
+from text.normalize import compact, fold, to_hiragana
 
-# -- text folding --------------------------------------------------------------------
-
-
-def kata_to_hira(text: str) -> str:
-    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
-
-
-def fold(text: str) -> str:
-    """NFKC, case-folded, katakana as hiragana: the form every comparison uses."""
-    return kata_to_hira(unicodedata.normalize("NFKC", text).casefold())
-
-
-def compact(text: str) -> str:
-    """``fold`` without spaces and punctuation, for substring matching of names."""
-    return "".join(c for c in fold(text) if unicodedata.category(c)[0] in "LN")
-
+# -- romaji ---------------------------------------------------------------------------
 
 # Hepburn syllables, used both ways: romanising kana readings for English answers when a
 # feed has no English names, and reading romaji typed by a stayer ("memanbetsu").
@@ -67,7 +54,7 @@ ROMAJI_TO_KANA.update({"si": "し", "ti": "ち", "tu": "つ", "hu": "ふ", "zi":
 
 def romanize(kana: str) -> str:
     """Hiragana/katakana reading -> Hepburn ("きたみえきまえ" -> "Kitamiekimae")."""
-    s = kata_to_hira(kana)
+    s = to_hiragana(kana)
     out: list[str] = []
     i = 0
     while i < len(s):
@@ -151,20 +138,6 @@ FIRST_WORDS = re.compile(r"始発|一番早い|朝一|\bfirst\b|earliest|首班|
 ARRIVE_BY = re.compile(r"までに(着|つ|行|間に合)|\bby\b.{0,12}\b(arriv|get there|be there)|"
                        r"\barrive\b.{0,16}\bby\b|\bbe at\b.{0,30}\bby\b")
 
-#: English words that say nothing about the destination.
-EN_STOP = frozenset({
-    "a", "an", "the", "to", "for", "from", "at", "by", "in", "on", "of", "and", "or", "is",
-    "are", "am", "be", "was", "it", "i", "me", "my", "we", "our", "you", "your", "there",
-    "here", "any", "some", "next", "last", "first", "bus", "buses", "when", "what", "which",
-    "time", "times", "does", "do", "did", "leave", "leaves", "leaving", "depart", "departs",
-    "departure", "go", "goes", "going", "get", "take", "catch", "tonight", "today", "tomorrow",
-    "morning", "evening", "night", "around", "about", "after", "before", "still", "please",
-    "can", "could", "would", "will", "how", "where", "stop", "stops", "one", "ones", "now",
-    "this", "that", "arrive", "arrives", "arriving", "o'clock", "pm", "oclock", "want", "need",
-    "there's", "what's", "when's", "shuttle", "timetable", "schedule", "than", "until", "till",
-    "yet", "again"
-})
-
 #: Common transit words in other languages or abbreviations -> the form found in feeds.
 ALIASES: tuple[tuple[str, str], ...] = (
     ("日赤", "赤十字"), ("にっせき", "せきじゅうじ"), ("工大", "工業大学"), ("こうだい", "こうぎょうだいがく"),
@@ -180,8 +153,8 @@ ALIASES: tuple[tuple[str, str], ...] = (
 _KANJI_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
               "十": 10, "十一": 11, "十二": 12}
 _WEEKDAYS = {
-    "月曜": 0, "火曜": 1, "水曜": 2, "木曜": 3, "金曜": 4, "土曜": 5, "日曜": 6,
-    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6,
+    **{f"{c}曜": i for i, c in enumerate(WEEKDAYS_SHORT["ja"])},
+    **{name.lower(): i for i, name in enumerate(WEEKDAYS_LONG["en"])},
 }
 
 
@@ -292,7 +265,7 @@ def _dest_phrase(q: str) -> str:
     for rx in (_DEST_EN, _DEST_JA):
         for m in rx.finditer(q):
             phrase = _FILLER.sub("", m.group(1)).strip()
-            if rx is _DEST_EN and all(w in EN_STOP or w.isdigit() for w in re.findall(r"[\w']+", phrase)):
+            if rx is _DEST_EN and all(w in DESTINATION_STOP or w.isdigit() for w in re.findall(r"[\w']+", phrase)):
                 continue
             if phrase and not _NOT_PLACES.match(phrase):
                 return phrase
@@ -408,7 +381,7 @@ def _grams(text: str, n: int) -> set[str]:
 def expand(phrase: str) -> str:
     """The compact phrase plus alias expansions and kana for romaji words."""
     f = fold(phrase)
-    words = [w for w in re.findall(r"[a-z][a-z']*", f) if w not in EN_STOP]
+    words = [w for w in re.findall(r"[a-z][a-z']*", f) if w not in DESTINATION_STOP]
     if words:
         latin = " ".join(words)
         f = re.sub(r"[a-z][a-z'\-]*", " ", f) + " " + latin

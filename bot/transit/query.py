@@ -22,7 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from ingest.transit.timetables import NO_DROP_OFF, NO_PICKUP, SCHEMA_VERSION
+from ingest.transit.schema import NO_DROP_OFF, NO_PICKUP, SCHEMA_VERSION, index_file
 
 
 class IndexUnavailable(RuntimeError):
@@ -352,7 +352,7 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def get(self, area_id: str) -> TransitIndex | None:
-        path = self.index_dir / f"{area_id}.sqlite"
+        path = index_file(self.index_dir, area_id)
         with self._lock:
             idx = self._open.get(area_id)
             try:

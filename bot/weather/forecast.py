@@ -365,6 +365,15 @@ class _Fetched:
     report: Any
 
 
+@dataclass(frozen=True)
+class WeatherConfig:
+    """Where the providers are and how long one fetch may take (tests point them at loopback)."""
+
+    jma_base_url: str = "https://www.jma.go.jp/bosai/forecast/data/forecast"
+    openmeteo_base_url: str = "https://api.open-meteo.com/v1/forecast"
+    timeout: float = 2.0
+
+
 class WeatherService:
     """Fetches, caches and parses; thread-safe enough for a threaded web server.
 
@@ -393,12 +402,9 @@ class WeatherService:
         self._opener = urllib.request.build_opener()
 
     @classmethod
-    def from_settings(cls, settings: Any) -> "WeatherService":
-        return cls(
-            jma_base_url=settings.jma_base_url,
-            openmeteo_base_url=settings.openmeteo_base_url,
-            timeout=float(settings.weather_timeout),
-        )
+    def from_config(cls, cfg: WeatherConfig) -> WeatherService:
+        return cls(jma_base_url=cfg.jma_base_url, openmeteo_base_url=cfg.openmeteo_base_url,
+                   timeout=float(cfg.timeout))
 
     def today(self, cfg: Mapping[str, Any] | None, now: datetime) -> DayWeather | None:
         """Today's weather for a ``weather`` config, or ``None``. Never raises."""
@@ -506,6 +512,6 @@ class WeatherService:
         return isinstance(report, dict) and isinstance(report.get("daily"), dict)
 
 
-def weather_config(house: Any, area: Any) -> Mapping[str, Any] | None:
+def weather_location(house: Any, area: Any) -> Mapping[str, Any] | None:
     """The house's ``weather`` key, else its area's (KNOWLEDGE_FORMAT.md)."""
     return getattr(house, "weather", None) or getattr(area, "weather", None)

@@ -48,8 +48,9 @@ from typing import Any
 from ingest.problems import Problem
 from ingest.garbage.dictionary import SortingDict, load_sorting, read_csv_rows
 from ingest.yamlfile import LinedYaml, read_yaml
+from text.dates import WEEKDAYS_SHORT
 
-WEEKDAY_CHARS = "月火水木金土日"  # index == date.weekday()
+WEEKDAY_CHARS = "".join(WEEKDAYS_SHORT["ja"])  # "月火水木金土日", index == date.weekday()
 FORM_5374 = "5374"
 FORM_DAY_BY_AREA = "day-by-area"
 FORM_YAML = "yaml"
@@ -60,7 +61,7 @@ HOLIDAYS_COLLECT = "collect"
 HOLIDAYS_SKIP = "skip"
 FILES_5374 = ("area_days.csv", "center.csv", "description.csv", "remarks.csv", "target.csv")
 
-_WD = "[月火水木金土日]"
+_WD = f"[{WEEKDAY_CHARS}]"
 _WEEKLY = re.compile(rf"^({_WD})(?:曜日?)?$")
 _NTH = re.compile(rf"^({_WD})(?:曜日?)?([1-5])$")
 _NTH_PREFIX = re.compile(rf"^第([1-5])({_WD})(?:曜日?)?$")

@@ -31,30 +31,20 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.problems import Problem
+from text.normalize import fold
 
-#: Header aliases, most specific first. Matching is exact after NFKC + casefold.
+#: Header aliases, most specific first. Matching is exact after ``text.normalize.fold``.
 ITEM_COLUMNS = ("品目", "品名", "item", "name", "ごみの種類")
 CATEGORY_COLUMNS = ("分別区分", "区分", "分別", "category", "label", "type")
 NOTE_COLUMNS = ("備考", "出し方のポイント", "出し方", "注意事項", "notice", "note")
 READING_COLUMNS = ("よみ", "読み", "よみがな", "ふりがな", "reading", "furigana")
 EN_COLUMNS = ("item_en", "category_en", "note_en")
 
-_KATAKANA_TO_HIRAGANA = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
 _KANA_ONLY = re.compile(r"^[\u3041-\u309f\u30a0-\u30ffー・（）()、\s]+$")
-
-
-def fold(text: str) -> str:
-    """The comparison form of text: NFKC, case-folded, katakana turned into hiragana.
-
-    Stayers type ゴミ, ごみ, ｺﾞﾐ and Ｇａｒｂａｇｅ interchangeably; folding makes all of
-    them one string so that matching never depends on the script the IME happened to pick.
-    """
-    return unicodedata.normalize("NFKC", text).casefold().translate(_KATAKANA_TO_HIRAGANA)
 
 
 @dataclass(frozen=True)

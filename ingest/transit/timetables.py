@@ -31,9 +31,8 @@ from typing import Any
 
 from ingest.transit.gtfs import Feed, Table, is_date, parse_time
 from ingest.problems import KnowledgeError, Problem
+from ingest.transit.schema import INDEXES, NO_DROP_OFF, NO_PICKUP, SCHEMA, SCHEMA_VERSION
 
-#: Bumped whenever the index layout changes; readers refuse other versions.
-SCHEMA_VERSION = "1"
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -49,34 +48,12 @@ REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
-#: Flags stored per stop time: boarding / alighting not allowed (pickup/drop_off_type 1).
-NO_PICKUP = 1
-NO_DROP_OFF = 2
 
 _MISSING: Any = object()
 
 #: Problems reported per file and kind before the rest are summarised.
 MAX_PER_KIND = 20
 
-SCHEMA = """
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE stops(idx INTEGER PRIMARY KEY, stop_id TEXT NOT NULL, name TEXT, kana TEXT,
-    en TEXT, lat REAL, lon REAL, location_type INTEGER, parent_idx INTEGER);
-CREATE TABLE routes(idx INTEGER PRIMARY KEY, route_id TEXT NOT NULL, short_name TEXT,
-    long_name TEXT, short_en TEXT, long_en TEXT, agency_id TEXT);
-CREATE TABLE services(idx INTEGER PRIMARY KEY, service_id TEXT NOT NULL, weekdays INTEGER,
-    start_date TEXT, end_date TEXT);
-CREATE TABLE service_dates(service_idx INTEGER, date TEXT, exception_type INTEGER);
-CREATE TABLE trips(idx INTEGER PRIMARY KEY, trip_id TEXT NOT NULL, route_idx INTEGER,
-    service_idx INTEGER, headsign TEXT, headsign_en TEXT, headsign_kana TEXT,
-    last_stop_idx INTEGER);
-CREATE TABLE stop_times(trip_idx INTEGER, seq INTEGER, stop_idx INTEGER, arr INTEGER,
-    dep INTEGER, flags INTEGER, PRIMARY KEY(trip_idx, seq)) WITHOUT ROWID;
-"""
-INDEXES = """
-CREATE INDEX stop_times_by_stop ON stop_times(stop_idx, dep, flags);
-CREATE INDEX service_dates_by_date ON service_dates(date);
-"""
 
 
 @dataclass

@@ -22,6 +22,8 @@ from flask_ask_sdk.skill_adapter import (
     SkillAdapter,
 )
 
+from bot.engine.contract import ConciergeEngine
+from bot.config import Settings
 from skills.alexa.skill import build_skill
 
 log = logging.getLogger(__name__)
@@ -55,7 +57,7 @@ def application_id(envelope: RequestEnvelope) -> str | None:
     return None
 
 
-def init_app(app: Flask, engine: Any, settings: Any) -> SkillAdapter:
+def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> SkillAdapter:
     """Register POST /alexa on ``app`` for ``engine``; returns the adapter."""
     verify = bool(settings.alexa_verify_requests)
     app.config[VERIFY_SIGNATURE_APP_CONFIG] = verify

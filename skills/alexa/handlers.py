@@ -28,6 +28,7 @@ from ask_sdk_core.utils.request_util import (
 from ask_sdk_model.response import Response
 from ask_sdk_model.ui.simple_card import SimpleCard
 
+from bot.engine.contract import ConciergeEngine
 from bot.engine.contract import Answer, Question
 from skills.alexa import questions, speech
 from skills.alexa.houses import HouseResolver
@@ -41,7 +42,7 @@ CHANNEL = "alexa"
 class SkillDeps:
     """What every handler needs: the engine and the device -> house mapping."""
 
-    engine: Any
+    engine: ConciergeEngine
     houses: HouseResolver
 
 
@@ -83,7 +84,7 @@ class _EngineHandler(AbstractRequestHandler):
         return self.deps.houses.house_for(device_of(handler_input))
 
     def now(self, handler_input: HandlerInput) -> datetime:
-        tz = getattr(getattr(self.deps.engine, "knowledge", None), "timezone", None) or timezone.utc
+        tz = self.deps.engine.houses.timezone
         stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
         if isinstance(stamp, datetime):
             if stamp.tzinfo is None:

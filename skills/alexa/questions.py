@@ -14,23 +14,11 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 
+from text.dates import month_day, month_name
+
 _DAY = re.compile(r"^(\d{4}|XXXX)-(\d{2})-(\d{2})$")
 _WEEK = re.compile(r"^(\d{4})-W(\d{1,2})(-WE)?$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_EN_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def garbage_question(value: str | None, now: datetime, lang: str) -> str:
@@ -85,14 +73,14 @@ def _when(value: str | None, now: datetime, lang: str) -> str:
                 return ("今週" if offset == 0 else "来週") + ("末" if weekend else "")
             return ("this " if offset == 0 else "next ") + ("weekend" if weekend else "week")
         return (
-            f"{monday.month}月{monday.day}日の週"
+            f"{month_day(monday, 'ja')}の週"
             if lang == "ja"
-            else f"the week of {_en_day(monday)}"
+            else f"the week of {month_day(monday, 'en')}"
         )
     m = _MONTH.match(value)
     if m and 1 <= int(m.group(2)) <= 12:
         month = int(m.group(2))
-        return f"{month}月" if lang == "ja" else f"in {_EN_MONTHS[month - 1]}"
+        return month_name(month, "ja") if lang == "ja" else f"in {month_name(month, 'en')}"
     if value == "PRESENT_REF":
         return "今日" if lang == "ja" else "today"
     return value if lang == "ja" else _en_unresolved(value)
@@ -102,13 +90,9 @@ def _relative_day(d: date, today: date, lang: str) -> str:
     delta = (d - today).days
     if lang == "ja":
         named = {0: "今日", 1: "明日", 2: "明後日"}
-        return named.get(delta, f"{d.month}月{d.day}日")
+        return named.get(delta, month_day(d, "ja"))
     named_en = {0: "today", 1: "tomorrow", 2: "the day after tomorrow"}
-    return named_en.get(delta, f"on {_en_day(d)}")
-
-
-def _en_day(d: date) -> str:
-    return f"{_EN_MONTHS[d.month - 1]} {d.day}"
+    return named_en.get(delta, f"on {month_day(d, 'en')}")
 
 
 def _en_unresolved(value: str) -> str:

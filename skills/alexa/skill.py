@@ -7,13 +7,15 @@ from typing import Any
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
+from bot.engine.contract import ConciergeEngine
+from bot.config import Settings
 from skills.alexa.handlers import CatchAllExceptionHandler, SkillDeps, request_handlers
 from skills.alexa.houses import HouseResolver
 
 
-def build_skill(engine: Any, settings: Any) -> CustomSkill:
+def build_skill(engine: ConciergeEngine, settings: Settings) -> CustomSkill:
     """A CustomSkill whose handlers ask ``engine``; the skill id is enforced when set."""
-    deps = SkillDeps(engine=engine, houses=HouseResolver.from_settings(settings, engine))
+    deps = SkillDeps(engine=engine, houses=HouseResolver(settings.alexa_device_houses, engine))
     builder = SkillBuilder()
     for handler in request_handlers(deps):
         builder.add_request_handler(handler)

@@ -19,6 +19,9 @@ import re
 from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
+from text import phrases
+from text.dates import format_clock, twelve_hour
+from text.detect import reply_lang
 
 MAX_SPEECH_CHARS = 8000
 MAX_CARD_CHARS = 8000
@@ -28,7 +31,8 @@ ENVELOPE_BYTES = 2048
 #: A spoken answer longer than this is cut to its first sentence.
 SPOKEN_SENTENCE_BUDGET = 220
 
-#: Fixed things the skill says itself (not answers): one place, both languages.
+#: Fixed things the skill says itself (not answers), in both languages; registered as
+#: ``alexa.<key>`` in the one catalogue (``text.phrases``).
 PHRASES: dict[str, dict[str, str]] = {
     "welcome": {
         "ja": "こんにちは。ごみの日、ごみの分け方、次のバス、家のことを聞いてください。"
@@ -90,8 +94,12 @@ CARD_TITLES: dict[str, dict[str, str]] = {
 }
 
 
+phrases.register(PHRASES, "alexa")
+
+
 def phrase(key: str, lang: str) -> str:
-    return PHRASES[key]["ja" if lang == "ja" else "en"]
+    """The skill's phrase ``key`` (``text.phrases.phrase`` of ``alexa.<key>``)."""
+    return phrases.phrase(f"alexa.{key}", lang)
 
 
 @dataclass(frozen=True)
@@ -186,12 +194,7 @@ def escape(text: str) -> str:
 
 def spoken_time(hour: int, minute: int, lang: str) -> str:
     """How a clock time is said: 8時30分 / 8:30 AM. 24:10 (after midnight) stays 24時10分."""
-    if lang == "ja":
-        return f"{hour}時" + (f"{minute}分" if minute else "")
-    h = hour % 24
-    suffix = "AM" if h < 12 else "PM"
-    h12 = h % 12 or 12
-    return f"{h12}:{minute:02d} {suffix}" if minute else f"{h12} {suffix}"
+    return format_clock(hour, minute, "ja") if lang == "ja" else twelve_hour(hour, minute)
 
 
 def to_ssml(plain: str, lang: str) -> str:
@@ -240,7 +243,7 @@ def fit_speech(
 
 def card_title(intent: str, lang: str) -> str:
     key = intent if intent in CARD_TITLES else ""
-    return CARD_TITLES[key]["ja" if lang == "ja" else "en"]
+    return CARD_TITLES[key][reply_lang(lang)]
 
 
 def source_label(source: Source) -> str:
@@ -258,8 +261,7 @@ def card_text(answer: Answer, lang: str) -> str:
         if label and label not in labels:
             labels.append(label)
     if labels:
-        head = "出典: " if lang == "ja" else "Source: "
-        text += "\n\n" + head + " / ".join(labels)
+        text += "\n\n" + f"{phrases.phrase('source', reply_lang(lang))}: " + " / ".join(labels)
     return text
 
 

@@ -107,4 +107,4 @@ def real_engine() -> Any:
     """The real Engine (ingests the copy once per test session)."""
     from bot.engine.engine import Engine
 
-    return Engine.open(settings())
+    return Engine.open(settings().engine_config())

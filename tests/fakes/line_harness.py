@@ -30,6 +30,8 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.config import Settings
 from bot.engine.contract import Answer, Question, Source
+from bot.engine.houses import HouseDirectory
+from ingest.knowledge import House, Knowledge
 from bot.line.blueprint import LineChannel, init_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -209,20 +211,12 @@ def line_only_app(engine: Any, settings: Settings) -> Flask:
 # -- the stand-in engine (webhook mechanics only) ----------------------------------------
 
 
-@dataclass
-class StandInHouse:
-    id: str
-    name: dict[str, str]
-
-    def name_in(self, lang: str) -> str:
-        return self.name.get(lang) or self.name.get("en") or self.id
-
-
-@dataclass
-class StandInKnowledge:
-    houses: dict[str, StandInHouse]
-    default_house: str | None = None
-    timezone: ZoneInfo = JST
+def stand_in_knowledge(default_house: str | None) -> Knowledge:
+    """A real (in-memory) knowledge model with one house, for the stand-in engine."""
+    house = House(id="test-house", name={"ja": "テストハウス", "en": "Test House"}, area_id="test-area",
+                  dir=Path("/nonexistent/houses/test-house"))
+    return Knowledge(root=Path("/nonexistent"), timezone=JST, default_house=default_house,
+                     houses={house.id: house}, areas={})
 
 
 @dataclass
@@ -238,10 +232,8 @@ class StandInEngine:
     """Canned answers with the Engine's interface; questions containing "???" abstain."""
 
     def __init__(self, default_house: str | None = "test-house"):
-        self.knowledge = StandInKnowledge(
-            {"test-house": StandInHouse("test-house", {"ja": "テストハウス", "en": "Test House"})},
-            default_house,
-        )
+        self.knowledge = stand_in_knowledge(default_house)
+        self.houses = HouseDirectory(self.knowledge)
         self.questions: list[Question] = []
         self.briefings: list[tuple[str, datetime, str]] = []
         self.reloads = 0
@@ -329,7 +321,7 @@ def _open_engine(knowledge: Path, name: str) -> Any:
                         # no weather service in tests: a closed loopback port fails at once
                         jma_base_url="http://127.0.0.1:9", openmeteo_base_url="http://127.0.0.1:9",
                         weather_timeout=0.5)
-    return Engine.open(settings, embeddings=first.embeddings if first is not None else None)
+    return Engine.open(settings.engine_config(), embeddings=first.embeddings if first is not None else None)
 
 
 def bundled_engine() -> Any:
@@ -391,7 +383,7 @@ def unbound_bot(tmp_path: Path, fake_api: FakeLineAPI) -> Iterator[RunningApp]:
     from bot.app import create_app
 
     engine = two_house_engine()
-    settings = line_settings(tmp_path, fake_api, knowledge=engine.settings.knowledge)
+    settings = line_settings(tmp_path, fake_api, knowledge=engine.config.knowledge_dir)
     running = RunningApp(create_app(settings, engine=engine))
     yield running
     running.stop()

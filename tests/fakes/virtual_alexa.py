@@ -27,6 +27,8 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.serving import make_server
 
+from text.dates import MONTHS_EN
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(__file__).with_name("virtual_alexa.js")
 PACKAGE = ROOT / "node_modules" / "virtual-alexa"
@@ -129,20 +131,7 @@ _RELATIVE = {
     "the day after tomorrow": 2,
 }
 _JA_MONTH_DAY = re.compile(r"^(\d{1,2})月(\d{1,2})日$")
-_EN_MONTHS = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
+_EN_MONTHS = [m.lower() for m in MONTHS_EN]
 
 
 def resolve_amazon_dates(request: dict[str, Any], tz: ZoneInfo) -> None:

@@ -1,0 +1,77 @@
+"""The shared text layer: one fold, one plural rule per purpose, one fallback, one date style."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from text.dates import (
+    format_clock,
+    format_date,
+    format_time,
+    hh_mm,
+    month_day,
+    numeric_date,
+    twelve_hour,
+    weekday_name,
+)
+from text.detect import detect_lang, norm_lang
+from text.english import singular
+from text.normalize import compact, fold, to_hiragana, to_katakana
+from text.phrases import phrase, pick, register
+
+FRIDAY = date(2026, 12, 4)
+
+
+def test_fold_makes_script_width_and_case_one_string() -> None:
+    assert fold("ゴミ") == fold("ごみ") == fold("ｺﾞﾐ") == "ごみ"
+    assert fold("Ｇａｒｂａｇｅ") == "garbage"
+    assert compact("Kitami Sta.") == "kitamista"
+    assert to_katakana(to_hiragana("パスワード")) == "パスワード"
+
+
+def test_a_missing_language_falls_back_to_english_then_japanese() -> None:
+    assert pick({"ja": "日", "en": "day"}, "ko") == "day"
+    assert pick({"ja": "日"}, "zh") == "日"
+    assert phrase("ask_contact", "ko", label="Caretaker", phone="0157-33-4821") == (
+        "Caretaker(0157-33-4821)에 문의해 주세요.")
+    assert phrase("too_long", "zh", limit=500).startswith("That question is too long (up to 500")
+
+
+def test_two_tables_cannot_claim_one_phrase() -> None:
+    register({"probe": {"ja": "あ", "en": "a"}}, "test")
+    register({"probe": {"ja": "あ", "en": "a"}}, "test")  # the same again: a reload
+    with pytest.raises(ValueError):
+        register({"probe": {"ja": "い", "en": "i"}}, "test")
+
+
+def test_dates_in_each_language() -> None:
+    assert [format_date(FRIDAY, lang) for lang in ("ja", "en", "zh", "ko", "xx")] == [
+        "12月4日（金）", "Friday, December 4", "12月4日（周五）", "12월 4일 (금)", "Friday, December 4"]
+    assert numeric_date(FRIDAY, "en") == "12/4 (Fri)" and numeric_date(FRIDAY, "ja") == "12/4 (金)"
+    assert month_day(FRIDAY, "ja", year=True) == "2026年12月4日"
+    assert weekday_name(4, "zh") == "星期五"
+
+
+def test_clock_times() -> None:
+    assert [format_clock(8, m, "ja") for m in (0, 5)] == ["8時", "8時5分"]
+    assert [format_clock(8, m, "ja", padded=True) for m in (0, 5)] == ["8時00分", "8時05分"]
+    assert format_clock(8, 5, "en") == "8:05" and format_clock(8, 30, "ko") == "8시 30분"
+    assert twelve_hour(24, 10) == "12:10 AM" and twelve_hour(21, 0) == "9 PM"
+    assert format_time(time(7, 0), "zh") == "7:00" and hh_mm(time(7, 5)) == "07:05"
+
+
+@pytest.mark.parametrize("word,retrieval,matcher", [
+    ("batteries", "battery", "battery"), ("boxes", "boxe", "box"), ("glass", "glass", "glass"),
+    ("campus", "campus", "campu"), ("cans", "can", "can"),
+])
+def test_the_two_plural_rules(word: str, retrieval: str, matcher: str) -> None:
+    assert singular(word) == retrieval
+    assert singular(word, sibilant_es=True, keep_us_is=False) == matcher
+
+
+def test_language_detection() -> None:
+    assert [detect_lang(t) for t in ("ごみは？", "쓰레기", "垃圾什么时候", "trash?", "123")] == [
+        "ja", "ko", "zh", "en", "ja"]
+    assert norm_lang("ko") == "ko" and norm_lang("fr") == "ja" and norm_lang(None) == "ja"

@@ -1,0 +1,53 @@
+"""Which language a message is in, and which language the bot answers in.
+
+Script is enough for the languages stayers use (ja/en/zh/ko) and costs nothing; Chinese is
+told from kanji-only Japanese by characters Japanese does not use. One module so the engine,
+retrieval and the LINE handlers can never disagree about a message's language.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: The languages the bot reads and answers in, Japanese first (the default).
+LANGS: tuple[str, ...] = ("ja", "en", "zh", "ko")
+
+_KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+# Simplified forms and function words that do not occur in Japanese text.
+_ZH_ONLY = re.compile(r"[吗呢吧么们这哪谁怎样时间几点东西问题请问还没关门开车费用钥匙厕所过给说话现对为与从里边没]|什么|可以吗")
+
+
+def _has_non_japanese_han(text: str) -> bool:
+    """Simplified characters (码, 时, 请) are outside the Japanese character set (cp932)."""
+    for ch in _HAN.findall(text):
+        try:
+            ch.encode("cp932")
+        except UnicodeEncodeError:
+            return True
+    return False
+
+
+def detect_lang(text: str, default: str = "ja") -> str:
+    """"ja", "ko", "zh" or "en" by script; ``default`` when the text has no letters."""
+    if _KANA.search(text):
+        return "ja"
+    if _HANGUL.search(text):
+        return "ko"
+    if _HAN.search(text):
+        return "zh" if _ZH_ONLY.search(text) or _has_non_japanese_han(text) else "ja"
+    if _LATIN.search(text):
+        return "en"
+    return default
+
+
+def norm_lang(lang: str | None) -> str:
+    """``lang`` when the bot speaks it, else Japanese (for stored or client-sent codes)."""
+    return lang if lang in LANGS else "ja"
+
+
+def reply_lang(lang: str) -> str:
+    """The language of text that exists only in Japanese and English: Japanese or English."""
+    return "ja" if lang == "ja" else "en"

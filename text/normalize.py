@@ -1,0 +1,37 @@
+"""Unicode and kana folding: the one comparison form of text, for ingest and answering alike.
+
+Stayers type ゴミ, ごみ, ｺﾞﾐ and Ｇａｒｂａｇｅ interchangeably; data files are no more
+consistent. Every matcher compares :func:`fold`-ed text, so matching never depends on the
+script or width the IME happened to pick. The kana converters are kept separate because
+some callers fold only the script (BM25 tokens) or need the way back (kana typing rewritten
+in the katakana a manual uses).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+#: ァ (U+30A1) .. ヶ (U+30F6) -> ぁ (U+3041) .. ゖ (U+3096); ー and ・ have no hiragana form.
+_KATAKANA_TO_HIRAGANA: dict[int, int] = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
+_HIRAGANA_TO_KATAKANA: dict[int, int] = {code: code + 0x60 for code in range(0x3041, 0x3097)}
+
+
+def to_hiragana(text: str) -> str:
+    """Katakana as hiragana ("パスワード" -> "ぱすわーど"); everything else unchanged."""
+    return text.translate(_KATAKANA_TO_HIRAGANA)
+
+
+def to_katakana(text: str) -> str:
+    """Hiragana as katakana ("ぱすわーど" -> "パスワード"); everything else unchanged."""
+    return text.translate(_HIRAGANA_TO_KATAKANA)
+
+
+def fold(text: str) -> str:
+    """The comparison form of text: NFKC, case-folded, katakana turned into hiragana."""
+    return to_hiragana(unicodedata.normalize("NFKC", text).casefold())
+
+
+def compact(text: str) -> str:
+    """:func:`fold` keeping only letters and digits, for matching names whatever their
+    spacing and punctuation ("Kitami Sta." and "きたみ sta" alike)."""
+    return "".join(c for c in fold(text) if unicodedata.category(c)[0] in "LN")

@@ -1,0 +1,85 @@
+"""The one catalogue of fixed phrases the bot says itself, with one fallback rule.
+
+Why one catalogue: the engine, the garbage answerer, LINE and Alexa each say fixed things
+("please contact ...", "source", "too long") in ja/en/zh/ko; written in several tables they
+drifted apart in wording and in which language stood in for a missing one. Now every
+phrase is looked up through :func:`phrase`, and a missing language always falls back the
+same way (:func:`pick`: the language asked for, else English, else Japanese).
+
+The phrases every channel shares are defined here. Channel- or answerer-specific phrases
+stay beside their code as data and are added with :func:`register` under a namespace
+(``line.welcome``, ``alexa.help``, ``garbage.day_has``), so wording can change without
+touching dispatch logic and no two tables can claim the same key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeVar
+
+T = TypeVar("T")
+
+_CATALOGUE: dict[str, dict[str, str]] = {}
+
+
+def pick(table: Mapping[str, T], lang: str) -> T:
+    """The fallback rule: ``table[lang]``, else English, else Japanese."""
+    return table.get(lang) or table.get("en") or table["ja"]
+
+
+def register(phrases: Mapping[str, Mapping[str, str]], namespace: str = "") -> None:
+    """Add ``{key: {lang: text}}`` to the catalogue as ``namespace.key`` (or ``key``).
+
+    Registering the same key again is allowed only with the same texts (a module reload);
+    anything else is a clash between two tables and raises ``ValueError``.
+    """
+    prefix = f"{namespace}." if namespace else ""
+    for key, table in phrases.items():
+        name = prefix + key
+        texts = dict(table)
+        if _CATALOGUE.get(name, texts) != texts:
+            raise ValueError(f"phrase {name!r} is already registered with other text")
+        _CATALOGUE[name] = texts
+
+
+def phrase(key: str, lang: str, **values: object) -> str:
+    """The phrase ``key`` in ``lang`` (see :func:`pick`), formatted with ``values``."""
+    text = pick(_CATALOGUE[key], lang)
+    return text.format(**values) if values else text
+
+
+register({
+    "abstain": {
+        "ja": "すみません、その質問にはお答えできる情報が見つかりませんでした。",
+        "en": "Sorry, I couldn't find that in the house information.",
+        "zh": "抱歉，没有找到相关信息。",
+        "ko": "죄송합니다. 해당 정보를 찾지 못했습니다.",
+    },
+    # The contact line, wherever the bot sends a stayer to a person.
+    "ask_contact": {
+        "ja": "{label}（{phone}）にお問い合わせください。",
+        "en": "Please contact {label} ({phone}).",
+        "zh": "请联系 {label}（{phone}）。",
+        "ko": "{label}({phone})에 문의해 주세요.",
+    },
+    # ... and when the house lists no contact.
+    "ask_caretaker": {
+        "ja": "管理人にお問い合わせください。",
+        "en": "Please ask the caretaker.",
+        "zh": "请联系管理员。",
+        "ko": "관리인에게 문의하세요.",
+    },
+    "source": {"ja": "出典", "en": "Source", "zh": "来源", "ko": "출처"},
+    "empty": {
+        "ja": "ご質問をどうぞ。例：「Wi-Fiのパスワードは？」「明日のごみは？」",
+        "en": "Please ask a question, e.g. \"What's the Wi-Fi password?\" or \"Which garbage goes out tomorrow?\"",
+    },
+    "too_long": {
+        "ja": "ご質問が長すぎます（{limit}文字まで）。短くしてもう一度お願いします。",
+        "en": "That question is too long (up to {limit} characters). Please ask it more briefly.",
+    },
+    "other_lang_lead": {
+        "zh": "以下是住宿指南的相关内容（原文）：",
+        "ko": "숙소 안내서의 관련 내용입니다(원문):",
+    },
+})
