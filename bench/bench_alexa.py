@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -107,7 +107,7 @@ def envelope(locale: str, kind: str, slots: dict[str, str], now: datetime) -> di
     request: dict[str, Any] = {
         "type": "LaunchRequest" if kind == "LaunchRequest" else "IntentRequest",
         "requestId": f"amzn1.echo-api.request.{uuid.uuid4()}",
-        "timestamp": now.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "timestamp": now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "locale": locale,
     }
     if kind != "LaunchRequest":

@@ -18,10 +18,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.engine.contract import Answer, HouseContext, Question
 from bot.garbage.answerer import GarbageAnswerer
 from bot.garbage.dates import AreaSchedule
 from bot.garbage.matcher import SortingMatcher
-from bot.engine.contract import Answer, HouseContext, Question
 from ingest.garbage.calendars import load_5374_folder
 from ingest.knowledge import load_knowledge
 

@@ -25,9 +25,9 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bot.engine.contract import Answer, HouseContext, Question
 from bot.transit.answerer import BusAnswerer
 from bot.transit.query import TransitIndex, plan
-from bot.engine.contract import Answer, HouseContext, Question
 from ingest.knowledge import load_knowledge
 from ingest.transit.timetables import build_index
 

@@ -15,7 +15,6 @@ import os
 import random
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -30,12 +29,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.config import Settings  # noqa: E402
-from bot.engine.engine import Engine, _scope, run_ingest  # noqa: E402
-from ingest.retrieval.lexical import BM25Index  # noqa: E402
-from bot.retrieval.search import FusionConfig  # noqa: E402
 from bot.engine.contract import Question  # noqa: E402
+from bot.engine.engine import Engine, _scope, run_ingest  # noqa: E402
 from bot.evaluation import facts_ok, load_questions, norm, run_eval, source_matches, summarize  # noqa: E402
 from ingest.retrieval.embeddings import make_embeddings  # noqa: E402
+from ingest.retrieval.lexical import BM25Index  # noqa: E402
 
 SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "eval" / "corpus"

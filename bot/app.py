@@ -10,8 +10,8 @@ from typing import Any
 
 from flask import Flask, jsonify
 
-from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
+from bot.engine.contract import ConciergeEngine
 
 
 def create_app(settings: Settings | None = None, engine: ConciergeEngine | None = None) -> Flask:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from bot.engine.config import EngineConfig, LLMConfig
 from bot.weather.forecast import WeatherConfig
@@ -128,11 +129,11 @@ class Settings:
             weather=WeatherConfig(self.jma_base_url, self.openmeteo_base_url, self.weather_timeout),
         )
 
-    def with_(self, **changes: Any) -> "Settings":
+    def with_(self, **changes: Any) -> Settings:
         return replace(self, **changes)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         env = os.environ if environ is None else environ
         g = env.get
         try:

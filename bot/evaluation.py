@@ -11,10 +11,11 @@ import json
 import time
 import unicodedata
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from bot.engine.contract import Answer, Question
 

@@ -15,15 +15,14 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from langchain_core.embeddings import Embeddings
 
-from ingest.retrieval.lexical import BM25Index
-from text.tokenize import index_tokens
-from ingest.retrieval.chunking import chunk_sections
 from ingest.problems import KnowledgeError, Problem
+from ingest.retrieval.chunking import chunk_sections
+from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import (
     FORMAT_VERSION,
     ChunkRecord,
@@ -33,13 +32,14 @@ from ingest.retrieval.store import (
     read_manifest,
     read_published,
     remove_snapshots_except,
-    write_manifest,
     scope_key,
+    write_manifest,
     write_snapshot,
 )
 from ingest.transit.schema import index_path
 from ingest.transit.timetables import build_index
 from ingest.validate import Scan, fingerprint, scan_knowledge
+from text.tokenize import index_tokens
 
 log = logging.getLogger(__name__)
 
@@ -171,7 +171,7 @@ def _publish(
     report.removed = sorted(set(old_files) - set(files))
     snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records])))
     manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
-                        updated=datetime.now(timezone.utc).isoformat(timespec="seconds"), records=snapshot)
+                        updated=datetime.now(UTC).isoformat(timespec="seconds"), records=snapshot)
     write_manifest(store, manifest)  # the publishing step
     remove_snapshots_except(store, snapshot)
     if report.added or report.changed or report.removed:

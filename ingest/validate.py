@@ -12,10 +12,10 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ingest.retrieval.documents import DOC_SUFFIXES, Section, load_document
-from ingest.knowledge import Knowledge, load_knowledge
 from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
+from ingest.knowledge import Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
+from ingest.retrieval.documents import DOC_SUFFIXES, Section, load_document
 from ingest.transit.timetables import validate_feed
 
 log = logging.getLogger(__name__)

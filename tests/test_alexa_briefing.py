@@ -8,8 +8,9 @@ behind Engine.briefing (which LINE's morning message uses).
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from datetime import date, datetime
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest

@@ -4,8 +4,9 @@ posted over HTTP to /alexa, answered by the real Engine on the bundled knowledge
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest

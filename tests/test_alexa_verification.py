@@ -12,15 +12,14 @@ from __future__ import annotations
 import base64
 import threading
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Iterator
-from zoneinfo import ZoneInfo
+from typing import Any
 
 import pytest
-from fakes.line_harness import stand_in_knowledge
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
@@ -28,8 +27,9 @@ from cryptography.x509.oid import NameOID
 from flask import Flask
 
 from bot.config import Settings
-from bot.engine.houses import HouseDirectory
 from bot.engine.contract import Answer, Question
+from bot.engine.houses import HouseDirectory
+from fakes.line_harness import stand_in_knowledge
 from fakes.virtual_alexa import (
     SKILL_ID,
     VirtualAlexa,
@@ -90,7 +90,7 @@ def _cert(
     ca: bool,
     dns: str | None = None,
 ) -> x509.Certificate:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     builder = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
@@ -298,7 +298,7 @@ def test_an_old_timestamp_is_rejected_even_when_signed(
     trust_store: None,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    body = question(alexa, at=datetime.now(timezone.utc) - timedelta(minutes=10))
+    body = question(alexa, at=datetime.now(UTC) - timedelta(minutes=10))
     assert "Timestamp" in rejected(verified_url, body, signed(body, pki.trusted), caplog)
 
 
@@ -358,7 +358,7 @@ def test_a_certificate_not_issued_for_echo_api_is_rejected(
 def test_verification_can_be_switched_off_for_local_trials(alexa: VirtualAlexa) -> None:
     with app_url(verify=False) as base:
         status, response = post(
-            base + "/alexa", question(alexa, at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+            base + "/alexa", question(alexa, at=datetime(2020, 1, 1, tzinfo=UTC))
         )
     assert status == 200 and speech_of(response).startswith("聞かれたこと")
 

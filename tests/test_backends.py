@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from bot.config import Settings
-from bot.engine.engine import Engine
 from bot.engine.contract import Question
+from bot.engine.engine import Engine
 from tests.conftest import ROOT, SAMPLE_KNOWLEDGE, at
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from ingest.retrieval.documents import load_document, parse_markdown
 from pathlib import Path
+
+from ingest.retrieval.documents import load_document, parse_markdown
 
 
 def test_each_heading_starts_a_section_with_its_heading_path():

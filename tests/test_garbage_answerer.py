@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.engine.contract import Answer, HouseContext, Question
 from bot.garbage.answerer import GarbageAnswerer
 from ingest.garbage.validate import validate_area_garbage
-from bot.engine.contract import Answer, HouseContext, Question
 from ingest.knowledge import Knowledge, load_knowledge
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 from text.dates import format_date

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from langchain_core.embeddings import Embeddings
 
 from bot.config import Settings
-from bot.engine.engine import Engine, run_ingest
 from bot.engine.contract import Question
+from bot.engine.engine import Engine, run_ingest
 from ingest.retrieval.chunking import MAX_CHUNK, chunk_sections
 from ingest.retrieval.documents import parse_markdown
 from ingest.retrieval.store import read_manifest
-from pathlib import Path
 from tests.conftest import at
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.line import texts
 from fakes.line_api import LOADING, PUSH, REPLY, FakeLineAPI
 from fakes.line_harness import (  # noqa: F401 (fixtures)
     BOT_NAME,
@@ -29,8 +30,6 @@ from fakes.line_harness import (  # noqa: F401 (fixtures)
     python_fixture,
     real_engine,
 )
-
-from bot.line import texts
 
 CHIPS_JA = {
     "items": [

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 
 import pytest
+
 from fakes.line_api import LOADING, PUSH, REPLY, FakeLineAPI
 from fakes.line_harness import (  # noqa: F401 (fixtures)
     GROUP,

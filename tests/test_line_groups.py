@@ -14,6 +14,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+
+from bot.line import texts
+from bot.line.cli import line
+from bot.line.morning import send_morning
+from bot.line.state import STATE_FILE
 from fakes.line_api import PUSH, REPLY, FakeLineAPI
 from fakes.line_harness import (  # noqa: F401 (fixtures)
     GROUP,
@@ -32,11 +37,6 @@ from fakes.line_harness import (  # noqa: F401 (fixtures)
     real_engine,
     unbound_bot,
 )
-
-from bot.line import texts
-from bot.line.cli import line
-from bot.line.morning import send_morning
-from bot.line.state import STATE_FILE
 
 UNANSWERABLE = "What is the meaning of life?"
 

@@ -11,6 +11,9 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+
+from bot.line.morning import MorningScheduler, MorningTimeError, parse_morning_time
+from bot.line.state import BotState
 from fakes.line_api import PUSH, FakeLineAPI
 from fakes.line_harness import (  # noqa: F401 (fixtures)
     GROUP,
@@ -22,9 +25,6 @@ from fakes.line_harness import (  # noqa: F401 (fixtures)
     line_only_app,
     line_settings,
 )
-
-from bot.line.morning import MorningScheduler, MorningTimeError, parse_morning_time
-from bot.line.state import BotState
 
 
 class Now:

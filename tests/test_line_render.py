@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from bot.engine.contract import Answer, Source
-from text.detect import LANGS
 from bot.line.render import (
     MAX_MESSAGES,
     MAX_TEXT,
@@ -15,6 +14,7 @@ from bot.line.render import (
     split_text,
     utf16_len,
 )
+from text.detect import LANGS
 
 
 def dump(messages: list[Any]) -> list[dict[str, Any]]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from ingest.garbage.dictionary import load_sorting
-from text.normalize import fold
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
+from text.normalize import fold
 
 TSU = REALDATA / "garbage-sorting-dict-tsu-mie"
 

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.transit.answerer import BusAnswerer
 from bot.engine.contract import Answer, HouseContext, Question, Source
+from bot.transit.answerer import BusAnswerer
 from ingest.knowledge import Knowledge, load_knowledge
 from ingest.transit.timetables import build_index
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.transit.answerer import BusAnswerer
 from bot.engine.contract import Answer, HouseContext, Question
+from bot.transit.answerer import BusAnswerer
 from ingest.knowledge import load_knowledge
 from ingest.transit.timetables import build_index
 from tests.conftest import EVAL_CORPUS

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import socket
 import time
+from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Iterator, Mapping
 from zoneinfo import ZoneInfo
 
 import pytest

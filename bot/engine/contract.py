@@ -6,9 +6,10 @@ everything between lives in ``bot.engine``. Nothing here imports a channel SDK.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ingest.knowledge import Area, House
 

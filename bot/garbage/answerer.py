@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
 from bot.garbage.dates import AreaSchedule, DayInfo, first_day_for_next
 from bot.garbage.intent import (
     DAY,
@@ -32,7 +33,6 @@ from bot.garbage.intent import (
     decide,
 )
 from bot.garbage.matcher import CONFIDENT, ItemMatch, SortingMatcher
-from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
 from ingest.garbage.calendars import CalendarArea, Category, GarbageCalendar, Period
 from ingest.garbage.dictionary import SortingDict, SortingEntry
 from ingest.garbage.validate import load_area_garbage_data

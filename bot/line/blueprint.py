@@ -18,14 +18,14 @@ from typing import Any
 from flask import Blueprint, Flask, Response, current_app, request
 from linebot.v3.webhook import SignatureValidator
 
-from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
+from bot.engine.contract import ConciergeEngine
 from bot.line.client import LineClient
 from bot.line.events import BadPayload, parse_event, read_events
 from bot.line.handlers import EventHandlers
 from bot.line.morning import MorningScheduler, daily_run, parse_morning_time
-from bot.line.worker import Dispatcher
 from bot.line.state import BotState
+from bot.line.worker import Dispatcher
 
 log = logging.getLogger(__name__)
 

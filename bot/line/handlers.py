@@ -34,10 +34,9 @@ from linebot.v3.webhooks import (
     UserSource,
 )
 
-from bot.engine.limits import MAX_QUESTION_CHARS
-from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
-from bot.engine.contract import STAFF, STAYERS, Question
+from bot.engine.contract import STAFF, STAYERS, ConciergeEngine, Question
+from bot.engine.limits import MAX_QUESTION_CHARS
 from bot.line import render, staff, texts, triggers
 from bot.line.client import LineClient, Outcome, Target
 from bot.line.morning import MorningTimeError, parse_morning_time

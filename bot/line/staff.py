@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
-from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
+from bot.engine.contract import ConciergeEngine
 from bot.line.state import BotState
 
 log = logging.getLogger(__name__)

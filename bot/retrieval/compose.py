@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.engine.contract import Answer, Source
+from bot.retrieval.search import Hit
+from ingest.knowledge import House
 from text.phrases import phrase
 from text.tokenize import tokenize
-from bot.retrieval.search import Hit
-from bot.engine.contract import Answer, Source
-from ingest.knowledge import House
 
 _SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=\.)\s+(?=[A-Z0-9(\"'])")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")

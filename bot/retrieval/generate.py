@@ -18,9 +18,9 @@ from typing import Any
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
 
+from bot.engine.contract import Answer, Source
 from bot.retrieval.compose import ComposeConfig, abstain, clean_markdown, first_sentences, label_of
 from bot.retrieval.search import Hit
-from bot.engine.contract import Answer, Source
 from ingest.knowledge import House
 
 

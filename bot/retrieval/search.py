@@ -17,10 +17,10 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from text.detect import detect_lang
 from ingest.retrieval.lexical import BM25Index
-from text.tokenize import index_tokens, is_kana_only, kana_grams, kana_words, rewrite_kana, tokenize, topic_words
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
+from text.detect import detect_lang
+from text.tokenize import index_tokens, is_kana_only, kana_words, rewrite_kana, tokenize, topic_words
 
 
 def season_of(now: datetime) -> str:

@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
 from bot.transit.intent import BusRequest, Match, PlaceMatcher, parse_request, romanize
 from bot.transit.query import (
     Departure,
@@ -32,7 +33,6 @@ from bot.transit.query import (
     day_break_after,
     plan,
 )
-from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
 from ingest.knowledge import House, Knowledge
 from text.dates import format_date, format_time, month_day, month_name, weekday_name
 from text.detect import reply_lang

@@ -30,9 +30,10 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
-from typing import Any, Callable, Mapping
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -68,7 +69,7 @@ class WeatherLocation:
     lon: float = 0.0
 
     @classmethod
-    def from_config(cls, cfg: Mapping[str, Any] | None) -> "WeatherLocation | None":
+    def from_config(cls, cfg: Mapping[str, Any] | None) -> WeatherLocation | None:
         """Read a house.yaml/area.yaml ``weather`` mapping; ``None`` when absent or unusable."""
         if not cfg:
             return None

@@ -45,8 +45,8 @@ from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
-from ingest.problems import Problem
 from ingest.garbage.dictionary import SortingDict, load_sorting, read_csv_rows
+from ingest.problems import Problem
 from ingest.yamlfile import LinedYaml, read_yaml
 from text.dates import WEEKDAYS_SHORT
 

@@ -34,7 +34,7 @@ class BM25Index:
     idf_arr: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
 
     @classmethod
-    def build(cls, docs: list[list[str]]) -> "BM25Index":
+    def build(cls, docs: list[list[str]]) -> BM25Index:
         idx = cls()
         idx.n_docs = len(docs)
         idx.doc_len = np.array([len(d) for d in docs], dtype=np.float32)

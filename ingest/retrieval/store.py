@@ -17,9 +17,10 @@ import re
 import tempfile
 import threading
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, TypeVar
+from typing import Any, TypeVar
 
 from ingest.retrieval.lexical import BM25Index
 
@@ -48,7 +49,7 @@ class ChunkRecord:
     token_text: str = ""
 
     @classmethod
-    def make(cls, id: str, text: str, meta: dict[str, Any], tokens: list[str]) -> "ChunkRecord":
+    def make(cls, id: str, text: str, meta: dict[str, Any], tokens: list[str]) -> ChunkRecord:
         return cls(id, text, meta, TOKEN_SEP.join(tokens))
 
     @property

@@ -29,10 +29,9 @@ from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
-from ingest.transit.gtfs import Feed, Table, is_date, parse_time
 from ingest.problems import KnowledgeError, Problem
+from ingest.transit.gtfs import Feed, Table, is_date, parse_time
 from ingest.transit.schema import INDEXES, NO_DROP_OFF, NO_PICKUP, SCHEMA, SCHEMA_VERSION
-
 
 REQUIRED_FILES = ("agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt")
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {

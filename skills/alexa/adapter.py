@@ -22,8 +22,8 @@ from flask_ask_sdk.skill_adapter import (
     SkillAdapter,
 )
 
-from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
+from bot.engine.contract import ConciergeEngine
 from skills.alexa.skill import build_skill
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import logging
 import traceback
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any
+from datetime import UTC, datetime
 
 from ask_sdk_core.dispatch_components.exception_components import AbstractExceptionHandler
 from ask_sdk_core.dispatch_components.request_components import AbstractRequestHandler
@@ -28,8 +27,7 @@ from ask_sdk_core.utils.request_util import (
 from ask_sdk_model.response import Response
 from ask_sdk_model.ui.simple_card import SimpleCard
 
-from bot.engine.contract import ConciergeEngine
-from bot.engine.contract import Answer, Question
+from bot.engine.contract import Answer, ConciergeEngine, Question
 from skills.alexa import questions, speech
 from skills.alexa.houses import HouseResolver
 
@@ -88,7 +86,7 @@ class _EngineHandler(AbstractRequestHandler):
         stamp = getattr(handler_input.request_envelope.request, "timestamp", None)
         if isinstance(stamp, datetime):
             if stamp.tzinfo is None:
-                stamp = stamp.replace(tzinfo=timezone.utc)
+                stamp = stamp.replace(tzinfo=UTC)
             return stamp.astimezone(tz)
         return datetime.now(tz)
 

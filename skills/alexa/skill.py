@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from ask_sdk_core.skill import CustomSkill
 from ask_sdk_core.skill_builder import SkillBuilder
 
-from bot.engine.contract import ConciergeEngine
 from bot.config import Settings
+from bot.engine.contract import ConciergeEngine
 from skills.alexa.handlers import CatchAllExceptionHandler, SkillDeps, request_handlers
 from skills.alexa.houses import HouseResolver
 

@@ -24,15 +24,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from fakes.line_api import FakeLineAPI
 from flask import Flask
 from werkzeug.serving import BaseWSGIServer, make_server
 
 from bot.config import Settings
 from bot.engine.contract import Answer, Question, Source
 from bot.engine.houses import HouseDirectory
-from ingest.knowledge import House, Knowledge
 from bot.line.blueprint import LineChannel, init_app
+from fakes.line_api import FakeLineAPI
+from ingest.knowledge import House, Knowledge
 
 ROOT = Path(__file__).resolve().parents[2]
 PAYLOADS = ROOT.parent / "shared" / "realdata" / "line-webhook-payloads"

@@ -19,10 +19,11 @@ import subprocess
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from werkzeug.serving import make_server
@@ -97,7 +98,7 @@ class VirtualAlexa:
         else:
             msg["utter"] = utter
         if at is not None:
-            msg["timestamp"] = at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+            msg["timestamp"] = at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         if device_id:
             msg["deviceId"] = device_id
         with self._lock:
@@ -141,7 +142,7 @@ def resolve_amazon_dates(request: dict[str, Any], tz: ZoneInfo) -> None:
     slot = slots.get("date")
     if not slot or not slot.get("value"):
         return
-    stamp = datetime.strptime(body["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    stamp = datetime.strptime(body["timestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     today = stamp.astimezone(tz).date()
     resolved = _resolve(slot["value"].strip(), today)
     if resolved:

@@ -64,7 +64,7 @@ class WeatherServer:
     def openmeteo_base_url(self) -> str:
         return f"{self.url}/v1/forecast"
 
-    def start(self) -> "WeatherServer":
+    def start(self) -> WeatherServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -97,7 +97,7 @@ class WeatherServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> "WeatherServer":
+    def __enter__(self) -> WeatherServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
