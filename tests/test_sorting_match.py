@@ -8,7 +8,7 @@ from functools import cache
 import pytest
 
 from bot.garbage.intent import analyze
-from bot.garbage.matcher import SortingMatcher, stem
+from bot.garbage.matcher import MatchScores, SortingMatcher, stem
 from ingest.garbage.dictionary import load_sorting
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
@@ -125,3 +125,12 @@ def test_coverage_tells_an_item_message_from_a_mention():
                                            ("glass", "glass")])
 def test_english_words_are_compared_without_plurals(word, expected):
     assert stem(word) == expected
+
+
+def test_the_matchers_scores_are_injectable() -> None:
+    """A town can tune the matcher without code: e.g. list at most one variant."""
+    sorting, _ = load_sorting(SAMPLE_KNOWLEDGE.parent / SAMPLE, SAMPLE)
+    assert sorting is not None
+    signals = analyze("電池は何ごみ？", TODAY)
+    one = SortingMatcher(sorting, MatchScores(max_rows=1))
+    assert len(one.match(signals.item_text, signals.item_phrase, signals.words)) == 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bot.garbage.matcher import MatchScores
 from bot.retrieval.compose import ComposeConfig
 from bot.retrieval.generate import LLMConfig
 from bot.retrieval.search import ConfidenceConfig, FusionConfig
@@ -29,3 +30,4 @@ class EngineConfig:
     fusion: FusionConfig = field(default_factory=FusionConfig)
     confidence: ConfidenceConfig = field(default_factory=ConfidenceConfig)
     compose: ComposeConfig = field(default_factory=ComposeConfig)
+    sorting: MatchScores = field(default_factory=MatchScores)

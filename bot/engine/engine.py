@@ -108,7 +108,7 @@ class Engine:
             raise KnowledgeError([])
         retriever = Retriever(self._vector_store(), snapshot, self.embeddings, self.config.fusion,
                               self.config.confidence)
-        garbage = GarbageAnswerer(knowledge)
+        garbage = GarbageAnswerer(knowledge, self.config.sorting)
         transit = BusAnswerer(knowledge, transit_dir(self.store_dir))
         return _Loaded(
             knowledge=knowledge,

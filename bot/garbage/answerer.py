@@ -32,7 +32,7 @@ from bot.garbage.intent import (
     concepts_in,
     decide,
 )
-from bot.garbage.matcher import CONFIDENT, ItemMatch, SortingMatcher
+from bot.garbage.matcher import CONFIDENT, ItemMatch, MatchScores, SortingMatcher
 from ingest.garbage.calendars import CalendarArea, Category, GarbageCalendar, Period
 from ingest.garbage.dictionary import SortingDict, SortingEntry
 from ingest.garbage.validate import load_area_garbage_data
@@ -315,19 +315,20 @@ def _signature(area: Any) -> tuple[tuple[str, float, int], ...]:
     return tuple(out)
 
 
-def load_area_garbage(area: Area, root: Path) -> AreaGarbage:
+def load_area_garbage(area: Area, root: Path, scores: MatchScores | None = None) -> AreaGarbage:
     """The area's calendar and sorting dictionary (ingest's loader) plus a sorting matcher."""
     got = load_area_garbage_data(area, root)
     sorting = got.sorting
-    matcher = SortingMatcher(sorting) if sorting is not None and sorting.entries else None
+    matcher = SortingMatcher(sorting, scores) if sorting is not None and sorting.entries else None
     return AreaGarbage(got.calendar, sorting, got.problems, matcher)
 
 
 class GarbageData:
     """Lazily loaded, per-area cache that reloads an area when one of its files changes."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, scores: MatchScores | None = None):
         self.root = Path(root)
+        self.scores = scores
         self._cache: dict[str, tuple[tuple[tuple[str, float, int], ...], AreaGarbage]] = {}
         self._lock = threading.Lock()
 
@@ -337,7 +338,7 @@ class GarbageData:
             cached = self._cache.get(area.id)
             if cached is not None and cached[0] == signature:
                 return cached[1]
-            data = load_area_garbage(area, self.root)
+            data = load_area_garbage(area, self.root, self.scores)
             self._cache[area.id] = (signature, data)
             return data
 
@@ -385,9 +386,9 @@ class GarbageAnswerer:
 
     name = "garbage"
 
-    def __init__(self, knowledge: Knowledge):
+    def __init__(self, knowledge: Knowledge, match_scores: MatchScores | None = None):
         self.knowledge = knowledge
-        self.data = GarbageData(knowledge.root)
+        self.data = GarbageData(knowledge.root, match_scores)
 
     def briefing(self, house: House, now: datetime, lang: str) -> GarbageBriefing | None:
         """The garbage part of the morning briefing, from this answerer's cached data."""

@@ -30,7 +30,51 @@ from text.normalize import fold
 from text.sudachi import morphemes
 
 EXACT, PARTIAL, FUZZY, READING, ENGLISH = "exact", "partial", "fuzzy", "reading", "english"
+#: A match at least this confident is the item the stayer meant (else the answer asks back).
 CONFIDENT = 0.6
+
+
+@dataclass(frozen=True)
+class MatchScores:
+    """Every confidence, threshold and weight of the matching layers, named.
+
+    ``*_conf`` values are confidences (0-1, compared with :data:`CONFIDENT`); ``score``
+    values rank rows against each other within a question. Tuned on the sorting tests and
+    the eval corpus; injectable so that a town's dictionary can be tuned without code.
+    """
+
+    exact_conf: float = 0.95  # the whole name appears in the question
+    single_kanji_conf: float = 0.85  # a one-kanji name ("缶") followed by a particle
+    partial_base: float = 0.55  # the item phrase is part of a longer name...
+    partial_gain: float = 0.4  # ...plus this times the share of the name it covers
+    fuzzy_min_recall: float = 0.6  # share of a name's bigrams found in the question
+    fuzzy_min_common: int = 2
+    fuzzy_base: float = 0.45
+    fuzzy_gain: float = 0.45
+    qualifier_weight: float = 0.5  # bonus for the bracketed qualifier's bigrams ("（空のもの）")
+    covers_min_share: float = 0.6  # a message is about the item when the name covers this share
+    reading_probe_below: float = 0.9  # try readings when the surface layers are less sure
+    reading_exact_conf: float = 0.85
+    reading_word_weight: float = 0.6
+    reading_partial_base: float = 0.5
+    reading_partial_gain: float = 0.4
+    reading_partial_weight: float = 0.5
+    reading_fuzzy_min_recall: float = 0.7
+    reading_fuzzy_min_common: int = 3
+    reading_fuzzy_base: float = 0.4
+    reading_fuzzy_gain: float = 0.45
+    english_last_word_weight: float = 3.0  # the head noun of "plastic bottle cap" matters most
+    english_min_recall: float = 0.45
+    english_base: float = 0.3
+    english_gain: float = 0.65
+    english_score_weight: float = 3.0
+    english_typo_cutoff: float = 0.82  # difflib ratio for correcting a misspelt word
+    group_ratio_partial: float = 0.75  # rows within this ratio of the best are all listed
+    group_ratio_reading: float = 0.75
+    group_ratio_english: float = 0.85
+    group_ratio_other: float = 0.9
+    group_exact_margin: float = 0.15  # same name: keep variants unless the qualifier decided
+    max_rows: int = 6
 
 #: Foreign item words -> Japanese dictionary words (keys are matched on folded text).
 LEXICON: dict[str, tuple[str, ...]] = {
@@ -177,7 +221,8 @@ class SortingMatcher:
     question are scored.
     """
 
-    def __init__(self, sorting: SortingDict):
+    def __init__(self, sorting: SortingDict, scores: MatchScores | None = None):
+        self.scores = scores or MatchScores()
         self.sorting = sorting
         self._rows: list[_Indexed] = []
         self._by_bigram: dict[str, set[int]] = {}
@@ -226,7 +271,7 @@ class SortingMatcher:
         for m in _LEXICON_OTHER.finditer(compact):
             if any(word in joined for word in _LEXICON_FOLDED[m.group(0)]):
                 have |= _bigrams(m.group(0))  # a synonym of the name counts as the name
-        if len(wanted & have) / len(wanted) >= 0.6:
+        if len(wanted & have) / len(wanted) >= self.scores.covers_min_share:
             return True
         self._ensure_readings()
         row = next(r for r in self._rows if r.entry is match.entry)
@@ -234,7 +279,7 @@ class SortingMatcher:
         known: set[str] = set()
         for r in row.readings:
             known |= _bigrams(r)
-        return bool(reading) and len(reading & known) / len(reading) >= 0.6
+        return bool(reading) and len(reading & known) / len(reading) >= self.scores.covers_min_share
 
     def match(self, folded_text: str, phrase: str = "", words: tuple[str, ...] = ()) -> list[ItemMatch]:
         """The best-matching rows for a question, best first; [] when nothing is close enough.
@@ -249,7 +294,7 @@ class SortingMatcher:
         candidates = self._surface(query, compact_phrase, expansions)
         best_conf = max((m.confidence for m in candidates), default=0.0)
         probe = compact_phrase or query.replace(" ", "")
-        if best_conf < 0.9 and probe and not probe.isascii():
+        if best_conf < self.scores.reading_probe_below and probe and not probe.isascii():
             candidates += self._by_reading(probe)
         candidates += self._english(words)
         return self._best_group(candidates)
@@ -293,37 +338,37 @@ class SortingMatcher:
 
     def _score_name(self, row: _Indexed, name: str, name_bigrams: frozenset[str], query: str,
                     compact: str, query_bigrams: frozenset[str], phrases: list[str]) -> ItemMatch | None:
+        sc = self.scores
         bonus = self._qualifier_bonus(row, query_bigrams)
         if name.isascii():
             if re.search(rf"\b{re.escape(name)}\b", query):
-                return ItemMatch(row.entry, 0.95, EXACT, len(name) + bonus)
+                return ItemMatch(row.entry, sc.exact_conf, EXACT, len(name) + bonus)
             return None
         if len(name) >= 2 and _contains_word(compact, name):
-            return ItemMatch(row.entry, 0.95, EXACT, len(name) + bonus)
+            return ItemMatch(row.entry, sc.exact_conf, EXACT, len(name) + bonus)
         if len(name) == 1 and re.search(rf"{re.escape(name)}(?=[はをもがのっ\s]|$)", query) and _KANJI.match(name):
-            return ItemMatch(row.entry, 0.85, EXACT, 1.0 + bonus)
+            return ItemMatch(row.entry, sc.single_kanji_conf, EXACT, 1.0 + bonus)
         found: list[ItemMatch] = []
         for phrase in phrases:
             if phrase and phrase in name and (len(phrase) >= 2 or _KANJI.match(phrase)):
-                quality = 0.55 + 0.4 * len(phrase) / len(name)
+                quality = sc.partial_base + sc.partial_gain * len(phrase) / len(name)
                 found.append(ItemMatch(row.entry, quality, PARTIAL, len(phrase) * quality + bonus))
                 break
         if len(name_bigrams) >= 2:
             common = len(name_bigrams & query_bigrams)
             recall = common / len(name_bigrams)
-            if recall >= 0.6 and common >= 2:
-                found.append(ItemMatch(row.entry, 0.45 + 0.45 * recall, FUZZY,
+            if recall >= sc.fuzzy_min_recall and common >= sc.fuzzy_min_common:
+                found.append(ItemMatch(row.entry, sc.fuzzy_base + sc.fuzzy_gain * recall, FUZZY,
                                        (common + 1) * (0.5 + 0.5 * recall) + bonus))
         return max(found, key=lambda m: m.score, default=None)
 
-    @staticmethod
-    def _qualifier_bonus(row: _Indexed, query_bigrams: frozenset[str]) -> float:
+    def _qualifier_bonus(self, row: _Indexed, query_bigrams: frozenset[str]) -> float:
         if not row.qualifier:
             return 0.0
         qualifier_bigrams = _segment_bigrams(row.qualifier)
         if not qualifier_bigrams:
             return 0.0
-        return 0.5 * len(qualifier_bigrams & query_bigrams) / len(qualifier_bigrams)
+        return self.scores.qualifier_weight * len(qualifier_bigrams & query_bigrams) / len(qualifier_bigrams)
 
     def _ensure_readings(self) -> None:
         """Readings of every name part, computed on the first question that needs them."""
@@ -358,26 +403,28 @@ class SortingMatcher:
                 out.append(best)
         return out
 
-    @staticmethod
-    def _score_reading(entry: SortingEntry, reading: str, query: str,
+    def _score_reading(self, entry: SortingEntry, reading: str, query: str,
                        query_bigrams: frozenset[str]) -> ItemMatch | None:
+        sc = self.scores
         if len(reading) < 2:
             return None
         if reading == query:
-            return ItemMatch(entry, 0.85, READING, float(len(reading)))
+            return ItemMatch(entry, sc.reading_exact_conf, READING, float(len(reading)))
         if len(reading) >= 3 and _contains_word(query, reading):
-            return ItemMatch(entry, 0.85, READING, len(reading) * 0.6)
+            return ItemMatch(entry, sc.reading_exact_conf, READING, len(reading) * sc.reading_word_weight)
         if len(query) >= 3 and query in reading:
-            quality = 0.5 + 0.4 * len(query) / len(reading)
-            return ItemMatch(entry, quality, READING, len(query) * 0.5 * quality)
+            quality = sc.reading_partial_base + sc.reading_partial_gain * len(query) / len(reading)
+            return ItemMatch(entry, quality, READING, len(query) * sc.reading_partial_weight * quality)
         reading_bigrams = _bigrams(reading)
         common = len(reading_bigrams & query_bigrams)
         recall = common / max(1, len(reading_bigrams))
-        if recall >= 0.7 and common >= 3:
-            return ItemMatch(entry, 0.4 + 0.45 * recall, READING, (common + 1) * 0.6 * recall)
+        if recall >= sc.reading_fuzzy_min_recall and common >= sc.reading_fuzzy_min_common:
+            return ItemMatch(entry, sc.reading_fuzzy_base + sc.reading_fuzzy_gain * recall, READING,
+                             (common + 1) * sc.reading_word_weight * recall)
         return None
 
     def _english(self, words: tuple[str, ...]) -> list[ItemMatch]:
+        sc = self.scores
         query = {self._correct(stem(w)) for w in words if w not in ITEM_NAME_STOP}
         query.discard("")
         if not query:
@@ -393,13 +440,15 @@ class SortingMatcher:
                 matched = set(alternative) & query
                 if not matched:
                     continue
-                weights = {w: self._idf.get(w, 1.0) * (3.0 if pos == len(alternative) - 1 else 1.0)
+                last = sc.english_last_word_weight
+                weights = {w: self._idf.get(w, 1.0) * (last if pos == len(alternative) - 1 else 1.0)
                            for pos, w in enumerate(alternative)}
                 recall = sum(weights[w] for w in matched) / sum(weights.values())
                 precision = len(matched) / len(query)
                 quality = 0.5 * recall + 0.5 * precision
-                if recall >= 0.45 and quality >= CONFIDENT:
-                    found = ItemMatch(row.entry, 0.3 + 0.65 * quality, ENGLISH, 3.0 * len(matched) * quality)
+                if recall >= sc.english_min_recall and quality >= CONFIDENT:
+                    found = ItemMatch(row.entry, sc.english_base + sc.english_gain * quality, ENGLISH,
+                                      sc.english_score_weight * len(matched) * quality)
                     if best is None or found.score > best.score:
                         best = found
             if best is not None:
@@ -411,11 +460,10 @@ class SortingMatcher:
             return word
         if len(word) < 4:
             return ""
-        close = difflib.get_close_matches(word, list(self._idf), n=1, cutoff=0.82)
+        close = difflib.get_close_matches(word, list(self._idf), n=1, cutoff=self.scores.english_typo_cutoff)
         return close[0] if close else ""
 
-    @staticmethod
-    def _best_group(candidates: list[ItemMatch]) -> list[ItemMatch]:
+    def _best_group(self, candidates: list[ItemMatch]) -> list[ItemMatch]:
         """The winning rows: those scoring close to the best in the same way, best first."""
         if not candidates:
             return []
@@ -426,11 +474,13 @@ class SortingMatcher:
                 by_entry[key] = m
         ranked = sorted(by_entry.values(), key=lambda m: (-m.score, -m.confidence, m.entry.line))
         top = ranked[0]
-        ratio = {PARTIAL: 0.75, READING: 0.75, ENGLISH: 0.85}.get(top.how, 0.9)
+        sc = self.scores
+        ratio = {PARTIAL: sc.group_ratio_partial, READING: sc.group_ratio_reading,
+                 ENGLISH: sc.group_ratio_english}.get(top.how, sc.group_ratio_other)
         group = [m for m in ranked if m.how == top.how and m.score >= top.score * ratio]
         if top.how == EXACT:  # same name: keep variants unless the qualifier told them apart
-            group = [m for m in group if top.score - m.score < 0.15]
-        return group[:6]
+            group = [m for m in group if top.score - m.score < sc.group_exact_margin]
+        return group[:sc.max_rows]
 
 
 _KANA = re.compile(r"[\u3041-\u309fー]")
