@@ -87,7 +87,14 @@ def service_day_start(d: date, tz: ZoneInfo) -> datetime:
 
 
 class TransitIndex:
-    """A read-only view of one area's index, safe to share between threads."""
+    """A read-only view of one area's index, safe to share between threads.
+
+    Each thread queries through its own read-only connection (a ``sqlite3`` connection
+    must not be used by two threads at once, and one shared connection behind a lock made
+    every bus question wait for the others). The connection opened here stays open: it
+    pins the file this object was built from, and serves (under a lock) any thread that
+    would otherwise open a newer file that an ingest swapped in meanwhile.
+    """
 
     def __init__(self, path: Path, tz: ZoneInfo):
         self.path = Path(path)
@@ -95,9 +102,10 @@ class TransitIndex:
         if not self.path.is_file():
             raise IndexUnavailable(f"no timetable index at {self.path}")
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+        self._local = threading.local()
         stat = self.path.stat()
         self.signature = (stat.st_ino, stat.st_mtime_ns, stat.st_size)
+        self._conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
         meta = dict(self._conn.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("schema_version") != SCHEMA_VERSION:
             self._conn.close()
@@ -334,8 +342,31 @@ class TransitIndex:
                            " FROM trips WHERE idx=?", (trip_idx,))[0]
 
     def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        with self._lock:
-            return self._conn.execute(sql, params).fetchall()
+        conn = self._thread_conn()
+        if conn is None:  # the file was replaced: read the one this index was built from
+            with self._lock:
+                return self._conn.execute(sql, params).fetchall()
+        return conn.execute(sql, params).fetchall()
+
+    def _thread_conn(self) -> sqlite3.Connection | None:
+        """This thread's own connection to the same file; None once the path names another."""
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None and not getattr(self._local, "stale", False):
+            conn = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            if _signature(self.path) != self.signature:
+                conn.close()
+                self._local.stale = True
+                return None
+            self._local.conn = conn
+        return conn
+
+
+def _signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return (stat.st_ino, stat.st_mtime_ns, stat.st_size)
 
 
 def _fold(text: str) -> str:
