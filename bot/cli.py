@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +22,9 @@ from bot.config import ConfigError, Settings
 from bot.line.cli import line
 from bot.serve import serve
 from skills.alexa.cli import alexa
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -33,7 +36,8 @@ def _fail(message: str) -> click.ClickException:
 
 def knowledge_options(f: F) -> F:
     f = click.option("--store", type=click.Path(file_okay=False, path_type=Path), default=None,
-                     help="Index folder (default: CONCIERGE_STORE, else <knowledge parent>/.concierge-store/<name>).")(f)
+                     help="Index folder (default: CONCIERGE_STORE, else "
+                          "<knowledge parent>/.concierge-store/<name>).")(f)
     f = click.option("--knowledge", type=click.Path(file_okay=False, path_type=Path), default=None,
                      help="Knowledge folder (default: CONCIERGE_KNOWLEDGE, else the bundled sample).")(f)
     return f
@@ -49,7 +53,7 @@ def settings_from(knowledge: Path | None, store: Path | None, **extra: Any) -> S
     return s
 
 
-def open_engine(settings: Settings) -> Any:
+def open_engine(settings: Settings) -> Engine:
     from bot.engine.engine import Engine
     from bot.retrieval.generate import LLMConfigError
     from ingest.problems import KnowledgeError
@@ -76,7 +80,8 @@ def parse_now(value: str | None, tz: Any = None) -> datetime | None:
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
     """stay-concierge: answers stayers' questions from the house's knowledge folder."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
 
 
 @cli.command()
@@ -117,12 +122,12 @@ def ingest(knowledge: Path | None, store: Path | None) -> None:
     click.echo(f"store: {s.store_dir}")
 
 
-def _answer_json(engine: Any, text: str, house: str | None, now: datetime | None) -> dict[str, Any]:
+def _answer_json(engine: Engine, text: str, house: str | None, now: datetime | None) -> dict[str, Any]:
     from bot.engine.contract import Question
     from ingest.knowledge import UnknownHouse
 
     try:
-        now = now or datetime.now(engine.knowledge.timezone)
+        now = now or datetime.now(engine.timezone)
         return engine.answer(Question(text=text, house_id=house or "", now=now)).to_json()
     except UnknownHouse as exc:
         raise _fail(str(exc)) from None
@@ -155,17 +160,17 @@ def ask(question: str | None, knowledge: Path | None, store: Path | None, house:
         click.echo(f"  ({src['path']} › {src['heading']}, confidence {out['confidence']:.2f})")
 
 
-def _ask_batch(engine: Any, path: Path, house: str | None, now: datetime | None) -> None:
+def _ask_batch(engine: Engine, path: Path, house: str | None, now: datetime | None) -> None:
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"cannot read {path}: {exc}") from None
     failed = 0
-    for n, line in enumerate(lines, start=1):
-        if not line.strip():
+    for n, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
         try:
-            item = json.loads(line)
+            item = json.loads(raw)
             q_now = parse_now(item.get("now")) if item.get("now") else now
             out = {"id": item.get("id"), **_answer_json(engine, str(item["q"]), item.get("house") or house, q_now)}
         except (json.JSONDecodeError, KeyError, TypeError) as exc:

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from bot.engine.config import EngineConfig, LLMConfig
+from bot.engine.config import EngineConfig
+from bot.retrieval.generate import LLMConfig
 from bot.weather.forecast import WeatherConfig
 
 #: The sample knowledge folder shipped with the project (one Kitami house).
@@ -33,6 +34,10 @@ def _bool(name: str, raw: str | None, default: bool) -> bool:
     if value in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
+
+
+def _path(raw: str | None) -> Path | None:
+    return Path(raw) if raw else None
 
 
 def _mapping(name: str, raw: str | None) -> dict[str, str]:
@@ -143,9 +148,9 @@ class Settings:
         except ValueError as exc:
             raise ConfigError(f"a numeric setting is malformed: {exc}") from None
         values: dict[str, Any] = dict(
-            knowledge=Path(g("CONCIERGE_KNOWLEDGE")) if g("CONCIERGE_KNOWLEDGE") else BUNDLED_KNOWLEDGE,
-            store=Path(g("CONCIERGE_STORE")) if g("CONCIERGE_STORE") else None,
-            data=Path(g("CONCIERGE_DATA")) if g("CONCIERGE_DATA") else None,
+            knowledge=_path(g("CONCIERGE_KNOWLEDGE")) or BUNDLED_KNOWLEDGE,
+            store=_path(g("CONCIERGE_STORE")),
+            data=_path(g("CONCIERGE_DATA")),
             default_house=g("CONCIERGE_DEFAULT_HOUSE") or None,
             embedding=g("CONCIERGE_EMBEDDING") or "use",
             chroma_host=g("CHROMA_HOST") or None,

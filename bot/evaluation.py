@@ -2,7 +2,9 @@
 
 Metrics: source hit@1, hit@3 and MRR; fact accuracy (every expected fact, `|` listing
 alternatives, found in the answer after NFKC + case folding); abstain precision/recall;
-forbidden-fact leaks. Reported overall, per kind and per language.
+forbidden-fact leaks; and ``correct``, the one figure a stayer would judge by: the facts
+right (or a correct abstention), nothing forbidden shown. Reported overall, per kind and
+per language.
 """
 
 from __future__ import annotations
@@ -15,9 +17,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.engine.contract import Answer, Question
+
+if TYPE_CHECKING:
+    from bot.engine.engine import Engine
 
 
 def norm(text: str) -> str:
@@ -69,6 +74,17 @@ class Row:
         t = norm(self.answer["answer"])
         return any(norm(f) in t for f in self.expect.get("forbidden") or [])
 
+    @property
+    def correct(self) -> bool:
+        """Right as a stayer sees it: a correct abstention, or an answer (not an abstention)
+        with every expected fact; in both cases nothing forbidden shown."""
+        if self.leak:
+            return False
+        abstained = bool(self.answer["abstained"])
+        if self.expect.get("abstain"):
+            return abstained
+        return not abstained and self.fact_ok is not False
+
 
 @dataclass
 class Scores:
@@ -83,6 +99,7 @@ class Scores:
     abstained: int = 0
     abstain_correct: int = 0
     leaks: int = 0
+    correct: int = 0
     failures: list[str] = field(default_factory=list)
 
     def add(self, r: Row) -> None:
@@ -105,7 +122,8 @@ class Scores:
         self.abstained += bool(r.answer["abstained"])
         self.abstain_correct += exp_abs and bool(r.answer["abstained"])
         self.leaks += r.leak
-        if ok is False or r.leak or exp_abs != bool(r.answer["abstained"]) or (r.expect.get("sources") and r.rank != 1):
+        self.correct += r.correct
+        if not r.correct or (r.expect.get("sources") and r.rank != 1):
             self.failures.append(r.id)
 
     def as_dict(self) -> dict[str, Any]:
@@ -114,6 +132,7 @@ class Scores:
 
         return {
             "n": self.n,
+            "correct": ratio(self.correct, self.n),
             "hit@1": ratio(self.hit1, self.with_sources),
             "hit@3": ratio(self.hit3, self.with_sources),
             "mrr": ratio(self.rr, self.with_sources),
@@ -136,7 +155,7 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
     return out
 
 
-def ranked_sources(engine: Any, q: Question, answer: Answer) -> list[tuple[str, str]]:
+def ranked_sources(engine: Engine, q: Question, answer: Answer) -> list[tuple[str, str]]:
     ranked = [(s.path, s.heading) for s in answer.sources]
     if answer.intent in ("retrieval", "abstain"):
         for h in engine.search(q):
@@ -146,7 +165,7 @@ def ranked_sources(engine: Any, q: Question, answer: Answer) -> list[tuple[str, 
     return ranked
 
 
-def run_eval(engine: Any, questions: Iterable[dict[str, Any]]) -> list[Row]:
+def run_eval(engine: Engine, questions: Iterable[dict[str, Any]]) -> list[Row]:
     rows = []
     for item in questions:
         q = Question(text=item["q"], house_id=item["house"], now=datetime.fromisoformat(item["now"]))
@@ -159,7 +178,9 @@ def run_eval(engine: Any, questions: Iterable[dict[str, Any]]) -> list[Row]:
 
 
 def summarize(rows: list[Row], kinds: set[str] | None = None) -> dict[str, Any]:
-    overall, by_kind, by_lang = Scores(), defaultdict(Scores), defaultdict(Scores)
+    overall = Scores()
+    by_kind: defaultdict[str, Scores] = defaultdict(Scores)
+    by_lang: defaultdict[str, Scores] = defaultdict(Scores)
     for r in rows:
         if kinds and r.kind not in kinds:
             continue
@@ -175,7 +196,8 @@ def summarize(rows: list[Row], kinds: set[str] | None = None) -> dict[str, Any]:
 
 
 def format_table(summary: dict[str, Any]) -> str:
-    cols = ["n", "hit@1", "hit@3", "mrr", "fact_accuracy", "abstain_precision", "abstain_recall", "forbidden_leaks"]
+    cols = ["n", "correct", "hit@1", "hit@3", "mrr", "fact_accuracy", "abstain_precision", "abstain_recall",
+            "forbidden_leaks"]
     head = f"{'':16}" + "".join(f"{c[:10]:>11}" for c in cols)
     lines = [head]
 

@@ -18,6 +18,7 @@ def build_skill(engine: ConciergeEngine, settings: Settings) -> CustomSkill:
     for handler in request_handlers(deps):
         builder.add_request_handler(handler)
     builder.add_exception_handler(CatchAllExceptionHandler())
-    if settings.alexa_skill_id:
-        builder.skill_id = settings.alexa_skill_id
-    return builder.create()
+    skill = builder.create()
+    if settings.alexa_skill_id:  # ask-sdk-core checks it too, as a second line
+        skill.skill_id = settings.alexa_skill_id
+    return skill
