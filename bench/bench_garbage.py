@@ -9,14 +9,10 @@ from __future__ import annotations
 
 import json
 import statistics
-import sys
 import time
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from bot.engine.contract import Answer, HouseContext, Question
 from bot.garbage.answerer import GarbageAnswerer
@@ -24,6 +20,8 @@ from bot.garbage.dates import AreaSchedule
 from bot.garbage.matcher import SortingMatcher
 from ingest.garbage.calendars import load_5374_folder
 from ingest.knowledge import load_knowledge
+
+ROOT = Path(__file__).resolve().parents[1]
 
 SHARED = ROOT.parent / "shared"
 EVAL_CORPUS = SHARED / "eval" / "corpus"

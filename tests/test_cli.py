@@ -41,8 +41,10 @@ def test_ask_json_prints_the_documented_contract(store):
 def test_ask_batch_answers_each_line_with_its_id(store, tmp_path):
     batch = tmp_path / "q.jsonl"
     batch.write_text(
-        json.dumps({"id": "a", "q": "What's the Wi-Fi password?", "house": "doto-house", "now": "2026-12-03T19:00:00+09:00"}) + "\n"
-        + json.dumps({"id": "b", "q": "事務局の電話番号は？", "house": "kitami-base", "now": "2026-12-03T19:00:00+09:00"}) + "\n",
+        json.dumps({"id": "a", "q": "What's the Wi-Fi password?", "house": "doto-house",
+                    "now": "2026-12-03T19:00:00+09:00"}) + "\n"
+        + json.dumps({"id": "b", "q": "事務局の電話番号は？", "house": "kitami-base",
+                      "now": "2026-12-03T19:00:00+09:00"}) + "\n",
         encoding="utf-8")
     r = run("ask", "--batch", str(batch), "--knowledge", str(EVAL_CORPUS), "--store", str(store))
     assert r.exit_code == 0, r.output

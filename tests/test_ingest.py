@@ -104,7 +104,8 @@ def test_each_house_and_area_has_its_own_chroma_collection(knowledge_copy, tmp_p
     store = engine.retriever.store
     assert store.keys() == ["area:kitami", "house:hakka-house"]
     for key in store.keys():
-        assert {m["path"].split("/")[1] for m in store.get(key, include=["metadatas"])["metadatas"]} == {key.split(":")[1]}
+        metadatas = store.get(key, include=["metadatas"])["metadatas"]
+        assert {m["path"].split("/")[1] for m in metadatas} == {key.split(":")[1]}
 
 
 def test_a_removed_house_takes_its_collection_with_it(knowledge_copy, tmp_path, embeddings):
@@ -140,7 +141,8 @@ def test_an_ingest_that_dies_before_its_manifest_leaves_the_old_files_serving(kn
         run_ingest(s.engine_config(), embeddings)
     except OSError:
         pass
-    engine = Engine.open(s.engine_config(), embeddings=embeddings, auto_ingest=False)  # new records on disk, old manifest
+    # new records on disk, old manifest
+    engine = Engine.open(s.engine_config(), embeddings=embeddings, auto_ingest=False)
     text = ask(engine, "Wi-Fiのパスワードは？").text
     assert "mint-kitami-2026" in text and "changed-password" not in text
 
@@ -169,7 +171,8 @@ def test_a_deleted_file_disappears_from_answers(knowledge_copy, tmp_path, embedd
     assert report.removed == ["houses/hakka-house/winter.en.md", "houses/hakka-house/winter.ja.md"]
     answer = ask(engine, "水抜きのやり方を教えて")
     assert not any("winter" in src.path for src in answer.sources)
-    assert engine.retriever.store.get("house:hakka-house", where={"path": "houses/hakka-house/winter.ja.md"})["ids"] == []
+    winter = {"path": "houses/hakka-house/winter.ja.md"}
+    assert engine.retriever.store.get("house:hakka-house", where=winter)["ids"] == []
 
 
 def test_a_failed_ingest_changes_nothing_and_the_old_index_keeps_serving(knowledge_copy, tmp_path, embeddings):

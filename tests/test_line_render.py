@@ -90,7 +90,8 @@ def test_the_weeks_garbage_calendar_becomes_a_flex_message_after_the_text() -> N
     messages = dump(answer_messages(answer("今週のごみ出しです。", data={"week": WEEK}), chips=False))
     assert [m["type"] for m in messages] == ["text", "flex"]
     flex = messages[1]
-    assert flex["altText"] == "今週のごみ出し\n11/23 (月) 燃やせるごみ\n11/24 (火) 収集なし\n11/25 (水) 缶・びん、ペットボトル"
+    assert flex["altText"] == (
+        "今週のごみ出し\n11/23 (月) 燃やせるごみ\n11/24 (火) 収集なし\n11/25 (水) 缶・びん、ペットボトル")
     assert flex["contents"]["header"]["contents"][0]["text"] == "今週のごみ出し"
     rows = [c for c in flex["contents"]["body"]["contents"] if c["type"] == "box"]
     assert [[t["text"] for t in row["contents"]] for row in rows] == [

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from ingest.garbage.dictionary import load_sorting
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 from text.normalize import fold
@@ -27,14 +29,15 @@ def test_the_tsu_open_data_file_maps_its_own_column_names():
     sorting, problems = load_sorting(TSU / "original_2024-04-19.csv", "tsu.csv")
     assert problems == [] and len(sorting.entries) == 3984
     first = sorting.entries[0]
-    assert (first.item, first.category, first.note) == ("アートパネル（木製）", "燃やせるゴミ", "金具は出来る限り取り除く。")
+    assert (first.item, first.category, first.note) == (
+        "アートパネル（木製）", "燃やせるゴミ", "金具は出来る限り取り除く。")
 
 
 def test_quoted_notes_with_newlines_keep_the_line_where_their_row_starts():
     sorting, _ = load_sorting(TSU / "original_2024-04-19.csv", "tsu.csv")
     multi = [e for e in sorting.entries if "\n" in e.note]
     assert len(multi) == 11
-    assert all(later.line > earlier.line for earlier, later in zip(sorting.entries, sorting.entries[1:]))
+    assert all(later.line > earlier.line for earlier, later in pairwise(sorting.entries))
 
 
 def test_the_headerless_tsu_2015_file_is_joined_with_its_english_sibling():

@@ -48,12 +48,14 @@ def test_unknown_area_is_reported(knowledge_copy):
 def test_invalid_front_matter_names_the_line(knowledge_copy):
     (knowledge_copy / "houses/hakka-house/extra.md").write_text(
         "---\ntitle: x\nseason: [winter\n---\n# Heading\ntext\n", encoding="utf-8")
-    assert any(m.startswith("houses/hakka-house/extra.md:3: invalid front matter YAML") for m in messages(knowledge_copy))
+    found = messages(knowledge_copy)
+    assert any(m.startswith("houses/hakka-house/extra.md:3: invalid front matter YAML") for m in found)
 
 
 def test_unclosed_front_matter_is_reported(knowledge_copy):
     (knowledge_copy / "houses/hakka-house/extra.md").write_text("---\ntitle: x\n# Heading\ntext\n", encoding="utf-8")
-    assert "houses/hakka-house/extra.md:1: front matter starts with '---' but has no closing '---'" in messages(knowledge_copy)
+    expected = "houses/hakka-house/extra.md:1: front matter starts with '---' but has no closing '---'"
+    assert expected in messages(knowledge_copy)
 
 
 def test_unknown_season_is_reported_on_its_line(knowledge_copy):
