@@ -633,7 +633,7 @@ class GarbageAnswerer:
 
     @staticmethod
     def _ask_line(ctx: HouseContext, lang: str) -> str:
-        contacts = getattr(ctx.house, "contacts", None) or []
+        contacts = ctx.house.contacts
         if contacts:
             contact = contacts[0]
             return phrase("ask_contact", lang, label=contact.label_in(lang), phone=contact.phone)

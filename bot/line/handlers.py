@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 from linebot.v3.webhooks import (
     FollowEvent,
@@ -320,7 +319,7 @@ class EventHandlers:
 
     def site_now(self) -> datetime:
         """Now, in the site's timezone (what "today" means to stayers)."""
-        tz = getattr(getattr(self.engine, "knowledge", None), "timezone", None) or ZoneInfo("Asia/Tokyo")
+        tz = self.engine.houses.timezone
         return datetime.now(tz)
 
     def _maybe_purge(self) -> None:

@@ -463,8 +463,8 @@ def _where_answer(c: _Context, groups: list[list[Stop]], house: Any,
                                                     "lat": g[0].lat, "lon": g[0].lon} for g in groups]})
 
 
-def _house_position(house: Any) -> tuple[float, float] | None:
-    w = getattr(house, "weather", None) or {}
+def _house_position(house: House) -> tuple[float, float] | None:
+    w = house.weather or {}
     if "lat" in w and "lon" in w:
         return float(w["lat"]), float(w["lon"])
     return None

@@ -35,6 +35,8 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from ingest.knowledge import Area, House
+
 log = logging.getLogger(__name__)
 
 JMA = "jma"
@@ -513,6 +515,6 @@ class WeatherService:
         return isinstance(report, dict) and isinstance(report.get("daily"), dict)
 
 
-def weather_location(house: Any, area: Any) -> Mapping[str, Any] | None:
+def weather_location(house: House, area: Area | None) -> Mapping[str, Any] | None:
     """The house's ``weather`` key, else its area's (KNOWLEDGE_FORMAT.md)."""
-    return getattr(house, "weather", None) or getattr(area, "weather", None)
+    return house.weather or (area.weather if area is not None else None)
