@@ -267,14 +267,14 @@ def main() -> None:
 
     use = engines["use"] if "use" in engines else next(iter(engines.values()))
     fusion = {
-        "dense only": None, "ours (sudachi normalised + kana bigrams, gated, capped)": use.fusion,
+        "dense only": None, "ours (sudachi normalised + kana bigrams, gated, capped)": use.config.fusion,
     }
     comp = {}
     for label, cfg in fusion.items():
-        use.retriever.fusion = cfg or replace(use.fusion, lexical_weight=0.0)
+        use.retriever.fusion = cfg or replace(use.config.fusion, lexical_weight=0.0)
         comp[label] = {**search_rankings(use, core), **{k: v for k, v in summarize(run_eval(use, core))["overall"].items()
                                                          if k in ("fact_accuracy", "abstain_precision", "abstain_recall")}}
-    use.retriever.fusion = use.fusion
+    use.retriever.fusion = use.config.fusion
     comp["plain RRF, fugashi surfaces"] = rrf_fugashi(use, core)
     report["fusion_comparison"] = comp
     report["baseline_langchain_top1_unscoped"] = plain_baseline(use, core, tmp)
