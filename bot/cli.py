@@ -21,6 +21,7 @@ import click
 from bot.config import ConfigError, Settings
 from bot.line.cli import line
 from bot.serve import serve
+from bot.state.cli import state
 from skills.alexa.cli import alexa
 
 if TYPE_CHECKING:
@@ -87,14 +88,25 @@ def cli(verbose: bool) -> None:
 @cli.command()
 @knowledge_options
 def validate(knowledge: Path | None, store: Path | None) -> None:
-    """Check every file of the knowledge folder; print problems as path:line: message."""
-    from ingest.validate import validate as run
+    """Check every file of the knowledge folder; print problems as path:line: message,
+    then warnings (unfilled template lines, assumed languages) and each file's language."""
+    from ingest.problems import KnowledgeError
+    from ingest.validate import scan_knowledge
 
     s = settings_from(knowledge, store)
-    problems = run(s.knowledge)
-    for p in problems:
+    try:
+        scan = scan_knowledge(s.knowledge)
+    except KnowledgeError as exc:
+        for p in exc.problems:
+            click.echo(str(p))
+        raise SystemExit(1) from None
+    for p in scan.problems:
         click.echo(str(p))
-    if problems:
+    for w in scan.warnings:
+        click.echo(f"{w.path}:{w.line}: warning: {w.message}")
+    for d in scan.decisions:
+        click.echo(f"language: {d}")
+    if scan.problems:
         raise SystemExit(1)
     click.echo(f"ok: {s.knowledge}")
 
@@ -240,10 +252,11 @@ def eval_cmd(questions: Path, knowledge: Path | None, store: Path | None, kinds:
                        f"top={r.ranked[:3]}\n answer: {r.answer['answer'][:300]}")
 
 
-# serve, line and alexa live with their channel modules.
+# serve, line, alexa and state live with their own modules.
 cli.add_command(serve)
 cli.add_command(line)
 cli.add_command(alexa)
+cli.add_command(state)
 
 
 def main() -> None:

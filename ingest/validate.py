@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
-from ingest.knowledge import Knowledge, load_knowledge
+from ingest.knowledge import House, Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
-from ingest.retrieval.documents import DOC_SUFFIXES, Section, load_document
+from ingest.retrieval.documents import DOC_SUFFIXES, Section, read_document
 from ingest.transit.timetables import validate_feed
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,10 @@ class Scan:
     data: list[DataFile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)
+    #: Not errors (ingest goes on): unfilled template lines, assumed languages.
+    warnings: list[Problem] = field(default_factory=list)
+    #: What was decided about each document ("houses/h/check-in.md: en (content)").
+    decisions: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -113,6 +117,7 @@ def scan_knowledge(root: Path | str) -> Scan:
     for kind, folders in (("house", knowledge.houses.values()), ("area", knowledge.areas.values())):
         for owner in folders:
             base = owner.dir
+            prior = _languages(knowledge, owner.id, kind)
             for path in sorted(base.rglob("*")):
                 if not path.is_file() or path.name in _IGNORED_NAMES or path.name.startswith("~$"):
                     continue
@@ -123,17 +128,35 @@ def scan_knowledge(root: Path | str) -> Scan:
                 if path.suffix.lower() not in DOC_SUFFIXES:
                     scan.notices.append(f"{rel}: ignored (not .md, .pdf or .docx)")
                     continue
-                sections, errs = load_document(path, root)
+                loaded = read_document(path, root, prior)
+                sections, errs = loaded.sections, loaded.problems
                 scan.problems.extend(errs)
+                scan.warnings.extend(loaded.warnings)
+                if loaded.meta is not None:
+                    scan.decisions.append(f"{rel}: {loaded.meta.lang} ({loaded.meta.lang_source})")
                 if errs:
                     continue
-                house_id = owner.id if kind == "house" else ""
-                area_id = owner.area_id if kind == "house" else owner.id  # type: ignore[attr-defined]
+                house_id = owner.id if isinstance(owner, House) else ""
+                area_id = owner.area_id if isinstance(owner, House) else owner.id
                 scan.docs.append(DocFile(rel, path, kind, house_id, area_id, sections, file_hash(path)))
     _check_garbage(scan, root)
     _check_gtfs(scan, root)
     scan.problems.sort()
+    scan.warnings.sort()
     return scan
+
+
+def _languages(knowledge: Knowledge, owner_id: str, kind: str) -> tuple[str, ...]:
+    """The languages a file is expected in: its house's, or for an area file those of the
+    area's houses (most common first)."""
+    if kind == "house":
+        return tuple(knowledge.houses[owner_id].languages)
+    counts: dict[str, int] = {}
+    for house in knowledge.houses.values():
+        if house.area_id == owner_id:
+            for i, lang in enumerate(house.languages):
+                counts[lang] = counts.get(lang, 0) + 10 - min(i, 9)
+    return tuple(sorted(counts, key=lambda k: -counts[k]))
 
 
 def validate(root: Path | str) -> list[Problem]:

@@ -74,3 +74,39 @@ def test_pdf_pages_become_sections_titled_by_their_first_line(tmp_path):
     assert problems == []
     assert sections[0].heading == "Heating" and "run button" in sections[0].text
     assert sections[0].lang == "en"
+
+
+def test_language_comes_from_other_name_forms_too():
+    from ingest.retrieval.documents import lang_from_name
+
+    assert [lang_from_name(Path(n)) for n in ("manual.en.pdf", "guide_ja.docx", "guide-ko.md", "check-in.md",
+                                              "house-rules.md", "manual.md")] == ["en", "ja", "ko", None, None, None]
+
+
+def test_an_unnamed_file_takes_the_language_of_its_text():
+    english = "# Check-in\n\nUse the smart lock code we send on arrival day and close the door fully.\n"
+    sections, _ = parse_markdown(english, Path("check-in.md"), "check-in.md", ("ja", "en"))
+    assert (sections[0].lang, sections[0].meta.lang_source) == ("en", "content")
+    korean = "# 체크인\n\n도착하는 날에 보내 드리는 스마트 잠금 코드를 사용하고 문을 완전히 닫아 주세요.\n"
+    assert parse_markdown(korean, Path("a.md"), "a.md", ("ja",))[0][0].lang == "ko"
+
+
+def test_a_file_too_short_to_tell_takes_the_house_language_with_a_warning(tmp_path):
+    from ingest.retrieval.documents import read_document
+
+    path = tmp_path / "wifi.md"
+    path.write_text("# Wi-Fi\n\nSSID: fox-5G\n", encoding="utf-8")
+    got = read_document(path, tmp_path, ("en",))
+    assert got.sections[0].lang == "en" and got.sections[0].meta.lang_source == "house languages"
+    assert any(w.line == 1 and "cannot tell the language" in w.message for w in got.warnings)
+
+
+def test_the_real_guide_dropped_in_unchanged_is_read_as_english(tmp_path):
+    from ingest.validate import scan_knowledge
+    from tests.realguide import build
+
+    scan = scan_knowledge(build(tmp_path / "k"))
+    assert scan.ok, scan.problems
+    assert {s.lang for d in scan.docs for s in d.sections} == {"en"}
+    assert "houses/fox-den/check-in.md: en (content)" in scan.decisions
+    assert any(w.path == "houses/fox-den/wifi-tv.md" and w.line == 6 for w in scan.warnings)

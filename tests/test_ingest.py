@@ -156,8 +156,9 @@ def test_a_changed_file_is_the_only_one_reembedded(knowledge_copy, tmp_path, emb
     path.write_text(path.read_text(encoding="utf-8").replace("mint-kitami-2026", "peppermint-77"), encoding="utf-8")
     report = run_ingest(s.engine_config(), emb)
     assert report.changed == ["houses/hakka-house/manual.en.md"]
-    sections = len(parse_markdown(path.read_text(encoding="utf-8"), path, "x")[0])
-    assert emb.documents == sections
+    sections = parse_markdown(path.read_text(encoding="utf-8"), path, "x")[0]
+    chunks = chunk_sections(sections, file_hash="x", scope="house", house="h", area="a", title="t")
+    assert emb.documents == len(chunks)
 
 
 def test_a_deleted_file_disappears_from_answers(knowledge_copy, tmp_path, embeddings):

@@ -1,6 +1,10 @@
 """Heading-aware chunking: a short section is one chunk; a long one is split on Japanese
 and English sentence boundaries with overlap, so that an extracted answer never starts
-mid-sentence. Each chunk keeps its section's metadata for filtering and citation."""
+mid-sentence. Each chunk keeps its section's metadata for filtering and citation.
+
+Only what may be served is chunked (``residue.serve_text``): template placeholders and
+page markup never reach the index, and a title's one-line intro is left out; the labels
+of left-out placeholder lines travel as ``gaps`` ("Network", "Password")."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from typing import Any
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.retrieval.documents import Section
+from ingest.retrieval.residue import serve_text
 
 #: Sections up to this many characters stay whole (most manual sections do).
 MAX_CHUNK = 700
@@ -47,7 +52,15 @@ def chunk_sections(
     """Turn one file's sections into chunks; ids are content-addressed by file hash."""
     chunks: list[Chunk] = []
     for s_index, sec in enumerate(sections):
-        pieces = [sec.text] if len(sec.text) <= MAX_CHUNK else _splitter.split_text(sec.text)
+        if sec.intro:
+            continue
+        served = serve_text(sec.text)
+        if not served.text and not served.gaps:
+            continue
+        # A section left with only gaps is still indexed (by its heading), so that asking
+        # for what it lacks finds it and is told the guide does not give it.
+        text = served.text
+        pieces = [text] if len(text) <= MAX_CHUNK else _splitter.split_text(text)
         hp = " > ".join(h for h in sec.heading_path if h)
         for p_index, piece in enumerate(pieces):
             # the path too: two houses may share identical manual text
@@ -70,6 +83,9 @@ def chunk_sections(
                 "part": p_index,
                 "line": sec.line,
                 "tags": ",".join(sec.meta.tags),
+                "gaps": "\n".join(served.gaps),
             }
-            chunks.append(Chunk(cid, piece, f"{sec.heading}\n{piece}" if sec.heading else piece, meta))
+            # The blanks' labels are embedded too: the section is about them, filled or not.
+            body = "\n".join([piece, *served.gaps]) if p_index == 0 else piece
+            chunks.append(Chunk(cid, piece, f"{sec.heading}\n{body}" if sec.heading else body, meta))
     return chunks

@@ -4,6 +4,11 @@ Markdown follows KNOWLEDGE_FORMAT.md (front matter, one section per #/##/### hea
 PDF and Word manuals are accepted because staff often only have those: Word headings come
 from paragraph styles, PDF pages from their text (a page whose first line looks like a
 heading starts a section). Loaders return problems with file and line instead of raising.
+
+A file's language comes from front matter ``lang:``, else its name (``manual.en.md``,
+``guide_ja.pdf``), else its text, with the house's ``languages`` deciding mixed or
+too-short text (hosts drop in ``check-in.md`` written in English). Each file says how its
+language was decided, for ``concierge validate``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from typing import Any
 import yaml
 
 from ingest.problems import Problem
+from ingest.retrieval.residue import residue_warnings, serve_text
+from text.detect import LANGS, document_lang
 
 DOC_SUFFIXES = (".md", ".markdown", ".pdf", ".docx")
 SEASONS = ("all", "winter", "summer")
@@ -30,6 +37,7 @@ class DocMeta:
     """File-level metadata every section inherits (from name and front matter)."""
 
     lang: str = "ja"
+    lang_source: str = "default"  # front matter | name | content | house languages | default
     title: str = ""
     tags: list[str] = field(default_factory=list)
     season: str = "all"
@@ -46,18 +54,56 @@ class Section:
     text: str
     line: int
     meta: DocMeta
+    #: A title's short intro ("Fast pointers for arrival."): it introduces the page and
+    #: answers nothing, so it is not indexed.
+    intro: bool = False
 
     @property
     def lang(self) -> str:
         return self.meta.lang
 
 
+_NAME_LANG = re.compile(r"(?:^|[._-])(ja|en|zh|ko)$", re.IGNORECASE)
+
+
 def lang_from_name(path: Path) -> str | None:
-    """`manual.en.md` -> "en"; `manual.md` -> None."""
+    """`manual.en.md`, `manual.en.pdf`, `guide_ja.docx`, `guide-ko.md` -> the code;
+    `manual.md`, `check-in.md` -> None."""
     parts = path.name.split(".")
-    if len(parts) >= 3 and parts[-2] in ("ja", "en", "zh", "ko"):
-        return parts[-2]
-    return None
+    if len(parts) >= 3 and parts[-2].lower() in LANGS:
+        return parts[-2].lower()
+    stem = parts[0] if len(parts) >= 2 else path.name
+    m = _NAME_LANG.search(stem)
+    return m.group(1).lower() if m and len(stem) > 2 else None
+
+
+def decide_lang(meta: DocMeta, path: Path, text: str, prior: tuple[str, ...]) -> None:
+    """Set ``meta.lang`` from the name, else the text, else the house's first language
+    (front matter ``lang:``, when given, was set already and wins)."""
+    if meta.lang_source == "front matter":
+        return
+    named = lang_from_name(path)
+    if named:
+        meta.lang, meta.lang_source = named, "name"
+        return
+    found, how = document_lang(text, prior)
+    if found:
+        meta.lang, meta.lang_source = found, how
+        return
+    known = [lg for lg in prior if lg in LANGS]
+    meta.lang, meta.lang_source = (known[0], "house languages") if known else ("ja", "default")
+
+
+def _is_intro(section: Section, title: str, others: int) -> bool:
+    """A title section whose body is one short line, in a file with other sections."""
+    if not others or section.heading not in (title, "") or len(section.heading_path) > 1:
+        return False
+    lines = [ln for ln in serve_text(section.text).text.splitlines() if ln.strip()]
+    if len(lines) != 1:
+        return False
+    line = lines[0].strip()
+    sentences = [p for p in re.split(r"(?<=[.!?。！？])\s*", line) if p.strip()]
+    return len(line) <= 200 and len(sentences) <= 2
 
 
 def _date(value: Any) -> date | None:
@@ -95,13 +141,13 @@ def _meta(front: dict[str, Any], lines: list[str], path: Path, rel: str, problem
                 return i + 1
         return 1
 
-    meta = DocMeta(lang=lang_from_name(path) or "ja")
+    meta = DocMeta()
     if "lang" in front:
         lang = str(front["lang"])
-        if lang not in ("ja", "en", "zh", "ko"):
+        if lang not in LANGS:
             problems.append(Problem(rel, line_of("lang"), f"lang {lang!r} must be one of ja, en, zh, ko"))
         else:
-            meta.lang = lang
+            meta.lang, meta.lang_source = lang, "front matter"
     meta.title = str(front.get("title") or "")
     tags = front.get("tags") or []
     meta.tags = [str(t) for t in tags] if isinstance(tags, list) else [str(tags)]
@@ -131,16 +177,20 @@ def _meta(front: dict[str, Any], lines: list[str], path: Path, rel: str, problem
     return meta
 
 
-def parse_markdown(text: str, path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
-    """Split a Markdown file into heading sections (see the format's rules)."""
+def parse_markdown(text: str, path: Path, rel: str,
+                   languages: tuple[str, ...] = ()) -> tuple[list[Section], list[Problem]]:
+    """Split a Markdown file into heading sections (see the format's rules);
+    ``languages`` (the house's) decide the language of unnamed, mixed or short text."""
     problems: list[Problem] = []
     lines = text.splitlines()
     front, start = _front_matter(lines, rel, problems)
     meta = _meta(front, lines, path, rel, problems)
+    decide_lang(meta, path, "\n".join(lines[start:]), languages)
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []  # (level, heading)
     title = meta.title
-    cur_heading, cur_line, buf = "", start + 1, []
+    buf: list[str] = []
+    cur_heading, cur_line = "", start + 1
     in_fence = False
 
     def flush() -> None:
@@ -171,10 +221,12 @@ def parse_markdown(text: str, path: Path, rel: str) -> tuple[list[Section], list
     meta.title = meta.title or title
     # Drop empty heading-only sections (e.g. a title directly followed by a subsection).
     sections = [s for s in sections if s.text.strip()]
+    if sections:
+        sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1)
     return sections, problems
 
 
-def _docx_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
+def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[list[Section], list[Problem]]:
     import docx  # python-docx
     from docx.opc.exceptions import PackageNotFoundError
 
@@ -184,10 +236,11 @@ def _docx_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
         return [], [Problem(rel, 0, f"cannot read Word file: {exc.__class__.__name__}: {exc}")]
     except Exception as exc:  # zipfile.BadZipFile and friends: a corrupt upload
         return [], [Problem(rel, 0, f"cannot read Word file ({exc.__class__.__name__})")]
-    meta = DocMeta(lang=lang_from_name(path) or "ja")
+    meta = DocMeta()
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
-    heading, buf, n = "", [], 0
+    buf: list[str] = []
+    heading, n = "", 0
 
     def flush() -> None:
         body = "\n".join(buf).strip()
@@ -220,10 +273,13 @@ def _docx_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
             buf.append(" | ".join(c.text.strip() for c in row.cells))
     flush()
     meta.title = meta.title or path.stem.split(".")[0]
+    decide_lang(meta, path, "\n".join(s.heading + "\n" + s.text for s in sections), languages)
+    if sections:
+        sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1)
     return sections, []
 
 
-def _pdf_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
+def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[list[Section], list[Problem]]:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -236,7 +292,7 @@ def _pdf_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
         return [], [Problem(rel, 0, f"cannot read PDF: {exc}")]
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         return [], [Problem(rel, 0, f"cannot read PDF ({exc.__class__.__name__})")]
-    meta = DocMeta(lang=lang_from_name(path) or "ja", title=path.stem.split(".")[0])
+    meta = DocMeta(title=path.stem.split(".")[0])
     sections: list[Section] = []
     for no, text in enumerate(pages, start=1):
         lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
@@ -248,26 +304,62 @@ def _pdf_sections(path: Path, rel: str) -> tuple[list[Section], list[Problem]]:
         sections.append(Section(rel, heading, [meta.title, heading], body, no, meta))
     if not sections:
         return [], [Problem(rel, 0, "PDF has no extractable text (scanned image?); add a Markdown version")]
+    decide_lang(meta, path, "\n".join(s.heading + "\n" + s.text for s in sections), languages)
     return sections, []
 
 
-def load_document(path: Path, root: Path) -> tuple[list[Section], list[Problem]]:
+@dataclass
+class LoadedDocument:
+    """One file's sections, its errors, and what ``validate`` warns about (placeholders,
+    a language that had to be assumed)."""
+
+    sections: list[Section]
+    problems: list[Problem]
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def meta(self) -> DocMeta | None:
+        return self.sections[0].meta if self.sections else None
+
+
+def load_document(path: Path, root: Path, languages: tuple[str, ...] = ()) -> tuple[list[Section], list[Problem]]:
     """Load one manual/guide file of any supported kind."""
+    got = read_document(path, root, languages)
+    return got.sections, got.problems
+
+
+def read_document(path: Path, root: Path, languages: tuple[str, ...] = ()) -> LoadedDocument:
+    """Load one file with its warnings; ``languages`` are the house's (see decide_lang)."""
     rel = path.relative_to(root).as_posix()
     suffix = path.suffix.lower()
-    if suffix == ".pdf":
-        return _pdf_sections(path, rel)
-    if suffix == ".docx":
-        return _docx_sections(path, rel)
+    if suffix in (".pdf", ".docx"):
+        reader = _pdf_sections if suffix == ".pdf" else _docx_sections
+        sections, problems = reader(path, rel, languages)
+        warnings = [Problem(rel, s.line, msg) for s in sections for _, msg in residue_warnings(s.text.splitlines())]
+        return _with_lang_warning(LoadedDocument(sections, problems, warnings), rel)
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        return [], [Problem(rel, 0, f"cannot read: {exc.strerror}")]
+        return LoadedDocument([], [Problem(rel, 0, f"cannot read: {exc.strerror}")])
     if b"\x00" in raw[:4096]:
-        return [], [Problem(rel, 0, "binary file with a Markdown name; save it as UTF-8 text")]
+        return LoadedDocument([], [Problem(rel, 0, "binary file with a Markdown name; save it as UTF-8 text")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        return [], [Problem(rel, line, "not UTF-8 text; save the file as UTF-8")]
-    return parse_markdown(text, path, rel)
+        return LoadedDocument([], [Problem(rel, line, "not UTF-8 text; save the file as UTF-8")])
+    sections, problems = parse_markdown(text, path, rel, languages)
+    warnings = [Problem(rel, n, msg) for n, msg in residue_warnings(text.splitlines())]
+    if not problems and not any(serve_text(s.text).text for s in sections):
+        warnings.append(Problem(rel, 1, "nothing in this file can be used in answers (only placeholders, "
+                                        "links or markup); it is indexed empty"))
+    return _with_lang_warning(LoadedDocument(sections, problems, warnings), rel)
+
+
+def _with_lang_warning(doc: LoadedDocument, rel: str) -> LoadedDocument:
+    meta = doc.meta
+    if meta is not None and meta.lang_source in ("house languages", "default"):
+        doc.warnings.append(Problem(rel, 1, f"cannot tell the language from the text; taken as {meta.lang!r} "
+                                            f"({meta.lang_source}). Name the file like manual.{meta.lang}.md "
+                                            "or add 'lang:' front matter"))
+    return doc

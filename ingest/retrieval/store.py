@@ -30,7 +30,7 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 9  # bump when chunking/metadata/pickled classes change so stores re-ingest
+FORMAT_VERSION = 10  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
@@ -271,7 +271,8 @@ class VectorStore:
             pass
         return removed
 
-    def query(self, vector: list[float], k: int, key: str, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def query(self, vector: list[float], k: int, key: str,
+              where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first, within one scope key's collection."""
         if k <= 0:
             return []
@@ -290,7 +291,7 @@ class VectorStore:
                     raise
         ids = res["ids"][0] if res["ids"] else []
         dists = res["distances"][0] if res.get("distances") else []
-        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists)]
+        return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
 
     def vectors(self, ids: list[str], keys: list[str]) -> dict[str, Any]:
         """Stored vectors by chunk id (for lexical-only candidates that need a dense score)."""
@@ -299,7 +300,7 @@ class VectorStore:
             col = self.collection(key)
             if col is not None:
                 got = col.get(ids=group, include=["embeddings"])
-                out.update(zip(got["ids"], got["embeddings"]))
+                out.update(zip(got["ids"], got["embeddings"], strict=True))
         return out
 
     def get(self, key: str, **kw: Any) -> dict[str, Any]:
@@ -314,6 +315,6 @@ class VectorStore:
 def _group(items: Iterable[T], keys: list[str]) -> dict[str, list[T]]:
     """Items by scope key, in order (one Chroma call per collection)."""
     out: dict[str, list[T]] = {}
-    for item, key in zip(items, keys):
+    for item, key in zip(items, keys, strict=True):
         out.setdefault(key, []).append(item)
     return out

@@ -1,0 +1,149 @@
+"""Template residue and page markup: what a host's guide holds that is not an answer.
+
+Real guides are filled-in templates and exported web pages. They keep blanks nobody
+filled (``Network: _____``, ``[location]``, ``PASTE_LINK_HERE``, ``{{ URL }}``,
+``Checkout by: : AM``, ``[ QR CODE HERE ]``), chat-tool residue
+(``:contentReference[oaicite:0]{index=0}``) and site markup (``{ .cta }`` attribute
+lists, ``---`` rules, "← Back to …" navigation, ``KEY: "URL"`` settings, link-only
+lines). Served as an answer, each of these misleads or looks broken.
+
+So a line holding a placeholder is never served or indexed: it is reported by
+``concierge validate`` (path:line), and what it was about ("Network", "Password") is kept
+as a *gap*, so a question about exactly that can be told "the guide does not give it"
+instead of getting the nearest other text. Markup is removed silently; links keep their
+text. Everything here is pattern-based and language-neutral, never about one guide.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+#: A blank to fill in, in the forms template guides use. Each names what it is.
+_PLACEHOLDERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("blank", re.compile(r"(?<![_\w])_{3,}(?![_\w])|＿{2,}|[○〇●◯□■]{2,}(?![様さ殿])")),
+    ("template variable", re.compile(
+        r"\{\{[^{}\n]*\}\}|\{%[^%\n]*%\}|\$\{[A-Za-z_][^}\n]*\}"
+        r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_(?:URL|LINK|NAME|ADDRESS|NUMBER|CODE|PHONE|EMAIL|PASSWORD|SSID|TIME|DATE)\b")),
+    ("paste marker", re.compile(r"\b(?:PASTE|INSERT|ADD|ENTER|YOUR)_[A-Z0-9_]*|\b[A-Z0-9_]+_HERE\b")),
+    ("instruction in brackets", re.compile(
+        r"[\[【［(（]\s*(?:INSERT|ADD|ENTER|PASTE|PUT|TODO|TBD|FILL|記入|入力|ここに)[^\]】］)）\n]*[\]】］)）]",
+        re.IGNORECASE)),
+    ("placeholder in brackets", re.compile(
+        r"(?<![!\]\w])\[\s*(?:[a-z][a-z ]{1,30}(?:\s*/\s*[a-z][a-z ]{1,30})*"
+        r"|[A-Z0-9 ]*\b(?:HERE|INSERT|NAME|ADDRESS|NUMBER|LINK|URL|CODE|LOCATION|PHONE|DATE|TIME|PASSWORD|EMAIL|PRICE)"
+        r"\b[A-Z0-9 ]*)\s*\](?![(\[:{])")),
+    ("empty time", re.compile(r"(?<!\d):\s*:\s*[AaPp]\.?[Mm]\b|(?<=\s):\s*[AaPp]\.?[Mm]\b")),
+    ("chat residue", re.compile(r":?contentReference\[[^\]]*\](?:\{[^}]*\})?|\boaicite:\d+")),
+    ("unfilled marker", re.compile(r"\b(?:QR CODE HERE|TBD|TODO|XXX+|xxx+)\b|\bX{2,}(?:-X{2,})+\b")),
+)
+
+_LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\n]*)\)")
+_REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
+_ATTR_LIST = re.compile(r"\{:?\s*(?:[.#][\w-]+|[\w-]+=\S+)(?:\s+(?:[.#][\w-]+|[\w-]+=\S+))*\s*\}")
+_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$|^\s*[=~]{3,}\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(?:\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_HTML = re.compile(r"<!--.*?-->|</?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?>")
+_SETTING = re.compile(r"^\s*[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\s*[:=]\s*\S.*$")
+_NAV = re.compile(
+    r"^\s*(?:[-*+]\s*)?[←↩⇦«‹<↑]*\s*(?:back to\b|return to\b|go back\b|back$|home$|top$|back to top|"
+    r"previous page|next page|(?:目次|トップ|ホーム|一覧)?(?:へ|に)?(?:戻る|もどる))", re.IGNORECASE)
+_BULLET = re.compile(r"^(\s*(?:[-*+]|\d+[.)])\s+)")
+_LABEL = re.compile(r"^\s*(?:[-*+]\s+|\d+[.)]\s+)?(?:\*\*|__)?([^:：\n]{1,60}?)(?:\*\*|__)?\s*[:：]")
+_EMPHASIS = re.compile(r"\*\*|__")
+
+
+def placeholder_in(line: str) -> str | None:
+    """The kind of placeholder ``line`` holds ("blank", "paste marker", ...), or None."""
+    for kind, pattern in _PLACEHOLDERS:
+        if pattern.search(line):
+            return kind
+    return None
+
+
+def is_markup(line: str) -> bool:
+    """True for a line that is page furniture, not content: a rule, an attribute list,
+    a table rule, navigation, a ``KEY: "value"`` setting, a link-reference definition, or
+    only links (a "Related pages" list, a button grid)."""
+    s = line.strip()
+    if not s:
+        return False
+    if _RULE.match(s) or _TABLE_RULE.match(s) or _SETTING.match(s) or _REF_DEF.match(s):
+        return True
+    rest = _ATTR_LIST.sub("", _HTML.sub("", s)).strip()
+    if not rest:
+        return True
+    if _NAV.match(_LINK.sub(lambda m: m.group(1), rest)):
+        return True
+    without_links = _BULLET.sub("", _LINK.sub("", rest)).strip(" \t-*+|・,、/")
+    return bool(_LINK.search(rest)) and not without_links
+
+
+def clean_line(line: str) -> str:
+    """``line`` without markup: links keep their text, images, HTML and attribute lists go."""
+    s = _HTML.sub("", line)
+    s = _LINK.sub(lambda m: "" if m.group(0).startswith("!") else m.group(1), s)
+    s = _ATTR_LIST.sub("", s)
+    return s.rstrip()
+
+
+def gap_label(line: str) -> str:
+    """What a placeholder line was about: its label ("Network", "Bins located"), else the
+    line with the placeholder removed, in a few words."""
+    text = clean_line(line)
+    m = _LABEL.match(text)
+    if m and m.group(1).strip():
+        return _EMPHASIS.sub("", m.group(1)).strip(" *_")
+    for _, pattern in _PLACEHOLDERS:
+        text = pattern.sub(" ", text)
+    text = _BULLET.sub("", _EMPHASIS.sub("", text))
+    return re.sub(r"\s+", " ", text).strip(" .:：-*")[:80]
+
+
+@dataclass
+class Served:
+    """A section's text as it may be served, and the blanks it had."""
+
+    text: str
+    gaps: list[str] = field(default_factory=list)
+
+
+def serve_text(text: str) -> Served:
+    """The lines of ``text`` that may be served (markup removed), and the gap labels of
+    the placeholder lines left out. Blank lines are kept (paragraph breaks)."""
+    out: list[str] = []
+    gaps: list[str] = []
+    for line in text.splitlines():
+        if is_markup(line):
+            continue
+        if placeholder_in(line):
+            label = gap_label(line)
+            if label:
+                gaps.append(label)
+            continue
+        out.append(clean_line(line))
+    cleaned = re.sub(r"\n{3,}", "\n\n", "\n".join(out)).strip()
+    return Served(cleaned, list(dict.fromkeys(gaps)))
+
+
+def residue_warnings(lines: list[str], first_line: int = 1) -> list[tuple[int, str]]:
+    """(line number, message) for every placeholder line, for ``concierge validate``."""
+    out: list[tuple[int, str]] = []
+    in_fence = False
+    skip = 0
+    if lines and lines[0].strip() == "---":  # front matter is settings, not text
+        skip = next((i + 1 for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), 0)
+    for n, line in enumerate(lines, start=first_line):
+        if n - first_line < skip:
+            continue
+        if line.strip().startswith(("```", "~~~")):
+            in_fence = not in_fence
+            continue
+        if in_fence:
+            continue
+        kind = placeholder_in(line)
+        if kind:
+            shown = line.strip()
+            shown = shown if len(shown) <= 60 else shown[:57] + "..."
+            out.append((n, f"unfilled template ({kind}): {shown!r}; this line is left out of answers"))
+    return out

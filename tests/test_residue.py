@@ -1,0 +1,73 @@
+"""Template residue and page markup: never served, reported by validate with path:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.retrieval.chunking import chunk_sections
+from ingest.retrieval.documents import parse_markdown, read_document
+from ingest.retrieval.residue import is_markup, placeholder_in, serve_text
+
+
+def test_placeholder_lines_are_left_out_and_their_labels_kept_as_gaps():
+    served = serve_text("- **Network:** _____________\n- **Password:** _______\n- Wi-Fi reaches every room.\n")
+    assert served.text == "- Wi-Fi reaches every room."
+    assert served.gaps == ["Network", "Password"]
+
+
+def test_every_kind_of_template_blank_is_recognised():
+    for line in ["Checkout by: : AM", "Bins located: ________.", "Pods are stored [location].",
+                 "Grinder: [counter / cabinet]", "[ QR CODE HERE ]", "Shovel: **[INSERT SHOVEL LOCATION HERE]**",
+                 'URL: "PASTE_THE_LINK_HERE"', "See [Schedule]({{ SCHEDULE_URL }}).",
+                 "views of the :contentReference[oaicite:0]{index=0} and", "Rules: PARKING_RULES_URL",
+                 "パスワード：〇〇〇〇", "電話 0157-XX-XXXX"]:
+        assert placeholder_in(line), line
+
+
+def test_ordinary_text_is_not_taken_for_a_placeholder():
+    for line in ["See [Parking](parking.md) for spots.", "Code arrives in Airbnb. [Provided in Airbnb message]",
+                 "宛名は「DOTO HOUSE 気付 ○○様」です。", "- [x] done", "Wi-Fi: hokkaido-doto-8151", "10:00 AM"]:
+        assert placeholder_in(line) is None, line
+
+
+def test_page_markup_is_not_content():
+    for line in ["---", "[Check-in](check-in.md){ .cta }", "{: .cta-grid }", "[← Back to Inside the Fox Den](index.md)",
+                 "- [Parking tips](parking.md)", 'SCHEDULE_URL: "https://example.org"', "|---|---|"]:
+        assert is_markup(line), line
+    assert not is_markup("Park in the driveway (see [Parking](parking.md)).")
+
+
+def test_served_text_keeps_link_text_and_drops_attribute_lists():
+    served = serve_text("Park first (see [Parking](parking.md)).\n[Wi-Fi](wifi.md){ .cta }\n---\nDone.")
+    assert served.text == "Park first (see Parking).\nDone."
+
+
+def test_a_title_one_line_intro_is_marked_and_not_indexed():
+    text = "# Check-in\n\nFast pointers for arrival.\n\n## Entry\n\nUse the smart lock.\n"
+    sections, _ = parse_markdown(text, Path("check-in.en.md"), "h/check-in.en.md")
+    assert [s.intro for s in sections] == [True, False]
+    chunks = chunk_sections(sections, file_hash="x", scope="house", house="h", area="a", title="Check-in")
+    assert [c.metadata["heading"] for c in chunks] == ["Entry"]
+
+
+def test_a_long_title_intro_is_kept():
+    intro = "DOTO HOUSE is a 45-year-old detached house in Biho-cho, renovated for two-week stays. " * 3
+    sections, _ = parse_markdown(f"# Guide\n\n{intro}\n\n## Wi-Fi\n\nx\n", Path("m.en.md"), "m.en.md")
+    assert not sections[0].intro
+
+
+def test_validate_warns_about_each_placeholder_line_with_its_number(tmp_path):
+    path = tmp_path / "wifi.en.md"
+    path.write_text("# Wi-Fi\n\n- Network: _____\n- Works everywhere.\n- Password: [INSERT PASSWORD]\n",
+                    encoding="utf-8")
+    got = read_document(path, tmp_path)
+    assert got.problems == []
+    assert [(w.path, w.line) for w in got.warnings] == [("wifi.en.md", 3), ("wifi.en.md", 5)]
+
+
+def test_a_placeholder_only_file_is_a_warning_naming_the_file_not_a_failure(tmp_path):
+    path = tmp_path / "todo.en.md"
+    path.write_text("# Wi-Fi\n\nNetwork: ________\nPassword: ________\n", encoding="utf-8")
+    got = read_document(path, tmp_path)
+    assert got.problems == []
+    assert any(w.path == "todo.en.md" and "nothing in this file can be used" in w.message for w in got.warnings)
