@@ -1,0 +1,1 @@
+"""Web pages served by the app beside the channels (the staff console, ``bot.web.staff``)."""
