@@ -1,4 +1,5 @@
-"""The Flask app factory: one app serves LINE (/line/webhook), Alexa (/alexa) and /healthz.
+"""The Flask app factory: one app serves LINE (/line/webhook), Alexa (/alexa), the staff
+console (/staff/) and /healthz.
 
 Nothing is read from the environment or loaded at import time; ``create_app`` wires the
 settings, the engine and each channel's ``init_app``.
@@ -32,6 +33,8 @@ def create_app(settings: Settings | None = None, engine: ConciergeEngine | None 
     from bot.line.blueprint import init_app as init_line
     from skills.alexa.adapter import init_app as init_alexa
 
+    from bot.web.staff import init_app as init_staff
     init_line(app, engine, settings)
     init_alexa(app, engine, settings)
     return app
+    init_staff(app, engine, settings)  # after LINE: the console shares its state database

@@ -1,4 +1,4 @@
-"""`concierge`: the one front door (ingest, validate, ask, chat, eval, serve, line, alexa).
+"""`concierge`: the one front door (ingest, validate, ask, chat, eval, serve, line, alexa, staff).
 
 Each command parses options, builds the core object and turns domain errors (invalid
 knowledge, unknown house, bad settings) into a clear message and a non-zero exit status,
@@ -21,6 +21,7 @@ import click
 from bot.config import ConfigError, Settings
 from bot.line.cli import line
 from bot.serve import serve
+from bot.web.staff.cli import staff
 from bot.state.cli import state
 from skills.alexa.cli import alexa
 
@@ -256,6 +257,7 @@ def eval_cmd(questions: Path, knowledge: Path | None, store: Path | None, kinds:
 cli.add_command(serve)
 cli.add_command(line)
 cli.add_command(alexa)
+cli.add_command(staff)
 cli.add_command(state)
 
 

@@ -36,6 +36,18 @@ def _bool(name: str, raw: str | None, default: bool) -> bool:
     raise ConfigError(f"{name} must be true or false, not {raw!r}")
 
 
+def _positive_int(name: str, raw: str | None, default: int) -> int:
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, not {raw!r}")
+    return value
+
+
 def _path(raw: str | None) -> Path | None:
     return Path(raw) if raw else None
 
@@ -110,6 +122,9 @@ class Settings:
     openmeteo_base_url: str = WeatherConfig.openmeteo_base_url
 
     @property
+    # Staff console (/staff/): session cookies Secure unless turned off for plain-HTTP localhost trials
+    staff_cookie_secure: bool = True
+    staff_upload_mb: int = 20
     def store_dir(self) -> Path:
         return Path(self.store) if self.store else default_store_for(Path(self.knowledge))
 
@@ -173,3 +188,5 @@ class Settings:
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
+            staff_cookie_secure=_bool("CONCIERGE_STAFF_COOKIE_SECURE", g("CONCIERGE_STAFF_COOKIE_SECURE"), True),
+            staff_upload_mb=_positive_int("CONCIERGE_STAFF_UPLOAD_MB", g("CONCIERGE_STAFF_UPLOAD_MB"), 20),

@@ -8,6 +8,7 @@ worker (accounts, drafts, publish progress, the session key) is in the state dat
 
 from __future__ import annotations
 
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +18,7 @@ from flask import Flask, current_app
 
 from bot.config import Settings
 from bot.engine.contract import ConciergeEngine
-from bot.state import Database, QuestionLog, database_for, meta_value
+from bot.state import Database, QuestionLog, StateError, database_for, meta_value
 from bot.web.staff.accounts import Accounts
 from bot.web.staff.audit import AuditLog
 from bot.web.staff.checks import Checker
@@ -29,6 +30,7 @@ from bot.web.staff.questions import QuestionActions
 from ingest.knowledge import Knowledge
 
 EXTENSION = "staff"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -87,5 +89,9 @@ def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> None:
     line_state = getattr(line, "state", None)
     db = getattr(line_state, "db", None)
     staff = StaffConsole.create(settings, engine, db, line_state)
+    try:  # the first start after an ingest: remember what is published, for the next diff
+        staff.published.seed_if_current()
+    except (OSError, StateError) as exc:
+        log.warning("staff console: cannot record the published files yet (%s)", exc)
     app.extensions[EXTENSION] = staff
     register(app, staff)

@@ -7,7 +7,7 @@ change (a shadow folder and ``scan_knowledge``) before it reaches the knowledge 
 
 from __future__ import annotations
 
-import importlib
+import importlib.util
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,15 +18,9 @@ class FaqResult:
     problems: list[str] = field(default_factory=list)
 
 
-def _module() -> Any:
-    try:
-        return importlib.import_module("ingest.faq")
-    except ImportError:
-        return None
-
-
 def available() -> bool:
-    return _module() is not None
+    """True when this version has the FAQ format (``ingest.faq``)."""
+    return importlib.util.find_spec("ingest.faq") is not None
 
 
 def add_entry(staff: Any, house: str, variants: list[str], answer: str, lang: str, actor: str) -> FaqResult:
