@@ -109,6 +109,8 @@ class Settings:
     line_staff_group: str = ""
     morning_time: str = "07:00"
     question_log_days: int = 30
+    # The bot's state database: "" = SQLite under data_dir; postgresql://... for several hosts
+    state_url: str = ""
     # Alexa
     alexa_skill_id: str = ""
     alexa_verify_requests: bool = True
@@ -176,6 +178,7 @@ class Settings:
             line_staff_group=g("LINE_STAFF_GROUP") or "",
             morning_time=g("CONCIERGE_MORNING_TIME") or "07:00",
             question_log_days=log_days,
+            state_url=g("CONCIERGE_STATE_URL") or "",
             alexa_skill_id=g("ALEXA_SKILL_ID") or "",
             alexa_verify_requests=_bool("ALEXA_VERIFY_REQUESTS", g("ALEXA_VERIFY_REQUESTS"), True),
             alexa_device_houses=_mapping("ALEXA_DEVICE_HOUSES", g("ALEXA_DEVICE_HOUSES")),

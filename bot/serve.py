@@ -78,6 +78,17 @@ def prepare_index(settings: Settings) -> None:
         raise SystemExit(2) from None
 
 
+def prepare_state(settings: Settings) -> None:
+    """Migrate the state database once, in the master, before workers start (they would
+    wait for each other's migration lock otherwise); the engine is closed before forking."""
+    from bot.state import StateError, database_for
+
+    try:
+        database_for(settings).dispose()
+    except StateError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -93,6 +104,7 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
         settings = Settings.from_env()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    prepare_state(settings)
     child = multiprocessing.get_context("spawn").Process(target=prepare_index, args=(settings,),
                                                           name="concierge-ingest")
     child.start()

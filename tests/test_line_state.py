@@ -1,12 +1,21 @@
-"""The bot's SQLite state: one-time codes, hashed and sealed group ids, retention, limits."""
+"""The LINE state: one-time codes, hashed and sealed group ids, retention, limits.
+
+Every test runs on SQLite and on a real PostgreSQL 15 (``state_db`` is parametrised).
+"""
+
+# Fixtures are imported from statedb (shared without a conftest), so pytest
+# parameters redefine the imported names on purpose.
+# ruff: noqa: F811
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import timedelta
-from pathlib import Path
 
-from bot.line.state import STATE_FILE, BotState, EscalationPolicy
+from sqlalchemy import select
+from statedb import OpenState, count, dump, postgres, state_db  # noqa: F401 (fixtures)
+
+from bot.line.state import BotState, EscalationPolicy
+from bot.line.tables import groups
 
 GROUP = "Ca56f94637cc4347f90a25382909b24b9"
 SECRET = "channel-secret-1"
@@ -20,12 +29,12 @@ class Clock:
         return self.now
 
 
-def make(tmp_path: Path, secret: str = SECRET, clock: Clock | None = None) -> BotState:
-    return BotState(tmp_path / STATE_FILE, secret, clock=clock)
+def make(state_db: OpenState, name: str = "main", secret: str = SECRET, clock: Clock | None = None) -> BotState:
+    return BotState(state_db(name), secret, clock=clock)
 
 
-def test_a_bind_code_binds_once_and_is_burnt(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_a_bind_code_binds_once_and_is_burnt(state_db: OpenState) -> None:
+    state = make(state_db)
     code = state.issue_bind_code("hakka-house")
     assert state.redeem_bind_code(code.lower().replace("-", " "), GROUP) == "hakka-house"
     assert state.redeem_bind_code(code, "C-other") is None
@@ -33,87 +42,85 @@ def test_a_bind_code_binds_once_and_is_burnt(tmp_path: Path) -> None:
     assert binding is not None and binding.house_id == "hakka-house"
 
 
-def test_an_expired_bind_code_is_refused(tmp_path: Path) -> None:
+def test_an_expired_bind_code_is_refused(state_db: OpenState) -> None:
     clock = Clock()
-    state = make(tmp_path, clock=clock)
+    state = make(state_db, clock=clock)
     code = state.issue_bind_code("hakka-house", timedelta(hours=1))
     clock.now += 3601
     assert state.redeem_bind_code(code, GROUP) is None
     assert state.binding(GROUP) is None
 
 
-def test_bind_codes_are_stored_only_as_hashes(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_bind_codes_are_stored_only_as_hashes(state_db: OpenState) -> None:
+    state = make(state_db)
     code = state.issue_bind_code("hakka-house").replace("-", "")
-    with sqlite3.connect(state.path) as conn:
-        assert code not in "\n".join(conn.iterdump())
+    assert code not in dump(state.db)
 
 
-def test_group_keys_are_salted_per_installation(tmp_path: Path) -> None:
-    a = make(tmp_path / "a")
-    b = make(tmp_path / "b")
+def test_group_keys_are_salted_per_installation(state_db: OpenState) -> None:
+    a = make(state_db, "a")
+    b = make(state_db, "b")
     assert a.group_key(GROUP) != b.group_key(GROUP)
-    assert a.group_key(GROUP) == make(tmp_path / "a").group_key(GROUP)
+    assert a.group_key(GROUP) == make(state_db, "a").group_key(GROUP)
 
 
-def test_the_raw_group_id_is_kept_sealed_and_only_while_morning_is_on(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_the_raw_group_id_is_kept_sealed_and_only_while_morning_is_on(state_db: OpenState) -> None:
+    state = make(state_db)
     state.bind(GROUP, "hakka-house")
     assert state.set_morning(GROUP, True, "en")
     targets, unreadable = state.morning_targets()
     assert [(t.chat_id, t.house_id, t.lang) for t in targets] == [(GROUP, "hakka-house", "en")] and unreadable == 0
-    with sqlite3.connect(state.path) as conn:
-        assert GROUP not in "\n".join(conn.iterdump())
-        state.set_morning(GROUP, False)
-        assert conn.execute("SELECT sealed_id FROM groups").fetchone() == (None,)
+    assert GROUP not in dump(state.db)
+    state.set_morning(GROUP, False)
+    with state.db.read() as conn:
+        assert conn.execute(select(groups.c.sealed_id)).all() == [(None,)]
 
 
-def test_a_rotated_channel_secret_makes_sealed_ids_unreadable_until_the_group_speaks(tmp_path: Path) -> None:
-    old = make(tmp_path, secret="old-secret")
+def test_a_rotated_channel_secret_makes_sealed_ids_unreadable_until_the_group_speaks(state_db: OpenState) -> None:
+    old = make(state_db, secret="old-secret")
     old.bind(GROUP, "hakka-house")
     old.set_morning(GROUP, True)
-    new = make(tmp_path, secret="new-secret")
+    new = make(state_db, secret="new-secret")
     assert new.morning_targets() == ([], 1)
     new.remember_lang(GROUP, "ja")  # any message from the group reseals its id
     targets, unreadable = new.morning_targets()
     assert [t.chat_id for t in targets] == [GROUP] and unreadable == 0
 
 
-def test_morning_cannot_be_turned_on_for_an_unbound_group(tmp_path: Path) -> None:
-    assert make(tmp_path).set_morning(GROUP, True) is False
+def test_morning_cannot_be_turned_on_for_an_unbound_group(state_db: OpenState) -> None:
+    assert make(state_db).set_morning(GROUP, True) is False
 
 
-def test_the_morning_message_is_claimed_once_per_group_and_day(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_the_morning_message_is_claimed_once_per_group_and_day(state_db: OpenState) -> None:
+    state = make(state_db)
     key = state.group_key(GROUP)
     assert state.claim_morning(key, "2026-11-24") is True
-    assert make(tmp_path).claim_morning(key, "2026-11-24") is False  # another process
+    assert make(state_db).claim_morning(key, "2026-11-24") is False  # another process
     state.release_morning(key, "2026-11-24")
     assert state.claim_morning(key, "2026-11-24") is True
 
 
-def test_each_webhook_event_id_is_delivered_once(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_each_webhook_event_id_is_delivered_once(state_db: OpenState) -> None:
+    state = make(state_db)
     assert state.first_delivery("01G2KZKG2DS765NMRH3GZFD8AP") is True
     assert state.first_delivery("01G2KZKG2DS765NMRH3GZFD8AP") is False
 
 
-def test_only_abstained_questions_keep_their_text(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_only_abstained_questions_keep_their_text(state_db: OpenState) -> None:
+    state = make(state_db)
     state.log_question(house_id="h", day="2026-11-24", abstained=False, text="answered one", chat_id=GROUP)
     state.log_question(house_id="h", day="2026-11-24", abstained=True, text="Where is the onsen?", chat_id=GROUP)
     state.log_question(house_id="h", day="2026-11-24", abstained=True, text="where is the onsen? ", chat_id=None)
     [row] = state.unanswered(30)
     assert (row.text.lower().strip(), row.count) == ("where is the onsen?", 2)
-    with sqlite3.connect(state.path) as conn:
-        assert "answered one" not in "\n".join(conn.iterdump())
+    assert "answered one" not in dump(state.db)
     stats = state.stats(7, "2026-11-24")
     assert (stats.asked, stats.abstained) == (3, 2)
 
 
-def test_the_question_log_is_purged_after_the_configured_days(tmp_path: Path) -> None:
+def test_the_question_log_is_purged_after_the_configured_days(state_db: OpenState) -> None:
     clock = Clock()
-    state = make(tmp_path, clock=clock)
+    state = make(state_db, clock=clock)
     state.log_question(house_id="h", day="2026-10-01", abstained=True, text="old", chat_id=GROUP)
     clock.now += 31 * 86400
     state.log_question(house_id="h", day="2026-11-01", abstained=True, text="new", chat_id=GROUP)
@@ -122,8 +129,8 @@ def test_the_question_log_is_purged_after_the_configured_days(tmp_path: Path) ->
     assert state.stats(365, "2026-11-01").asked == 1
 
 
-def test_forget_group_deletes_everything_about_the_group(tmp_path: Path) -> None:
-    state = make(tmp_path)
+def test_forget_group_deletes_everything_about_the_group(state_db: OpenState) -> None:
+    state = make(state_db)
     state.bind(GROUP, "h")
     state.set_morning(GROUP, True)
     state.log_question(house_id="h", day="2026-11-24", abstained=True, text="q", chat_id=GROUP)
@@ -131,14 +138,13 @@ def test_forget_group_deletes_everything_about_the_group(tmp_path: Path) -> None
     state.claim_morning(state.group_key(GROUP), "2026-11-24")
     state.forget_group(GROUP)
     key = state.group_key(GROUP)
-    with sqlite3.connect(state.path) as conn:
-        for table in ("groups", "unanswered", "escalations", "morning_sent"):
-            assert conn.execute(f"SELECT COUNT(*) FROM {table} WHERE group_key = ?", (key,)).fetchone() == (0,)
+    for table in ("groups", "unanswered", "escalations", "morning_sent"):
+        assert count(state.db, table, group_key=key) == 0
 
 
-def test_escalations_are_limited_per_group_and_overall_within_the_window(tmp_path: Path) -> None:
+def test_escalations_are_limited_per_group_and_overall_within_the_window(state_db: OpenState) -> None:
     clock = Clock()
-    state = make(tmp_path, clock=clock)
+    state = make(state_db, clock=clock)
     policy = EscalationPolicy(per_group=2, overall=3, window_seconds=3600)
     assert [state.allow_escalation(GROUP, policy) for _ in range(3)] == [True, True, False]
     assert state.allow_escalation("C-second", policy) is True

@@ -26,6 +26,7 @@ from bot.line.handlers import EventHandlers
 from bot.line.morning import MorningScheduler, daily_run, parse_morning_time
 from bot.line.state import BotState
 from bot.line.worker import Dispatcher
+from bot.state import Database, shared_database
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +50,8 @@ class LineChannel:
     scheduler: MorningScheduler | None = None
 
     @classmethod
-    def create(cls, engine: ConciergeEngine, settings: Settings) -> LineChannel:
-        state = BotState.open(settings)
+    def create(cls, engine: ConciergeEngine, settings: Settings, db: Database | None = None) -> LineChannel:
+        state = BotState.open(settings, db=db)
         client = LineClient(settings)
         handlers = EventHandlers(engine, settings, state, client)
         validator = SignatureValidator(settings.line_channel_secret) if settings.line_channel_secret else None
@@ -105,7 +106,7 @@ def webhook() -> Response | tuple[str, int]:
 
 def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> None:
     """Register the webhook, the bot state, the LINE client, the worker pool and the scheduler."""
-    line = LineChannel.create(engine, settings)
+    line = LineChannel.create(engine, settings, shared_database(app.extensions, settings))
     app.extensions[EXTENSION] = line
     app.register_blueprint(bp)
     if line.scheduler is not None:

@@ -1,4 +1,4 @@
-"""The bot's own small state, in one SQLite file under ``settings.data_dir``.
+"""The LINE channel's state: bindings, bind codes, dedupe, escalation marks, morning claims.
 
 What is kept, and why (privacy design, see also docs in the LINE issue):
 
@@ -22,9 +22,10 @@ What is kept, and why (privacy design, see also docs in the LINE issue):
 
 No LINE user id, display name or profile field is ever written here.
 
-Each call opens its own short-lived connection: the file is shared by gunicorn workers,
-the in-app scheduler and the ``concierge line`` commands, and WAL mode plus a busy timeout
-makes that safe without a server.
+The tables are declared in :mod:`bot.line.tables` on the shared state database
+(:mod:`bot.state`: SQLite under ``settings.data_dir`` by default, PostgreSQL with
+``CONCIERGE_STATE_URL``), which every gunicorn worker, the in-app scheduler and the
+``concierge line`` commands share through their own connection pools.
 """
 
 from __future__ import annotations
@@ -34,68 +35,32 @@ import hashlib
 import hmac
 import os
 import secrets
-import sqlite3
 import time
-from collections.abc import Callable, Iterator
-from contextlib import closing, contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import delete, func, select, update
 
 from bot.config import Settings
+from bot.line.tables import bind_codes, escalations, groups, morning_sent, seen_events
+from bot.state import Database, QuestionLog, StateError, database_for, meta_value
+from bot.state.db import STATE_FILE
+from bot.state.questions import HouseCounts, UnansweredQuestion
+
+__all__ = ["STATE_FILE", "Binding", "BotState", "EscalationPolicy", "HouseCounts", "MorningTarget", "StateError",
+           "Stats", "UnansweredQuestion"]
 
 Clock = Callable[[], float]
 
-#: File name inside ``settings.data_dir``.
-STATE_FILE = "bot-state.sqlite3"
 #: Alphabet of bind codes: no 0/O, 1/I/L, so a code read aloud or retyped survives.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 #: How long webhook event ids are remembered; LINE redelivers within hours, not days.
 DEDUPE_SECONDS = 3 * 24 * 3600
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS groups (
-    group_key TEXT PRIMARY KEY,
-    house_id TEXT NOT NULL,
-    bound_at REAL NOT NULL,
-    lang TEXT NOT NULL DEFAULT 'ja',
-    morning INTEGER NOT NULL DEFAULT 0,
-    sealed_id TEXT
-);
-CREATE TABLE IF NOT EXISTS bind_codes (
-    code_hash TEXT PRIMARY KEY,
-    house_id TEXT NOT NULL,
-    expires_at REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS seen_events (event_id TEXT PRIMARY KEY, seen_at REAL NOT NULL);
-CREATE TABLE IF NOT EXISTS unanswered (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    group_key TEXT,
-    house_id TEXT NOT NULL,
-    text TEXT NOT NULL,
-    asked_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS unanswered_asked ON unanswered (asked_at);
-CREATE TABLE IF NOT EXISTS daily_counts (
-    day TEXT NOT NULL,
-    house_id TEXT NOT NULL,
-    asked INTEGER NOT NULL DEFAULT 0,
-    abstained INTEGER NOT NULL DEFAULT 0,
-    PRIMARY KEY (day, house_id)
-);
-CREATE TABLE IF NOT EXISTS escalations (group_key TEXT NOT NULL, at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS escalations_at ON escalations (at);
-CREATE TABLE IF NOT EXISTS morning_sent (
-    group_key TEXT NOT NULL,
-    day TEXT NOT NULL,
-    PRIMARY KEY (group_key, day)
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -117,21 +82,6 @@ class MorningTarget:
     chat_id: str
     house_id: str
     lang: str
-
-
-@dataclass(frozen=True)
-class UnansweredQuestion:
-    text: str
-    house_id: str
-    count: int
-    last_asked: float
-
-
-@dataclass(frozen=True)
-class HouseCounts:
-    house_id: str
-    asked: int
-    abstained: int
 
 
 @dataclass(frozen=True)
@@ -160,10 +110,6 @@ class EscalationPolicy:
     per_group: int = 3
     overall: int = 20
     window_seconds: float = 3600.0
-
-
-class StateError(RuntimeError):
-    """The state file cannot be used (e.g. the data folder is not writable)."""
 
 
 def normalize_code(raw: str) -> str:
@@ -207,50 +153,19 @@ class _Sealer:
 
 
 class BotState:
-    """Typed access to the state file. Safe to share between threads and processes."""
+    """Typed access to the LINE state. Safe to share between threads and processes."""
 
-    def __init__(self, path: Path, channel_secret: str = "", *, clock: Clock | None = None):
-        self.path = Path(path)
+    def __init__(self, db: Database, channel_secret: str = "", *, clock: Clock | None = None):
+        self.db = db
         self._sealer = _Sealer(channel_secret)
         self._clock = clock or time.time
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as conn:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.executescript(_SCHEMA)
-                conn.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('salt', ?)", (secrets.token_hex(32),)
-                )
-                self._salt = bytes.fromhex(
-                    conn.execute("SELECT value FROM meta WHERE key = 'salt'").fetchone()[0]
-                )
-        except (OSError, sqlite3.Error) as exc:
-            raise StateError(f"cannot open the bot state at {self.path}: {exc}") from exc
+        self.questions = QuestionLog(db, clock=self._clock)
+        self._salt = bytes.fromhex(meta_value(db, "salt", lambda: secrets.token_hex(32)))
 
     @classmethod
-    def open(cls, settings: Settings, *, clock: Clock | None = None) -> BotState:
-        return cls(settings.data_dir / STATE_FILE, settings.line_channel_secret, clock=clock)
-
-    # -- plumbing -------------------------------------------------------------------------
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as conn:
-            conn.execute("PRAGMA busy_timeout=10000")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            yield conn
-
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        """One write transaction, taken up front so concurrent writers queue instead of failing."""
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def open(cls, settings: Settings, *, clock: Clock | None = None, db: Database | None = None) -> BotState:
+        """The state of ``settings`` (migrated to the current schema), or on a shared ``db``."""
+        return cls(db or database_for(settings), settings.line_channel_secret, clock=clock)
 
     def group_key(self, chat_id: str) -> str:
         """Salted hash of a LINE group/room id: the only form in which ids are keyed."""
@@ -262,12 +177,10 @@ class BotState:
         """A fresh one-time code for ``house_id``, shown as ``XXXX-XXXX``."""
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         now = self._clock()
-        with self._tx() as conn:
-            conn.execute("DELETE FROM bind_codes WHERE expires_at < ?", (now,))
-            conn.execute(
-                "INSERT INTO bind_codes (code_hash, house_id, expires_at) VALUES (?, ?, ?)",
-                (_code_hash(code), house_id, now + ttl.total_seconds()),
-            )
+        with self.db.write() as conn:
+            conn.execute(delete(bind_codes).where(bind_codes.c.expires_at < now))
+            conn.execute(bind_codes.insert().values(code_hash=_code_hash(code), house_id=house_id,
+                                                    expires_at=now + ttl.total_seconds()))
         return format_code(code)
 
     def redeem_bind_code(self, raw_code: str, chat_id: str) -> str | None:
@@ -275,44 +188,39 @@ class BotState:
         code_hash = _code_hash(normalize_code(raw_code))
         now = self._clock()
         key = self.group_key(chat_id)
-        with self._tx() as conn:
-            row = conn.execute(
-                "SELECT house_id, expires_at FROM bind_codes WHERE code_hash = ?", (code_hash,)
-            ).fetchone()
+        with self.db.write() as conn:
+            row = conn.execute(select(bind_codes.c.house_id, bind_codes.c.expires_at)
+                               .where(bind_codes.c.code_hash == code_hash)).first()
             if row is None:
                 return None
-            conn.execute("DELETE FROM bind_codes WHERE code_hash = ?", (code_hash,))
+            conn.execute(delete(bind_codes).where(bind_codes.c.code_hash == code_hash))
             house_id, expires_at = row
             if expires_at < now:
                 return None
-            conn.execute(
-                "INSERT INTO groups (group_key, house_id, bound_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (group_key) DO UPDATE SET house_id = excluded.house_id, "
-                "bound_at = excluded.bound_at",
-                (key, house_id, now),
-            )
+            ins = self.db.insert(groups).values(group_key=key, house_id=house_id, bound_at=now)
+            conn.execute(ins.on_conflict_do_update(
+                index_elements=[groups.c.group_key],
+                set_={"house_id": ins.excluded.house_id, "bound_at": ins.excluded.bound_at}))
         return str(house_id)
 
     # -- bindings -------------------------------------------------------------------------
 
     def bind(self, chat_id: str, house_id: str) -> None:
         """Bind without a code: for the default house of a single-house site (``morning on``)."""
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO groups (group_key, house_id, bound_at) VALUES (?, ?, ?) "
-                "ON CONFLICT (group_key) DO UPDATE SET house_id = excluded.house_id",
-                (self.group_key(chat_id), house_id, self._clock()),
-            )
+        ins = self.db.insert(groups).values(group_key=self.group_key(chat_id), house_id=house_id,
+                                            bound_at=self._clock())
+        with self.db.write() as conn:
+            conn.execute(ins.on_conflict_do_update(index_elements=[groups.c.group_key],
+                                                   set_={"house_id": ins.excluded.house_id}))
 
     def binding(self, chat_id: str) -> Binding | None:
         key = self.group_key(chat_id)
-        with self._connect() as conn:
-            row = conn.execute(
-                "SELECT house_id, lang, morning, bound_at FROM groups WHERE group_key = ?", (key,)
-            ).fetchone()
+        g = groups.c
+        with self.db.read() as conn:
+            row = conn.execute(select(g.house_id, g.lang, g.morning, g.bound_at).where(g.group_key == key)).first()
         if row is None:
             return None
-        return Binding(key, row[0], row[1], bool(row[2]), row[3])
+        return Binding(key, row[0], row[1], bool(row[2]), float(row[3]))
 
     def remember_lang(self, chat_id: str, lang: str) -> None:
         """Keep the language the group last asked in, for the morning message.
@@ -321,17 +229,15 @@ class BotState:
         itself at the next message.
         """
         key = self.group_key(chat_id)
-        with self._tx() as conn:
-            row = conn.execute("SELECT morning FROM groups WHERE group_key = ?", (key,)).fetchone()
+        with self.db.write() as conn:
+            row = conn.execute(select(groups.c.morning).where(groups.c.group_key == key)).first()
             if row is None:
                 return
             sealed = self._sealer.seal(chat_id, key) if row[0] else None
+            values: dict[str, Any] = {"lang": lang}
             if sealed:
-                conn.execute(
-                    "UPDATE groups SET lang = ?, sealed_id = ? WHERE group_key = ?", (lang, sealed, key)
-                )
-            else:
-                conn.execute("UPDATE groups SET lang = ? WHERE group_key = ?", (lang, key))
+                values["sealed_id"] = sealed
+            conn.execute(update(groups).where(groups.c.group_key == key).values(**values))
 
     def set_morning(self, chat_id: str, on: bool, lang: str | None = None) -> bool:
         """Opt a bound group in or out; False when the group is not bound (or cannot be sealed)."""
@@ -339,20 +245,18 @@ class BotState:
         sealed = self._sealer.seal(chat_id, key) if on else None
         if on and sealed is None:
             return False
-        with self._tx() as conn:
-            cur = conn.execute(
-                "UPDATE groups SET morning = ?, sealed_id = ?, lang = COALESCE(?, lang) "
-                "WHERE group_key = ?",
-                (1 if on else 0, sealed, lang, key),
-            )
-            return cur.rowcount > 0
+        values: dict[str, Any] = {"morning": 1 if on else 0, "sealed_id": sealed}
+        if lang is not None:
+            values["lang"] = lang
+        with self.db.write() as conn:
+            result = conn.execute(update(groups).where(groups.c.group_key == key).values(**values))
+            return result.rowcount > 0
 
     def morning_targets(self) -> tuple[list[MorningTarget], int]:
         """Opted-in groups with a usable id, and how many could not be decrypted."""
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT group_key, house_id, lang, sealed_id FROM groups WHERE morning = 1"
-            ).fetchall()
+        g = groups.c
+        with self.db.read() as conn:
+            rows = conn.execute(select(g.group_key, g.house_id, g.lang, g.sealed_id).where(g.morning == 1)).all()
         out: list[MorningTarget] = []
         unreadable = 0
         for key, house_id, lang, sealed in rows:
@@ -365,34 +269,33 @@ class BotState:
 
     def claim_morning(self, group_key: str, day: str) -> bool:
         """True exactly once per group and day, whichever process asks first."""
-        with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO morning_sent (group_key, day) VALUES (?, ?)", (group_key, day)
-            )
-            return cur.rowcount > 0
+        with self.db.write() as conn:
+            result = conn.execute(self.db.insert(morning_sent).values(group_key=group_key, day=day)
+                                  .on_conflict_do_nothing())
+            return result.rowcount > 0
 
     def release_morning(self, group_key: str, day: str) -> None:
         """Undo a claim whose push failed, so a later run may try again."""
-        with self._tx() as conn:
-            conn.execute("DELETE FROM morning_sent WHERE group_key = ? AND day = ?", (group_key, day))
+        with self.db.write() as conn:
+            conn.execute(delete(morning_sent).where(morning_sent.c.group_key == group_key,
+                                                    morning_sent.c.day == day))
 
     def forget_group(self, chat_id: str) -> None:
         """Delete everything tied to a group: binding, sealed id, questions, marks (``leave``)."""
         key = self.group_key(chat_id)
-        with self._tx() as conn:
-            for table in ("groups", "unanswered", "escalations", "morning_sent"):
-                conn.execute(f"DELETE FROM {table} WHERE group_key = ?", (key,))
+        with self.db.write() as conn:
+            for table in (groups, escalations, morning_sent):
+                conn.execute(delete(table).where(table.c.group_key == key))
+            self.questions.forget_group(conn, key)
 
     # -- webhook dedupe -------------------------------------------------------------------
 
     def first_delivery(self, event_id: str) -> bool:
         """True the first time an event id is seen; redeliveries and duplicates get False."""
-        with self._tx() as conn:
-            cur = conn.execute(
-                "INSERT OR IGNORE INTO seen_events (event_id, seen_at) VALUES (?, ?)",
-                (event_id, self._clock()),
-            )
-            return cur.rowcount > 0
+        with self.db.write() as conn:
+            result = conn.execute(self.db.insert(seen_events).values(event_id=event_id, seen_at=self._clock())
+                                  .on_conflict_do_nothing())
+            return result.rowcount > 0
 
     # -- question log and counts ----------------------------------------------------------
 
@@ -400,49 +303,19 @@ class BotState:
         self, *, house_id: str, day: str, abstained: bool, text: str = "", chat_id: str | None = None
     ) -> None:
         """Count a question; keep its text only when the engine abstained (for ``/unanswered``)."""
-        with self._tx() as conn:
-            conn.execute(
-                "INSERT INTO daily_counts (day, house_id, asked, abstained) VALUES (?, ?, 1, ?) "
-                "ON CONFLICT (day, house_id) DO UPDATE SET asked = asked + 1, "
-                "abstained = abstained + excluded.abstained",
-                (day, house_id, 1 if abstained else 0),
-            )
-            if abstained and text:
-                conn.execute(
-                    "INSERT INTO unanswered (group_key, house_id, text, asked_at) VALUES (?, ?, ?, ?)",
-                    (self.group_key(chat_id) if chat_id else None, house_id, text, self._clock()),
-                )
+        self.questions.record(house_id=house_id, day=day, abstained=abstained, text=text,
+                              group_key=self.group_key(chat_id) if chat_id else None)
 
     def unanswered(self, days: int, limit: int = 20) -> list[UnansweredQuestion]:
         """Recent abstained questions, the same text counted once, most frequent first."""
-        since = self._clock() - days * 86400
-        with self._connect() as conn:
-            rows = conn.execute(
-                "SELECT MIN(text), house_id, COUNT(*), MAX(asked_at) FROM unanswered "
-                "WHERE asked_at >= ? GROUP BY lower(trim(text)), house_id "
-                "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC LIMIT ?",
-                (since, limit),
-            ).fetchall()
-        return [UnansweredQuestion(r[0], r[1], r[2], r[3]) for r in rows]
+        return self.questions.unanswered(days, limit)
 
     def stats(self, days: int, today: str) -> Stats:
-        first_day = (datetime.fromisoformat(today) - timedelta(days=days - 1)).date().isoformat()
-        since = self._clock() - days * 86400
-        with self._connect() as conn:
-            houses = [
-                HouseCounts(r[0], r[1], r[2])
-                for r in conn.execute(
-                    "SELECT house_id, SUM(asked), SUM(abstained) FROM daily_counts WHERE day >= ? "
-                    "GROUP BY house_id ORDER BY house_id",
-                    (first_day,),
-                )
-            ]
-            bound = conn.execute("SELECT COUNT(*) FROM groups").fetchone()[0]
-            morning = conn.execute("SELECT COUNT(*) FROM groups WHERE morning = 1").fetchone()[0]
-            logged = conn.execute(
-                "SELECT COUNT(*) FROM unanswered WHERE asked_at >= ?", (since,)
-            ).fetchone()[0]
-        return Stats(days, houses, bound, morning, logged)
+        houses = self.questions.counts(days, today)
+        with self.db.read() as conn:
+            bound = conn.execute(select(func.count()).select_from(groups)).scalar_one()
+            morning = conn.execute(select(func.count()).select_from(groups).where(groups.c.morning == 1)).scalar_one()
+        return Stats(days, houses, int(bound), int(morning), self.questions.logged(days))
 
     # -- escalation -----------------------------------------------------------------------
 
@@ -451,14 +324,14 @@ class BotState:
         key = self.group_key(chat_id)
         now = self._clock()
         since = now - policy.window_seconds
-        with self._tx() as conn:
-            mine = conn.execute(
-                "SELECT COUNT(*) FROM escalations WHERE group_key = ? AND at >= ?", (key, since)
-            ).fetchone()[0]
-            total = conn.execute("SELECT COUNT(*) FROM escalations WHERE at >= ?", (since,)).fetchone()[0]
+        e = escalations.c
+        with self.db.write() as conn:
+            mine = conn.execute(select(func.count()).select_from(escalations)
+                                .where(e.group_key == key, e.at >= since)).scalar_one()
+            total = conn.execute(select(func.count()).select_from(escalations).where(e.at >= since)).scalar_one()
             if mine >= policy.per_group or total >= policy.overall:
                 return False
-            conn.execute("INSERT INTO escalations (group_key, at) VALUES (?, ?)", (key, now))
+            conn.execute(escalations.insert().values(group_key=key, at=now))
             return True
 
     # -- retention ------------------------------------------------------------------------
@@ -466,15 +339,13 @@ class BotState:
     def purge(self, question_log_days: int, today: str) -> None:
         """Drop whatever is past its retention: called by the scheduler and on start-up."""
         now = self._clock()
-        cutoff = now - question_log_days * 86400
         first_day = (datetime.fromisoformat(today) - timedelta(days=question_log_days)).date().isoformat()
-        with self._tx() as conn:
-            conn.execute("DELETE FROM unanswered WHERE asked_at < ?", (cutoff,))
-            conn.execute("DELETE FROM daily_counts WHERE day < ?", (first_day,))
-            conn.execute("DELETE FROM seen_events WHERE seen_at < ?", (now - DEDUPE_SECONDS,))
-            conn.execute("DELETE FROM bind_codes WHERE expires_at < ?", (now,))
-            conn.execute("DELETE FROM escalations WHERE at < ?", (now - 7 * 86400,))
-            conn.execute("DELETE FROM morning_sent WHERE day < ?", (first_day,))
+        with self.db.write() as conn:
+            self.questions.purge(conn, question_log_days, today)
+            conn.execute(delete(seen_events).where(seen_events.c.seen_at < now - DEDUPE_SECONDS))
+            conn.execute(delete(bind_codes).where(bind_codes.c.expires_at < now))
+            conn.execute(delete(escalations).where(escalations.c.at < now - 7 * 86400))
+            conn.execute(delete(morning_sent).where(morning_sent.c.day < first_day))
 
 
 def _code_hash(code: str) -> str:

@@ -1,0 +1,57 @@
+"""The LINE channel's tables, declared on the shared state metadata (``bot.state.schema``).
+
+What each holds and why is described in :mod:`bot.line.state`; the migrations that create
+them are in ``bot/state/migrations/versions``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Float, Index, Integer, Table, Text
+
+from bot.state.schema import metadata
+
+#: A bound group, keyed by the salted hash of its id; ``sealed_id`` only while morning is on.
+groups = Table(
+    "groups",
+    metadata,
+    Column("group_key", Text, primary_key=True),
+    Column("house_id", Text, nullable=False),
+    Column("bound_at", Float, nullable=False),
+    Column("lang", Text, nullable=False, server_default="ja"),
+    Column("morning", Integer, nullable=False, server_default="0"),
+    Column("sealed_id", Text),
+)
+
+#: One-time bind codes, as SHA-256 hashes.
+bind_codes = Table(
+    "bind_codes",
+    metadata,
+    Column("code_hash", Text, primary_key=True),
+    Column("house_id", Text, nullable=False),
+    Column("expires_at", Float, nullable=False),
+)
+
+#: Webhook event ids already handled (dedupe of redeliveries).
+seen_events = Table(
+    "seen_events",
+    metadata,
+    Column("event_id", Text, primary_key=True),
+    Column("seen_at", Float, nullable=False),
+)
+
+#: Pushes of unanswered questions to the staff group, for the rate limit.
+escalations = Table(
+    "escalations",
+    metadata,
+    Column("group_key", Text, nullable=False),
+    Column("at", Float, nullable=False),
+    Index("escalations_at", "at"),
+)
+
+#: Which group got the morning message on which day (at most once, across processes).
+morning_sent = Table(
+    "morning_sent",
+    metadata,
+    Column("group_key", Text, primary_key=True),
+    Column("day", Text, primary_key=True),
+)
