@@ -36,6 +36,7 @@ from ingest.retrieval.store import (
     write_manifest,
     write_snapshot,
 )
+from ingest.retrieval.units import assemble_units
 from ingest.transit.schema import index_path
 from ingest.transit.timetables import build_index
 from ingest.validate import Scan, fingerprint, scan_knowledge
@@ -169,7 +170,9 @@ def _publish(
         files[data.rel] = {"hash": data.hash, "kind": data.kind, "area": data.area}
 
     report.removed = sorted(set(old_files) - set(files))
-    snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records])))
+    units = assemble_units(records, old_snapshot if old_records else None, new_chunks,
+                           embeddings.embed_documents)
+    snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records]), units))
     manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
                         updated=datetime.now(UTC).isoformat(timespec="seconds"), records=snapshot)
     write_manifest(store, manifest)  # the publishing step

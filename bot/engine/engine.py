@@ -28,6 +28,7 @@ from bot.engine.contract import STAFF, STAYERS, Answer, Answerer, BriefingPart, 
 from bot.engine.houses import HouseDirectory
 from bot.engine.limits import MAX_QUESTION_CHARS
 from bot.garbage.answerer import GarbageAnswerer
+from bot.retrieval.abstain import answer_confidence
 from bot.retrieval.compose import compose
 from bot.retrieval.generate import chat_model, generate
 from bot.retrieval.search import Hit, Retriever, Scope
@@ -193,9 +194,7 @@ class Engine:
         text = retriever.normalize_query(q.text)
         got = retriever.retrieve(text, scope, lang, vector=retriever.embed(text))
         hits = got.hits
-        conf = retriever.confidence(text, lang, hits[0], scope) if hits else 0.0
-        if hits and retriever.asks_for_staff_info(text, got.staff, hits[0]):
-            conf = min(conf, 0.0)  # the question is about staff-only information
+        conf = answer_confidence(retriever, text, lang, got, scope)
         if self.generator is not None:
             return generate(self.generator, q.text, lang, hits, house, self.config.compose, conf)
         return compose(q.text, lang, hits, house, self.config.compose, conf)

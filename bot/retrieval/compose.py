@@ -25,7 +25,7 @@ _MD_EMPH = re.compile(r"(\*\*|__|`)")
 class ComposeConfig:
     """Thresholds calibrated by `concierge eval` (abstain precision/recall); see README."""
 
-    abstain_below: float = 0.19
+    abstain_below: float = 0.5  # P(answer) of bot.retrieval.abstain
     prefer_lang_margin: float = 0.10
     max_chars: int = 600
 

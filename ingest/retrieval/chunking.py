@@ -9,7 +9,7 @@ of left-out placeholder lines travel as ``gaps`` ("Network", "Password")."""
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -17,6 +17,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.retrieval.documents import Section
 from ingest.retrieval.residue import serve_text
+from ingest.retrieval.units import unit_texts
 
 #: Sections up to this many characters stay whole (most manual sections do).
 MAX_CHUNK = 700
@@ -44,6 +45,7 @@ class Chunk:
     text: str  # the section text (or part of it)
     embed_text: str  # what is embedded: heading path + text
     metadata: dict[str, Any]
+    units: list[str] = field(default_factory=list)  # its lines, embedded too (ingest.retrieval.units)
 
 
 def chunk_sections(
@@ -87,5 +89,6 @@ def chunk_sections(
             }
             # The blanks' labels are embedded too: the section is about them, filled or not.
             body = "\n".join([piece, *served.gaps]) if p_index == 0 else piece
-            chunks.append(Chunk(cid, piece, f"{sec.heading}\n{body}" if sec.heading else body, meta))
+            units = unit_texts(sec.heading, piece, served.gaps if p_index == 0 else ())
+            chunks.append(Chunk(cid, piece, f"{sec.heading}\n{body}" if sec.heading else body, meta, units))
     return chunks

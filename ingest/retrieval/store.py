@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from ingest.retrieval.lexical import BM25Index
+from ingest.retrieval.units import UnitVectors
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 10  # bump when chunking/metadata/pickled classes change so stores re-ingest
+FORMAT_VERSION = 11  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
@@ -81,6 +82,7 @@ class Snapshot:
 
     records: list[ChunkRecord] = field(default_factory=list)
     lexical: BM25Index | None = None  # ingest.retrieval.lexical.BM25Index over records[i].tokens
+    units: UnitVectors | None = None  # line vectors of the records (ingest.retrieval.units)
 
 
 @dataclass

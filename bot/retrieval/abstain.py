@@ -1,0 +1,107 @@
+"""Whether to answer: a small logistic model over evidence, not one similarity threshold.
+
+On loosely typed questions no similarity threshold separates answerable from
+unanswerable ones (AUC 0.55-0.66), so the decision weighs several kinds of evidence about
+the best section:
+
+- how close it is, as a whole and by its best line, and by how much it beats the next;
+- how much of the question's wording it covers (same language), and how much of the
+  question's topic appears nowhere the stayer may look ("gym" when no page has one);
+- whether the question's key words (its rarest topic words the guide knows) are in it;
+- whether it holds the kind of answer asked for (a time, a price, a number, a rule:
+  ``bot.retrieval.evidence``);
+- whether a staff-only section is closer than it.
+
+The weights are fitted by ``bench/fit_abstention.py`` on the dev and loose questions
+with repeated 5-fold cross-validation, which also prints the cross-validated figures
+(README). The model only decides; it never changes which section answers.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from bot.retrieval.compose import parallel
+from bot.retrieval.evidence import type_fit
+from bot.retrieval.search import Hit, Retrieval, Retriever, Scope
+from ingest.retrieval.store import ChunkRecord
+from text.tokenize import is_kana_only, kana_words, tokenize, topic_words
+
+FEATURES: tuple[str, ...] = (
+    "section", "line", "lexical", "margin", "coverage", "cross_lang", "unseen", "entity", "entity_unknown",
+    "type_share", "type_missing", "staff",
+)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The features of one (question, best section) pair, in :data:`FEATURES` order."""
+
+    values: tuple[float, ...]
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(zip(FEATURES, self.values, strict=True))
+
+
+def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
+             staff: tuple[float, ChunkRecord] | None, scope: Scope) -> Evidence:
+    """Evidence for answering ``text`` with ``hits[0]`` (``hits`` best first)."""
+    best = hits[0]
+    # The margin over the next *other* section: its translation ranking second is no doubt.
+    rivals = [h for h in hits[1:] if h.meta["lang"] == best.meta["lang"]
+              or not parallel(h.meta["path"], best.meta["path"])]
+    margin = best.score - rivals[0].score if rivals else 0.3
+    bm25 = retriever.bm25
+    kana = is_kana_only(text)
+    words = set(kana_words(text, bm25.vocab)) if kana else set(tokenize(text))
+    topic = set(kana_words(text, bm25.vocab)) if kana else set(topic_words(text))
+    idf = {t: bm25.idf(t, retriever.conf.unknown_idf) for t in words}
+    total = sum(idf.values()) or 1.0
+    same = best.meta["lang"] == lang
+    have = set(best.record.tokens)
+    coverage = sum(v for t, v in idf.items() if t in have) / total if same else 0.0
+    unseen = 0.0
+    if lang in ("ja", "en"):
+        mask = retriever._masks(scope).allowed
+        share = 1.0
+        if lang == "en":  # English questions about Japanese-only pages are normal
+            share = float((mask & (retriever.langs == "en")).sum()) / max(1, int(mask.sum()))
+        unseen = share * sum(v for t, v in idf.items() if t in topic and not retriever._seen(t, mask)) / total
+    known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: -idf[t])[:2]
+    entity_unknown = not (same and known)
+    entity = 0.0 if entity_unknown else float(any(t in have for t in known))
+    fit = type_fit(text, best.record.text)
+    staff_gap = (staff[0] - best.dense) if staff is not None else -0.5
+    return Evidence((
+        best.section, best.line, best.lexical, margin, coverage, float(not same), unseen, entity,
+        float(entity_unknown), fit.share, float(fit.missing), staff_gap,
+    ))
+
+
+@dataclass(frozen=True)
+class AbstainModel:
+    """``P(answer) = sigmoid(bias + weights . features)``; answer when at least ``threshold``.
+
+    Defaults: fitted by bench/fit_abstention.py (all dev + loose retrieval questions)."""
+
+    weights: tuple[float, ...] = (0.22, 2.53, 1.04, 6.32, 1.34, -0.26, -4.85, 1.83, 3.08, -1.03, -1.53, -5.06)
+    bias: float = -2.93
+
+    def probability(self, ev: Evidence) -> float:
+        z = self.bias + float(np.dot(self.weights, ev.values))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+
+def answer_confidence(retriever: Retriever, text: str, lang: str, got: Retrieval, scope: Scope,
+                      model: AbstainModel | None = None) -> float:
+    """How sure an answer from ``got.hits[0]`` is, in [0, 1]; the composer abstains below
+    ``ComposeConfig.abstain_below``. A question about staff-only information (closer to a
+    staff-only section than to anything public, about words only that section has) is 0."""
+    if not got.hits:
+        return 0.0
+    if retriever.asks_for_staff_info(text, got.staff, got.hits[0]):
+        return 0.0
+    return (model or AbstainModel()).probability(evidence(retriever, text, lang, got.hits, got.staff, scope))

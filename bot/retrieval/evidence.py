@@ -1,0 +1,104 @@
+"""What a question asks for, and whether a passage holds such a thing.
+
+Similarity alone cannot tell "the page about the gym" from "the page nearest to a gym
+question" (on loosely typed questions no single threshold separates answerable from
+unanswerable ones). A question that asks *when* wants a time, *how much* a price, *who
+to call* a number, *can I* a rule; a passage that has none of these is probably not
+the answer, however close it looks. These are kinds of answers, not topics, so the
+patterns hold for any guide, in the four languages stayers use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+#: answer type -> (question cue, passage evidence). Cues and evidence are written in
+#: ja/en/zh/ko; digits and symbols serve every language.
+_TYPES: dict[str, tuple[str, str]] = {
+    "time": (
+        r"何時|なんじ|いつ|何曜|なんよう|営業時間|開いて|あいて|やって(?:る|ます)|閉ま|締め切|まで(?:に|いて|やって)|"
+        r"\bwhat time\b|\bwhen\b|\bhours?\b|\bopen\b|\bclose[sd]?\b|\buntil\b|\btill\b|"
+        r"几点|什么时候|营业|開門|몇 ?시|언제|영업",
+        r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*時|\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|午前|午後|正午|"
+        r"noon|midnight|[月火水木金土日]曜|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
+        r"毎日|daily|24\s*時間|24\s*hours|\d{1,2}\s*시|\d{1,2}\s*点",
+    ),
+    "duration": (
+        r"何分|何時間|何日|どのくらい|どれくらい|どれぐらい|\bhow long\b|多久|多长时间|얼마나 걸",
+        r"\d+\s*(?:分|時間|日|秒|minutes?|mins?|hours?|hrs?|days?|seconds?|分钟|小时|天|분|시간|일)",
+    ),
+    "price": (
+        r"いくら|料金|値段|費用|お金|有料|無料|\bhow much\b|\bcost|\bprice|\bfees?\b|\bcharge|\bpay\b|"
+        r"多少钱|费用|价格|收费|얼마|요금|비용",
+        r"\d[\d,]*\s*(?:円|yen|元|원|ドル|dollars?)|[¥$￥]\s*\d|無料|\bfree\b|免费|무료|有料",
+    ),
+    "phone": (
+        r"電話|連絡先|連絡|問い?合わせ|\bphone\b|\bcall\b|\bcontact\b|\bnumber\b|电话|联系|전화|연락",
+        r"\d{2,4}\s*-\s*\d{2,4}\s*-\s*\d{3,4}|\b1[01]9\b|\b911\b|#\d{4}|\d{3}-\d{4}|LINE",
+    ),
+    "code": (
+        r"パスワード|ぱすわーど|暗証|コード|\bpassword|\bpw\b|\bpass\b|\bcode\b|\bpin\b|ssid|密码|비밀번호|암호|코드",
+        r"\b(?=[A-Za-z0-9._-]*\d)(?=[A-Za-z0-9._-]*[A-Za-z-])[A-Za-z0-9._-]{6,}\b|\b\d{4,8}\b|"
+        r"SSID|パスワード[はは：:]|password\s*[:：]",
+    ),
+    "count": (
+        r"何人|何台|何個|何本|何枚|何部屋|いくつ|\bhow many\b|几个|几人|几台|몇 ?(?:명|대|개)",
+        r"\d+\s*(?:人|名|台|個|本|枚|部屋|室|people|persons?|cars?|rooms?|beds?|명|대|개)|\d",
+    ),
+    "place": (
+        r"どこ|どっか|どちら|場所|\bwhere\b|\bwhere's\b|哪里|哪儿|在哪|어디",
+        r"[横隣左右前後裏奥上下中外内側階棚箱室所場]|入口|玄関|廊下|押し入れ|物置|駐車|"
+        r"\b(?:left|right|next to|beside|behind|under|above|below|inside|outside|near|front|back|floor|room|"
+        r"closet|drawer|cabinet|shelf|hallway|kitchen|garage|porch|yard|located|on foot|walk|minutes? from)\b|"
+        r"徒歩|\d+\s*(?:分|m\b|km)|旁边|附近|楼|옆|앞|뒤|층",
+    ),
+    "permission": (
+        r"(?:て|で)(?:も)?(?:いい|良い|大丈夫|OK|ok|おけ|へいき|平気)|できます?か|できる[？?]|可能|いいですか|だめ|ダメ|"
+        r"ok\?|okay\?|\bcan (?:i|we|you)\b|\bmay i\b|\ballowed\b|\bpermitted\b|\bis it ok|\bare (?:pets|dogs|kids)\b|"
+        r"可以|能不能|能否|允许|되나요|돼요|될까요|가능|괜찮",
+        r"禁止|できません|ご遠慮|遠慮|不可|ダメ|だめ|しないで|ないでください|お断り|できます|大丈夫|OK|可能|ご自由|"
+        r"\bnot allowed\b|\bno (?:smoking|pets|parties|parking|shoes)\b|\bno [a-z]+s\b|\bprohibited\b|\bforbidden\b|"
+        r"\bnot permitted\b|\bdo not\b|\bdon't\b|\bplease don't\b|\bmust not\b|\bnever\b|\bwelcome\b|\bfine\b|"
+        r"\bfree to\b|\bfeel free\b|\ballowed\b|\bpermitted\b|\bmay\b|\bcan't\b|\bcannot\b|"
+        r"不可以|不能|禁止|请勿|금지|안 ?됩니다|가능|삼가",
+    ),
+}
+_COMPILED = {k: (re.compile(q, re.IGNORECASE), re.compile(e, re.IGNORECASE)) for k, (q, e) in _TYPES.items()}
+
+
+def _norm(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def asked_types(question: str) -> frozenset[str]:
+    """The kinds of answer a question asks for ("time", "price", "permission", ...)."""
+    q = _norm(question)
+    return frozenset(k for k, (cue, _) in _COMPILED.items() if cue.search(q))
+
+
+def held_types(passage: str) -> frozenset[str]:
+    """The kinds of answer a passage holds."""
+    p = _norm(passage)
+    return frozenset(k for k, (_, ev) in _COMPILED.items() if ev.search(p))
+
+
+@dataclass(frozen=True)
+class TypeFit:
+    """How a passage fits what is asked: ``asked`` types, the share of them ``held``."""
+
+    asked: frozenset[str]
+    share: float  # 1.0 when nothing specific is asked
+
+    @property
+    def missing(self) -> bool:
+        return bool(self.asked) and self.share == 0.0
+
+
+def type_fit(question: str, passage: str) -> TypeFit:
+    asked = asked_types(question)
+    if not asked:
+        return TypeFit(asked, 1.0)
+    held = held_types(passage)
+    return TypeFit(asked, len(asked & held) / len(asked))
