@@ -2,8 +2,9 @@
 
 Why this module is defensive: the weather is a nicety in the morning briefing, never a
 reason to fail it. Every public call returns ``None`` instead of raising when a provider
-is slow, down or answers something unexpected, with a short timeout so a dead provider
-cannot hold up a voice answer (Alexa gives a skill about 8 seconds).
+is slow, down or answers something unexpected, within a total deadline
+(``CONCIERGE_WEATHER_TIMEOUT``, 2 s) so a dead or trickling provider cannot hold up a
+voice answer (Alexa gives a skill about 8 seconds).
 
 Which provider is chosen by the ``weather`` key of house.yaml (or area.yaml):
 ``{jma_office, jma_area, jma_station}`` for JMA's forecast JSON, ``{lat, lon}`` for
@@ -22,20 +23,18 @@ No personal data is logged: only provider names, location codes and error classe
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import math
+import socket
 import threading
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
-
-from ingest.knowledge import Area, House
 
 log = logging.getLogger(__name__)
 
@@ -378,11 +377,19 @@ class WeatherConfig:
 
 
 class WeatherService:
-    """Fetches, caches and parses; thread-safe enough for a threaded web server.
+    """Fetches, caches and parses; safe to call from every request thread at once.
 
     Holds, per location, the reports fetched in the last :data:`MEMORY_SECONDS`, newest
     first. "Today" is answered from the newest report that knows it; a missing field (JMA's
     morning report has no low) is filled from an older report that forecast today.
+
+    Why fetches run on their own thread with a total deadline: a provider that answers one
+    byte every half second never trips a per-read timeout, and a briefing used to wait 50 s
+    for it while holding a request thread. Now a caller waits at most ``timeout`` seconds
+    in all (then goes on with what the cache holds, or without weather); one fetch per
+    location runs at a time and every caller asking meanwhile waits for that one; and the
+    fetch itself is cut off by a watchdog at the same deadline, so it ends and counts as a
+    failure (no new fetch for :data:`FAILURE_BACKOFF_SECONDS`).
     """
 
     def __init__(
@@ -401,8 +408,8 @@ class WeatherService:
         self.clock = clock
         self._reports: dict[str, list[_Fetched]] = {}
         self._failed_at: dict[str, float] = {}
+        self._in_flight: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
-        self._opener = urllib.request.build_opener()
 
     @classmethod
     def from_config(cls, cfg: WeatherConfig) -> WeatherService:
@@ -410,12 +417,14 @@ class WeatherService:
                    timeout=float(cfg.timeout))
 
     def today(self, cfg: Mapping[str, Any] | None, now: datetime) -> DayWeather | None:
-        """Today's weather for a ``weather`` config, or ``None``. Never raises."""
+        """Today's weather for a ``weather`` config, or ``None``. Never raises, and returns
+        within ``timeout`` seconds whatever the provider does."""
+        deadline = time.monotonic() + self.timeout
         try:
             loc = WeatherLocation.from_config(cfg)
             if loc is None:
                 return None
-            self._refresh(loc, now)
+            self._refresh(loc, now, deadline)
             with self._lock:
                 reports = list(self._reports.get(loc.key, []))
             return self._merge([self._parse(loc, f.report, now) for f in reports])
@@ -445,7 +454,9 @@ class WeatherService:
             return best
         return replace(best, low=low, high=high)
 
-    def _refresh(self, loc: WeatherLocation, now: datetime) -> None:
+    def _refresh(self, loc: WeatherLocation, now: datetime, deadline: float) -> None:
+        """Start a fetch unless the cache is fresh, one is running, or the last one failed
+        recently; then wait for the running fetch until ``deadline`` at the latest."""
         key = loc.key
         t = self.clock()
         with self._lock:
@@ -455,14 +466,29 @@ class WeatherService:
             failed = self._failed_at.get(key)
             if failed is not None and t - failed < FAILURE_BACKOFF_SECONDS:
                 return
-        report = self._fetch(loc, now)
-        with self._lock:
-            if report is None:
-                self._failed_at[key] = t
-            else:
-                self._failed_at.pop(key, None)
-                kept = [f for f in self._reports.get(key, []) if t - f.at < MEMORY_SECONDS]
-                self._reports[key] = ([_Fetched(t, report)] + kept)[:4]
+            done = self._in_flight.get(key)
+            if done is None:
+                done = self._in_flight[key] = threading.Event()
+                threading.Thread(target=self._fetch_and_keep, args=(loc, now, t, done), daemon=True,
+                                 name="weather-fetch").start()
+        done.wait(max(0.0, deadline - time.monotonic()))
+
+    def _fetch_and_keep(self, loc: WeatherLocation, now: datetime, t: float, done: threading.Event) -> None:
+        report: Any | None = None
+        try:
+            report = self._fetch(loc, now)
+        except Exception as exc:  # noqa: BLE001 - a fetch thread must always finish its flight
+            log.warning("weather: unexpected %s", type(exc).__name__, exc_info=True)
+        finally:
+            with self._lock:
+                if report is None:
+                    self._failed_at[loc.key] = t
+                else:
+                    self._failed_at.pop(loc.key, None)
+                    kept = [f for f in self._reports.get(loc.key, []) if t - f.at < MEMORY_SECONDS]
+                    self._reports[loc.key] = ([_Fetched(t, report)] + kept)[:4]
+                self._in_flight.pop(loc.key, None)
+            done.set()
 
     def _url(self, loc: WeatherLocation, now: datetime) -> str:
         if loc.provider == JMA:
@@ -482,14 +508,11 @@ class WeatherService:
         return f"{self.openmeteo_base_url}{sep}{query}"
 
     def _fetch(self, loc: WeatherLocation, now: datetime) -> Any | None:
-        url = self._url(loc, now)
-        request = urllib.request.Request(url, headers={"User-Agent": "stay-concierge (weather)"})
         started = time.monotonic()
         try:
-            with self._opener.open(request, timeout=self.timeout) as response:
-                body = response.read(2_000_000)
+            body = http_get(self._url(loc, now), self.timeout)
             report = json.loads(body.decode("utf-8"))
-        except (urllib.error.URLError, OSError, ValueError, TimeoutError) as exc:
+        except (OSError, ValueError, http.client.HTTPException) as exc:
             log.info(
                 "weather: %s %s unavailable (%s after %.1fs)",
                 loc.provider,
@@ -515,6 +538,56 @@ class WeatherService:
         return isinstance(report, dict) and isinstance(report.get("daily"), dict)
 
 
-def weather_location(house: House, area: Area | None) -> Mapping[str, Any] | None:
+#: Largest report body read (JMA's biggest office forecast is ~30 kB).
+MAX_BODY = 2_000_000
+
+
+class ProviderError(OSError):
+    """The provider answered, but not with a usable 200 response."""
+
+
+def http_get(url: str, deadline_seconds: float) -> bytes:
+    """GET ``url`` and return its body, all of it within ``deadline_seconds``.
+
+    A socket timeout bounds each read only; a watchdog shuts the connection down when the
+    whole exchange (connect, headers, body) has taken longer, so a trickling reply fails
+    at the deadline instead of after one timeout per byte."""
+    parts = urllib.parse.urlsplit(url)
+    conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    conn = conn_cls(parts.hostname or "", parts.port, timeout=deadline_seconds)
+    target = parts.path + (f"?{parts.query}" if parts.query else "")
+    deadline = time.monotonic() + deadline_seconds
+    watchdog = threading.Timer(deadline_seconds, _cut, args=(conn,))
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        conn.connect()
+        if time.monotonic() >= deadline:
+            raise TimeoutError("weather provider: deadline passed while connecting")
+        conn.request("GET", target or "/", headers={"User-Agent": "stay-concierge (weather)",
+                                                     "Accept": "application/json"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise ProviderError(f"HTTP {response.status}")
+        body = response.read(MAX_BODY)
+        if time.monotonic() >= deadline:
+            raise TimeoutError("weather provider: deadline passed while reading")
+        return body
+    finally:
+        watchdog.cancel()
+        conn.close()
+
+
+def _cut(conn: http.client.HTTPConnection) -> None:
+    """Watchdog: end a fetch that outlived its deadline (its next read fails at once)."""
+    sock = conn.sock
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+
+def weather_location(house: Any, area: Any) -> Mapping[str, Any] | None:
     """The house's ``weather`` key, else its area's (KNOWLEDGE_FORMAT.md)."""
-    return house.weather or (area.weather if area is not None else None)
+    return getattr(house, "weather", None) or getattr(area, "weather", None)

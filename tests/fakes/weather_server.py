@@ -4,8 +4,10 @@ The bodies are the files in ../shared/realdata/weather, served byte for byte at 
 the real services use (``/bosai/forecast/data/forecast/<office>.json``, ``/v1/forecast``),
 so the code under test builds its real URLs and only the host differs. Tests choose which
 recording answers (``jma_files``/``openmeteo_file``), or make the provider fail (``mode``:
-"error" answers 500, "slow" stalls past the client's timeout, "wrong" serves JMA's
-area.json where a forecast is expected), and read ``requests`` to see what was asked.
+"error" answers 500, "slow" stalls past the client's timeout, "drip" sends the whole
+reply, status line included, one byte every ``drip_seconds`` (each read succeeds, so only
+a total deadline stops it), "wrong" serves JMA's area.json where a forecast is expected),
+and read ``requests`` to see what was asked.
 """
 
 from __future__ import annotations
@@ -45,8 +47,9 @@ class WeatherServer:
         }
     )
     openmeteo_file: str = "tofino-2026-09-27"
-    mode: str = "ok"  # ok | error | slow | wrong
+    mode: str = "ok"  # ok | error | slow | drip | wrong
     slow_seconds: float = 3.0
+    drip_seconds: float = 0.5
     requests: list[str] = field(default_factory=list)
     _httpd: ThreadingHTTPServer | None = None
     _thread: threading.Thread | None = None
@@ -73,6 +76,9 @@ class WeatherServer:
                 status, body = server._respond(self.path)
                 if server.mode == "slow":
                     time.sleep(server.slow_seconds)
+                if server.mode == "drip":
+                    self._drip(status, body)
+                    return
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -81,6 +87,20 @@ class WeatherServer:
                     self.wfile.write(body)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)
+
+            def _drip(self, status: int, body: bytes) -> None:
+                head = (f"HTTP/1.1 {status} OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+                        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n").encode()
+                for byte in head + body:
+                    if server._httpd is None:
+                        return
+                    try:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                    except OSError:
+                        return  # the client gave up
+                    time.sleep(server.drip_seconds)
+                self.close_connection = True
 
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
                 pass

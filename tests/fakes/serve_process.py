@@ -1,0 +1,102 @@
+"""`concierge serve` (gunicorn) in a child process on a loopback port, for end-to-end tests.
+
+Not a fake: the real server, started the way an operator starts it, with the settings
+given as environment variables. ``request`` speaks plain HTTP to it; ``stop`` sends
+SIGTERM and returns everything the server printed.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float, step: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(step)
+    return False
+
+
+def http_request(port: int, method: str, path: str, body: bytes | None = None,
+                 headers: Mapping[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request(method, path, body=body, headers=dict(headers or {}))
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+@dataclass
+class ServeProcess:
+    env: dict[str, str]
+    workers: int = 1
+    threads: int = 8
+    port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+    log_path: Path | None = None
+
+    def start(self, wait: float = 90) -> ServeProcess:
+        env = {**os.environ, "CONCIERGE_MORNING_TIME": "off", **self.env}
+        args = ["--port", str(self.port), "--workers", str(self.workers), "--threads", str(self.threads)]
+        code = f"from bot.serve import serve; serve.main({args!r})"
+        fd, name = tempfile.mkstemp(prefix="concierge-serve-", suffix=".log")
+        self.log_path = Path(name)
+        log = os.fdopen(fd, "wb")  # the child writes it until stop()
+        self.proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log,
+                                     stderr=subprocess.STDOUT, start_new_session=True)
+        log.close()
+        if not wait_for(lambda: self.request("GET", "/healthz")[0] in (200, 503), wait, 0.2):
+            raise RuntimeError(f"concierge serve did not come up:\n{self.output()}")
+        return self
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: Mapping[str, str] | None = None, timeout: float = 10) -> tuple[int, bytes]:
+        return http_request(self.port, method, path, body, headers, timeout)
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
+
+    def stop(self) -> str:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(timeout=10)
+        out = self.output()
+        if self.log_path is not None:
+            self.log_path.unlink(missing_ok=True)
+        return out
+
+    def __enter__(self) -> ServeProcess:
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
