@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+from datetime import timedelta
 
 import pytest
 
@@ -389,3 +390,20 @@ def test_the_last_admin_cannot_be_removed(console: Console) -> None:
     resp = post(console.client("admin"), "/staff/accounts/remove", {"name": "admin"})
     assert resp.status_code == 409
     assert console.staff.accounts.get("admin") is not None
+
+
+def test_the_overview_warns_about_a_bus_feed_that_ends_within_30_days(console: Console) -> None:
+    calendar = console.knowledge / "areas" / "kitami" / "gtfs" / "calendar.txt"
+    dates = calendar.with_name("calendar_dates.txt")
+    before, before_dates = calendar.read_text(encoding="utf-8"), dates.read_text(encoding="utf-8")
+    soon = (console.staff.now().date() + timedelta(days=10)).strftime("%Y%m%d")
+    calendar.write_text(before.replace("20280331", soon), encoding="utf-8")
+    dates.write_text(before_dates.splitlines()[0] + "\n", encoding="utf-8")
+    try:
+        client = console.client("admin")
+        client.get("/staff/lang/en")
+        html = client.get("/staff/").get_data(as_text=True)
+        assert 'id="endings"' in html and "areas/kitami/gtfs" in html and "bus timetable" in html
+    finally:
+        calendar.write_text(before, encoding="utf-8")
+        dates.write_text(before_dates, encoding="utf-8")

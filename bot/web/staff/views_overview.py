@@ -9,6 +9,8 @@ from flask import render_template
 
 from bot.web.staff.blueprint import bp, user
 from bot.web.staff.console import console
+from bot.web.staff.expiry import endings
+from ingest.validate import fingerprint
 
 WEEK_DAYS = 7
 
@@ -52,7 +54,15 @@ def attention() -> dict[str, Any]:
     def visible(path: str) -> bool:
         return staff.files.can_read(me, path, knowledge)
 
+    today = staff.now().date()
+    fp = fingerprint(staff.files.root)
+    cached = getattr(staff, "_endings", None)
+    if cached is None or cached[0] != fp:
+        cached = (fp, endings(knowledge, today))
+        staff._endings = cached  # type: ignore[attr-defined]
     return {
+        "today": today,
+        "endings": [e for e in cached[1] if visible(e.path)],
         "problems": [p for p in scan.problems if visible(p.path)],
         "warnings": [w for w in scan.warnings if visible(w.path)],
         "drafts": [d for d in staff.drafts.all() if visible(d.path)],
