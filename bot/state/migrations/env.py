@@ -11,6 +11,7 @@ from sqlalchemy import Connection, create_engine
 # Every module that declares tables, so that ``alembic revision --autogenerate`` sees them.
 import bot.line.tables  # noqa: F401
 import bot.state.questions  # noqa: F401
+import bot.web.staff.tables  # noqa: F401
 from bot.state.schema import metadata
 
 
