@@ -31,10 +31,10 @@ def create_app(settings: Settings | None = None, engine: ConciergeEngine | None 
         return jsonify(engine.health())
 
     from bot.line.blueprint import init_app as init_line
+    from bot.web.staff import init_app as init_staff
     from skills.alexa.adapter import init_app as init_alexa
 
-    from bot.web.staff import init_app as init_staff
     init_line(app, engine, settings)
     init_alexa(app, engine, settings)
-    return app
     init_staff(app, engine, settings)  # after LINE: the console shares its state database
+    return app

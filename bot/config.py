@@ -123,10 +123,11 @@ class Settings:
     jma_base_url: str = WeatherConfig.jma_base_url
     openmeteo_base_url: str = WeatherConfig.openmeteo_base_url
 
-    @property
     # Staff console (/staff/): session cookies Secure unless turned off for plain-HTTP localhost trials
     staff_cookie_secure: bool = True
     staff_upload_mb: int = 20
+
+    @property
     def store_dir(self) -> Path:
         return Path(self.store) if self.store else default_store_for(Path(self.knowledge))
 
@@ -188,8 +189,8 @@ class Settings:
             weather_timeout=weather_timeout,
             jma_base_url=(g("CONCIERGE_JMA_BASE_URL") or cls.jma_base_url).rstrip("/"),
             openmeteo_base_url=g("CONCIERGE_OPENMETEO_BASE_URL") or cls.openmeteo_base_url,
+            staff_cookie_secure=_bool("CONCIERGE_STAFF_COOKIE_SECURE", g("CONCIERGE_STAFF_COOKIE_SECURE"), True),
+            staff_upload_mb=_positive_int("CONCIERGE_STAFF_UPLOAD_MB", g("CONCIERGE_STAFF_UPLOAD_MB"), 20),
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)
-            staff_cookie_secure=_bool("CONCIERGE_STAFF_COOKIE_SECURE", g("CONCIERGE_STAFF_COOKIE_SECURE"), True),
-            staff_upload_mb=_positive_int("CONCIERGE_STAFF_UPLOAD_MB", g("CONCIERGE_STAFF_UPLOAD_MB"), 20),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +44,11 @@ from ingest.validate import Scan, fingerprint, scan_knowledge
 from text.tokenize import index_tokens
 
 log = logging.getLogger(__name__)
+
+#: ``progress(done, total)``: sections (chunks) embedded so far out of those this ingest embeds.
+Progress = Callable[[int, int], None]
+#: Chunks embedded per call when progress is reported (one call otherwise).
+PROGRESS_BATCH = 64
 
 
 @dataclass
@@ -84,7 +90,9 @@ def ingest(
     chroma_host: str | None = None,
     chroma_port: int = 8000,
     vector_store: VectorStore | None = None,
+    progress: Progress | None = None,
 ) -> IngestReport:
+    """``progress``, when given, is called with (embedded, total) as embedding goes on."""
     t0 = time.perf_counter()
     root = Path(knowledge_dir).resolve()
     store = Path(store_dir)
@@ -99,7 +107,8 @@ def ingest(
         return IngestReport(ok=False, problems=exc.problems)
     if not scan.ok:
         return IngestReport(ok=False, problems=scan.problems, notices=scan.notices)
-    return _publish(scan, root, store, embeddings, model_id, chroma_host, chroma_port, vector_store, t0, fp)
+    return _publish(scan, root, store, embeddings, model_id, chroma_host, chroma_port, vector_store, t0, fp,
+                    progress)
 
 
 def _publish(
@@ -113,6 +122,7 @@ def _publish(
     vector_store: VectorStore | None,
     t0: float,
     fp: str,
+    progress: Progress | None = None,
 ) -> IngestReport:
     store.mkdir(parents=True, exist_ok=True)
     old, old_snapshot = read_published(store)
@@ -152,7 +162,7 @@ def _publish(
         present = vs.existing_ids([c.id for c in new_chunks], [scope_key(c.metadata) for c in new_chunks])
         todo = [c for c in new_chunks if c.id not in present]
         if todo:
-            vectors = embeddings.embed_documents([c.embed_text for c in todo])
+            vectors = _embed(embeddings, [c.embed_text for c in todo], progress)
             vs.add([c.id for c in todo], vectors, [c.text for c in todo], [c.metadata for c in todo])
         report.chunks_embedded = len(todo)
 
@@ -184,6 +194,18 @@ def _publish(
              len(report.added), len(report.changed), len(report.removed), report.unchanged,
              report.chunks_embedded, report.seconds)
     return report
+
+
+def _embed(embeddings: Embeddings, texts: list[str], progress: Progress | None) -> list[list[float]]:
+    """One call without ``progress``; batches with a report after each one with it."""
+    if progress is None:
+        return embeddings.embed_documents(texts)
+    vectors: list[list[float]] = []
+    progress(0, len(texts))
+    for start in range(0, len(texts), PROGRESS_BATCH):
+        vectors.extend(embeddings.embed_documents(texts[start:start + PROGRESS_BATCH]))
+        progress(len(vectors), len(texts))
+    return vectors
 
 
 def _current(store: Path, model_id: str, fp: str) -> Manifest | None:

@@ -35,7 +35,7 @@ from bot.retrieval.search import Hit, Retriever, Scope
 from bot.transit.answerer import BusAnswerer
 from bot.weather.forecast import WeatherService
 from ingest.knowledge import House, Knowledge, load_knowledge
-from ingest.pipeline import IngestReport, ingest, is_stale
+from ingest.pipeline import IngestReport, Progress, ingest, is_stale
 from ingest.problems import KnowledgeError
 from ingest.retrieval.embeddings import make_embeddings, model_id
 from ingest.retrieval.store import Manifest, VectorStore, read_manifest, read_published
@@ -207,10 +207,10 @@ class Engine:
                                 loaded.briefing_parts)
 
     # -- maintenance ------------------------------------------------------------------
-    def reload(self) -> IngestReport:
+    def reload(self, progress: Progress | None = None) -> IngestReport:
         """Re-ingest and swap in a fresh set of answerers and indexes; an invalid folder
-        changes nothing."""
-        report = run_ingest(self.config, self.embeddings, self._vector_store())
+        changes nothing. ``progress(done, total)`` follows the embedding (staff console)."""
+        report = run_ingest(self.config, self.embeddings, self._vector_store(), progress)
         if report.ok:
             self._loaded = self._load()
         self.last_report = report
@@ -246,9 +246,11 @@ def _aware(now: datetime | None, tz: tzinfo) -> datetime:
     return now if now.tzinfo else now.replace(tzinfo=tz)
 
 
-def run_ingest(config: EngineConfig, embeddings: Embeddings, vs: VectorStore | None = None) -> IngestReport:
+def run_ingest(config: EngineConfig, embeddings: Embeddings, vs: VectorStore | None = None,
+               progress: Progress | None = None) -> IngestReport:
     t = time.perf_counter()
     report = ingest(config.knowledge_dir, config.store_dir, embeddings, model_id=model_id(embeddings),
-                    chroma_host=config.chroma_host, chroma_port=config.chroma_port, vector_store=vs)
+                    chroma_host=config.chroma_host, chroma_port=config.chroma_port, vector_store=vs,
+                    progress=progress)
     log.info("ingest finished in %.2fs (ok=%s)", time.perf_counter() - t, report.ok)
     return report
