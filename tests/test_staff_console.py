@@ -407,3 +407,18 @@ def test_the_overview_warns_about_a_bus_feed_that_ends_within_30_days(console: C
     finally:
         calendar.write_text(before, encoding="utf-8")
         dates.write_text(before_dates, encoding="utf-8")
+
+
+def test_bound_groups_are_listed_by_hash_prefix_and_can_be_forgotten(console: Console) -> None:
+    state = console.staff.line_state
+    state.bind("C" + "f" * 32, HOUSE)
+    state.bind("C" + "e" * 32, OTHER)
+    key = state.group_key("C" + "f" * 32)
+    limited = console.client("hakka").get("/staff/line").get_data(as_text=True)
+    assert key[:8] in limited and state.group_key("C" + "e" * 32)[:8] not in limited
+    assert "C" + "f" * 32 not in limited
+    assert post(console.client("hakka"), "/staff/line/forget", {"group": state.group_key("C" + "e" * 32)}) \
+        .status_code == 403
+    assert post(console.client("hakka"), "/staff/line/forget", {"group": key}).status_code == 302
+    assert state.binding("C" + "f" * 32) is None and state.binding("C" + "e" * 32) is not None
+    assert any(e.action == "forget_group" for e in console.staff.audit.recent())

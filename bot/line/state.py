@@ -297,6 +297,23 @@ class BotState:
                                   .on_conflict_do_nothing())
             return result.rowcount > 0
 
+    def bindings(self) -> list[Binding]:
+        """Every bound group (salted hash, house, language, morning, since): the staff console's list."""
+        g = groups.c
+        with self.db.read() as conn:
+            rows = conn.execute(select(g.group_key, g.house_id, g.lang, g.morning, g.bound_at)
+                                .order_by(g.bound_at.desc())).all()
+        return [Binding(r[0], r[1], r[2], bool(r[3]), float(r[4])) for r in rows]
+
+    def forget_group_key(self, group_key: str) -> bool:
+        """:meth:`forget_group` by the group's hash (the staff console never sees raw ids)."""
+        with self.db.write() as conn:
+            found = conn.execute(delete(groups).where(groups.c.group_key == group_key)).rowcount > 0
+            for table in (escalations, morning_sent):
+                conn.execute(delete(table).where(table.c.group_key == group_key))
+            self.questions.forget_group(conn, group_key)
+        return found
+
     # -- question log and counts ----------------------------------------------------------
 
     def log_question(

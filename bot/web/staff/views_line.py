@@ -24,10 +24,10 @@ def _state() -> Any:
 
 def _groups() -> list[Any]:
     state = _state()
-    if state is None or not hasattr(state, "bound_groups"):
+    if state is None:
         return []
     me = user()
-    return [g for g in state.bound_groups() if me.may_see_house(g.house_id)]
+    return [g for g in state.bindings() if me.may_see_house(g.house_id)]
 
 
 @bp.get("/line")
