@@ -158,7 +158,8 @@ def main() -> None:
     if os.environ.get("FIT_SHOW"):
         for r in sets["loose"]:
             if not correct(r, oracle.get(r["id"], False)):
-                print("  cannot be right:", r["id"], r["item"]["q"][:60], "|", (r.get("answer") or r.get("first").text)[:100].replace("\n", " "))
+                said = r.get("answer") or r["first"].text
+                print("  cannot be right:", r["id"], r["item"]["q"][:60], "|", said[:100].replace("\n", " "))
     print("cross-validated (each decision by a model that did not see the question):")
     for name in ("dev", "loose"):
         print(f"  {name:6}", scores(sets[name], cv))

@@ -43,7 +43,7 @@ def test_the_prompt_is_grounded_in_numbered_sections():
         meta = {"path": "p.md", "heading": "Wi-Fi", "title": "Guide"}
 
     class H:
-        record, meta, score = Rec, Rec.meta, 0.5
+        record, meta, score, text = Rec, Rec.meta, 0.5, Rec.text
 
     system, human = build_messages("wifi?", "en", [H()])
     assert "ONLY from the numbered sections" in system.content and "UNKNOWN" in system.content

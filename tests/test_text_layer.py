@@ -36,7 +36,7 @@ def test_a_missing_language_falls_back_to_english_then_japanese() -> None:
     assert pick({"ja": "日"}, "zh") == "日"
     assert phrase("ask_contact", "ko", label="Caretaker", phone="0157-33-4821") == (
         "Caretaker(0157-33-4821)에 문의해 주세요.")
-    assert phrase("too_long", "zh", limit=500).startswith("That question is too long (up to 500")
+    assert phrase("too_long", "zh", limit=500).startswith("问题太长了（最多500")
 
 
 def test_two_tables_cannot_claim_one_phrase() -> None:

@@ -73,13 +73,33 @@ register({
     "empty": {
         "ja": "ご質問をどうぞ。例：「Wi-Fiのパスワードは？」「明日のごみは？」",
         "en": "Please ask a question, e.g. \"What's the Wi-Fi password?\" or \"Which garbage goes out tomorrow?\"",
+        "zh": "请提问。例如：“Wi-Fi密码是什么？”“明天扔什么垃圾？”",
+        "ko": "질문해 주세요. 예: \"와이파이 비밀번호가 뭐예요?\" \"내일은 무슨 쓰레기를 버려요?\"",
     },
     "too_long": {
         "ja": "ご質問が長すぎます（{limit}文字まで）。短くしてもう一度お願いします。",
         "en": "That question is too long (up to {limit} characters). Please ask it more briefly.",
+        "zh": "问题太长了（最多{limit}个字）。请简短一些再问一次。",
+        "ko": "질문이 너무 깁니다({limit}자까지). 짧게 다시 질문해 주세요.",
     },
-    "other_lang_lead": {
-        "zh": "以下是住宿指南的相关内容（原文）：",
-        "ko": "숙소 안내서의 관련 내용입니다(원문):",
+    # The one line before text quoted from a page in another language.
+    "only_in": {
+        "ja": "この内容は{language}のページにしかありません：",
+        "en": "This is only written in {language}:",
+        "zh": "这部分内容只有{language}版本：",
+        "ko": "이 내용은 {language}로만 작성되어 있습니다:",
     },
+    "language.ja": {"ja": "日本語", "en": "Japanese", "zh": "日语", "ko": "일본어"},
+    "language.en": {"ja": "英語", "en": "English", "zh": "英语", "ko": "영어"},
+    "language.zh": {"ja": "中国語", "en": "Chinese", "zh": "中文", "ko": "중국어"},
+    "language.ko": {"ja": "韓国語", "en": "Korean", "zh": "韩语", "ko": "한국어"},
+    # The guide has the line but the host never filled it in ("Password: ____").
+    "guide_blank": {
+        "ja": "ガイドには「{what}」の欄がありますが、まだ書かれていません。",
+        "en": "The guide has a line for \"{what}\", but it was left blank.",
+        "zh": "指南里有“{what}”这一项，但还没有填写。",
+        "ko": "안내서에 \"{what}\" 항목이 있지만 아직 비어 있습니다.",
+    },
+    # A curated answer (FAQ) is cited as such.
+    "faq": {"ja": "よくある質問", "en": "FAQ", "zh": "常见问题", "ko": "자주 묻는 질문"},
 })

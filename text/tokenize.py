@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Container
 
 from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, singular
 from text.normalize import to_hiragana, to_katakana
@@ -79,17 +80,17 @@ def is_kana_only(text: str) -> bool:
     return bool(_KANA_ONLY.match(text.strip()))
 
 
-def rewrite_kana(text: str, vocabulary: set[str] | dict[str, object]) -> str:
+def rewrite_kana(text: str, vocabulary: Container[str]) -> str:
     """Kana-only typing with the corpus words found in it written as the corpus writes them."""
     return _rewrite(text, vocabulary)[0]
 
 
-def kana_words(text: str, vocabulary: set[str] | dict[str, object]) -> list[str]:
+def kana_words(text: str, vocabulary: Container[str]) -> list[str]:
     """The corpus words found inside kana-only typing (see rewrite_kana)."""
     return _rewrite(text, vocabulary)[1]
 
 
-def _rewrite(text: str, vocabulary: set[str] | dict[str, object]) -> tuple[str, list[str]]:
+def _rewrite(text: str, vocabulary: Container[str]) -> tuple[str, list[str]]:
     """Rewrite kana-only typing with the corpus's own words.
 
     "ぱすわーどおしえて" contains the indexed word "ぱすわーど" (パスワード folded to

@@ -65,10 +65,12 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     coverage = sum(v for t, v in idf.items() if t in have) / total if same else 0.0
     unseen = 0.0
     if lang in ("ja", "en"):
+        # Words missing from the pages count only as far as there are pages in the question's
+        # language: an English question about Japanese-only pages is normal, and so is a
+        # Japanese question in a house whose guide is English.
         mask = retriever._masks(scope).allowed
-        share = 1.0
-        if lang == "en":  # English questions about Japanese-only pages are normal
-            share = float((mask & (retriever.langs == "en")).sum()) / max(1, int(mask.sum()))
+        share = float((mask & (retriever.langs == lang)).sum()) / max(1, int(mask.sum()))
+        share = share if lang == "en" else min(1.0, 2 * share)
         unseen = share * sum(v for t, v in idf.items() if t in topic and not retriever._seen(t, mask)) / total
     known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: -idf[t])[:2]
     entity_unknown = not (same and known)
@@ -87,8 +89,8 @@ class AbstainModel:
 
     Defaults: fitted by bench/fit_abstention.py (all dev + loose retrieval questions)."""
 
-    weights: tuple[float, ...] = (0.22, 2.53, 1.04, 6.32, 1.34, -0.26, -4.85, 1.83, 3.08, -1.03, -1.53, -5.06)
-    bias: float = -2.93
+    weights: tuple[float, ...] = (0.29, 2.44, 0.95, 6.07, 1.21, -0.26, -4.79, 2.07, 3.19, -1.02, -1.55, -4.91)
+    bias: float = -2.99
 
     def probability(self, ev: Evidence) -> float:
         z = self.bias + float(np.dot(self.weights, ev.values))

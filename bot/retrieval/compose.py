@@ -8,14 +8,18 @@ contact) when retrieval is not confident enough.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
+from bot.retrieval.evidence import asked_types, held_types
 from bot.retrieval.search import Hit
 from ingest.knowledge import House
 from text.phrases import phrase
 from text.tokenize import tokenize
 
+#: What a long section is cut down to: the few lines that carry the answer, not a page.
+FOCUSED_CHARS = 360
 _SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=\.)\s+(?=[A-Z0-9(\"'])")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _MD_EMPH = re.compile(r"(\*\*|__|`)")
@@ -50,23 +54,78 @@ def units(text: str) -> list[str]:
     return out
 
 
-def extract(text: str, question: str, max_chars: int) -> str:
-    """The whole section when short; otherwise the sentences sharing the most words with
-    the question (kept in their original order), up to ``max_chars``."""
+def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[str, float]] | None = None) -> str:
+    """The whole section when short; otherwise the lines that carry what was asked, kept in
+    their original order, up to ``max_chars``: ranked by how close each line is to the
+    question (``line_scores`` from retrieval, any language), then by shared words."""
     cleaned = clean_markdown(text)
     if len(cleaned) <= max_chars:
         return cleaned
     pieces = units(text)
     q = set(tokenize(question))
-    scored = [(len(q & set(tokenize(p))), -i, p) for i, p in enumerate(pieces)]
+    asked = asked_types(question)
+    closeness = _closeness(line_scores or [])
+
+    def rank(piece: str) -> float:
+        # closeness first; holding the kind of answer asked for (a time, a price) and
+        # sharing words with the question decide between lines about as close
+        held = len(asked & held_types(piece)) / len(asked) if asked else 0.0
+        return closeness(piece) + 0.08 * held + 0.02 * len(q & set(tokenize(piece)))
+
+    scored = sorted(((rank(p), -i, p) for i, p in enumerate(pieces)), reverse=True)
     chosen: set[int] = set()
     total = 0
-    for overlap, neg_i, p in sorted(scored, reverse=True):
-        if total + len(p) > max_chars and chosen:
+    budget = min(max_chars, FOCUSED_CHARS)
+    for _rank, neg_i, p in scored:
+        if total + len(p) > budget and chosen:
             continue
         chosen.add(-neg_i)
         total += len(p) + 1
     return "\n".join(pieces[i] for i in sorted(chosen))
+
+
+def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
+    """A piece's closeness to the question: that of the scored line containing it."""
+    scored = [(_bare(t.split(": ", 1)[-1]), v) for t, v in line_scores]
+
+    def score(piece: str) -> float:
+        bare = _bare(piece)
+        return max((v for t, v in scored if bare and (bare in t or t in bare)), default=0.0)
+
+    return score
+
+
+def _bare(text: str) -> str:
+    return re.sub(r"[\s・*_`]+", "", text)
+
+
+def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int = 220) -> str:
+    """The lines closest to the question, best first, as one short text (for voice)."""
+    out = ""
+    for text, _ in sorted(line_scores, key=lambda kv: -kv[1]):
+        line = text.split(": ", 1)[-1]
+        if line in gaps:
+            continue
+        if out and len(out) + len(line) > limit:
+            break
+        out = f"{out} {line}".strip()
+    return out[:limit]
+
+
+def asked_gap(hit: Hit, margin: float = 0.02) -> str | None:
+    """The blank a question is about: the section's closest line is the label of an unfilled
+    template line ("Password: ____") and beats every line the guide does fill."""
+    gaps = [g for g in hit.meta.get("gaps", "").split("\n") if g]
+    if not gaps or not hit.lines:
+        return None
+    heading = hit.meta["heading"]
+    gap_units: dict[str, str] = {(f"{heading}: {g}" if heading else g): g for g in gaps}
+    best_gap: tuple[float, str] | None = max(((v, gap_units[t]) for t, v in hit.lines if t in gap_units),
+                                             default=None)
+    best_text = max((v for t, v in hit.lines if t not in gap_units), default=-1.0)
+    if best_gap is None or best_gap[0] < best_text + margin:
+        return None
+    return best_gap[1]
 
 
 def parallel(a: str, b: str) -> bool:
@@ -113,6 +172,24 @@ def abstain(lang: str, house: House, confidence: float = 0.0) -> Answer:
     return Answer(text=text, lang=lang, intent="abstain", confidence=confidence, abstained=True, speech=text)
 
 
+def guide_lacks(lang: str, house: House, what: str, hit: Hit, confidence: float) -> Answer:
+    """The guide has the line, but left blank: say so, and who to ask."""
+    text = phrase("guide_blank", lang, what=what)
+    if house.contacts:
+        c = house.contacts[0]
+        text += "\n" + phrase("ask_contact", lang, label=c.label_in(lang if lang in ("ja", "en") else "en"),
+                               phone=c.phone)
+    else:
+        text += "\n" + phrase("ask_caretaker", lang)
+    return Answer(text=text, lang=lang, intent="abstain", confidence=confidence, abstained=True,
+                  sources=[Source(hit.meta["path"], hit.meta["heading"], hit.score, label_of(hit))], speech=text)
+
+
+def other_language_lead(page_lang: str, lang: str) -> str:
+    """One line in the stayer's language: the page exists only in another language."""
+    return phrase("only_in", lang, language=phrase(f"language.{page_lang}", lang))
+
+
 def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: ComposeConfig,
             confidence: float) -> Answer:
     if not hits or confidence < cfg.abstain_below:
@@ -125,9 +202,12 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
                     and h.score >= best.score - cfg.prefer_lang_margin):
                 best = h
                 break
-    body = extract(best.record.text, question, cfg.max_chars)
+    gap = asked_gap(best)
+    if gap is not None:
+        return guide_lacks(lang, house, gap, best, max(0.0, min(1.0, confidence)))
+    body = extract(best.text, question, cfg.max_chars, best.lines)
     label = label_of(best)
-    lead = phrase("other_lang_lead", lang) + "\n" if lang in ("zh", "ko") else ""
+    lead = other_language_lead(best.meta["lang"], lang) + "\n" if best.meta["lang"] != lang else ""
     text = f"{lead}{body}"
     sources = [Source(best.meta["path"], best.meta["heading"], best.score, label)]
     if _CONTACT_Q.search(question) and not _PHONE.search(body) and house.contacts:
@@ -138,6 +218,8 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
     for h in hits[1:3]:
         if h is not best and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
+    gaps = {g for g in best.meta.get("gaps", "").split("\n") if g}
+    speech = best_lines(best.lines, gaps) if best.lines and len(body) > 220 else ""
     return Answer(
         text=text,
         lang=lang,
@@ -145,5 +227,5 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         confidence=max(0.0, min(1.0, confidence)),
         abstained=False,
         sources=sources,
-        speech=first_sentences(body),
+        speech=(f"{lead.strip()} " if lead else "") + (speech or first_sentences(body)),
     )

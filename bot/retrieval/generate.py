@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -42,7 +42,8 @@ log = logging.getLogger(__name__)
 LANG_NAMES = {"ja": "Japanese", "en": "English", "zh": "Simplified Chinese", "ko": "Korean"}
 SYSTEM = (
     "You are the concierge of a guest house in Japan. Answer ONLY from the numbered sections "
-    "below. If they do not contain the answer, reply with exactly UNKNOWN. Answer in {lang}, "
+    "below. If they do not contain the answer, reply with exactly UNKNOWN. Answer in {lang} "
+    "(the sections may be in another language: translate what you use, faithfully), "
     "in at most three short sentences, and end with the numbers of the sections you used, "
     "like [1]. Never invent phone numbers, codes, times or prices."
 )
@@ -53,23 +54,24 @@ def chat_model(cfg: LLMConfig) -> BaseChatModel:
     provider = cfg.provider
     try:
         if provider == "openai":
-            from langchain_openai import ChatOpenAI  # type: ignore[import-not-found]
+            from langchain_openai import ChatOpenAI
 
-            return ChatOpenAI(model=cfg.model or "gpt-4o-mini", base_url=cfg.base_url or None,
-                              temperature=0, timeout=20)
+            return cast(BaseChatModel, ChatOpenAI(model=cfg.model or "gpt-4o-mini", base_url=cfg.base_url or None,
+                                                  temperature=0, timeout=20))
         if provider == "ollama":
-            from langchain_ollama import ChatOllama  # type: ignore[import-not-found]
+            from langchain_ollama import ChatOllama
 
-            return ChatOllama(model=cfg.model or "qwen2.5:7b", base_url=cfg.base_url or None,
-                              temperature=0)
+            return cast(BaseChatModel, ChatOllama(model=cfg.model or "qwen2.5:7b", base_url=cfg.base_url or None,
+                                                  temperature=0))
     except ImportError as exc:
-        raise LLMConfigError(f"CONCIERGE_LLM={provider} needs the package {exc.name!r} (pip install langchain-{provider})") from None
+        raise LLMConfigError(f"CONCIERGE_LLM={provider} needs the package {exc.name!r} "
+                             f"(pip install langchain-{provider})") from None
     raise LLMConfigError(f"CONCIERGE_LLM must be 'openai' or 'ollama', not {provider!r}")
 
 
 def build_messages(question: str, lang: str, hits: list[Hit]) -> list[Any]:
     context = "\n\n".join(
-        f"[{i}] {label_of(h)}\n{clean_markdown(h.record.text)}" for i, h in enumerate(hits, start=1)
+        f"[{i}] {label_of(h)}\n{clean_markdown(h.text)}" for i, h in enumerate(hits, start=1)
     )
     return [
         SystemMessage(SYSTEM.format(lang=LANG_NAMES.get(lang, "Japanese"))),

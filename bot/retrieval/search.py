@@ -19,6 +19,7 @@ from langchain_core.embeddings import Embeddings
 
 from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
+from ingest.retrieval.units import unit_texts
 from text.detect import detect_lang
 from text.tokenize import index_tokens, is_kana_only, kana_words, rewrite_kana, tokenize, topic_words
 
@@ -72,6 +73,14 @@ class Hit:
     score: float
     section: float = 0.0  # cosine of the whole section
     line: float = 0.0  # cosine of its best line (the section's when it has no line vectors)
+    #: (unit text, cosine) of each of its lines, for the top hits (see Retriever.line_scores)
+    lines: list[tuple[str, float]] = field(default_factory=list)
+    #: the whole section's text when it was split into several chunks (top hits only)
+    section_text: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.section_text or self.record.text
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -163,6 +172,25 @@ class Retriever:
         else:
             self.unit_vec = np.zeros((0, 1), dtype=np.float32)
             self.unit_owner = np.zeros(0, dtype=np.int64)
+        self._parts: dict[tuple[str, int], list[int]] = {}
+        for i, r in enumerate(self.records):
+            if r.meta.get("part", 0) or i + 1 < len(self.records) and self.records[i + 1].meta.get("part", 0):
+                self._parts.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
+        n = len(self.records)
+        self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
+        self._unit_to = np.searchsorted(self.unit_owner, np.arange(n), side="right")
+
+    def line_scores(self, index: int, qvec: np.ndarray) -> list[tuple[str, float]]:
+        """Each line of record ``index`` with its cosine to the question: what the composer
+        quotes from a long section, and how it tells a question about a blank."""
+        a, z = int(self._unit_from[index]), int(self._unit_to[index])
+        rec = self.records[index]
+        gaps = [g for g in rec.meta.get("gaps", "").split("\n") if g] if rec.meta.get("part", 0) == 0 else []
+        texts = unit_texts(rec.meta["heading"], rec.text, gaps)
+        if z - a != len(texts):
+            return []
+        sims = self.unit_vec[a:z] @ (qvec / (np.linalg.norm(qvec) + 1e-9))
+        return list(zip(texts, sims.tolist(), strict=True))
 
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""
@@ -205,7 +233,7 @@ class Retriever:
         if not hasattr(self, "_ascii_vocab"):
             self._ascii_vocab = sorted(t for t in self.bm25.vocab if t.isascii())
         i = bisect.bisect_left(self._ascii_vocab, prefix)
-        out = []
+        out: list[str] = []
         while i < len(self._ascii_vocab) and self._ascii_vocab[i].startswith(prefix) and len(out) < 20:
             out.append(self._ascii_vocab[i])
             i += 1
@@ -341,7 +369,7 @@ class Retriever:
                 raw = np.where(mask, raw, 0.0)
                 top = float(raw.max()) if raw.size else 0.0
                 if top > 0:
-                    lex = raw / top
+                    lex = (raw / top).astype(np.float32)
                     # lexical-only candidates join the pool; their dense score is computed below
                     for i in np.argsort(-raw)[: f.lexical_k]:
                         if raw[i] > 0:
@@ -378,6 +406,12 @@ class Retriever:
             out.append(h)
             if len(out) >= k:
                 break
+        for h in out[:3]:
+            parts = self._parts.get((h.meta["path"], h.meta["section"]), [self.by_id[h.record.id]])
+            h.lines = [ls for i in parts for ls in self.line_scores(i, qvec)]
+            if len(parts) > 1:  # a long section: compose from all of it, overlaps once
+                h.section_text = "\n".join(dict.fromkeys(
+                    ln for i in parts for ln in self.records[i].text.splitlines()))
         return Retrieval(out, (staff_best[0], self.records[staff_best[1]]) if staff_best else None)
 
     def _cosines(self, indices: list[int], qvec: np.ndarray) -> dict[int, float]:
