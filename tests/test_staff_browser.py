@@ -184,11 +184,17 @@ def test_staff_edit_publish_try_and_answer_a_question(site: dict[str, Any], brow
     answer = ask(d, site, "When is the sauna open?", "05-try-sauna")
     assert "18:00" in answer and "manual.en.md" in answer
 
-    # 6. an unanswered question becomes an FAQ answer, published, then answered
+
+
+def test_staff_turn_an_unanswered_question_into_an_faq_answer(site: dict[str, Any], browser: Any) -> None:
+    """Runs after the walk above (same logged-in browser)."""
+    from selenium.webdriver.common.by import By
+
     from bot.web.staff import faq
 
     if not faq.available():
         pytest.skip("the FAQ format (ingest.faq) is not in this version yet")
+    d = browser
     d.get(site["url"] + "/staff/questions")
     assert UNANSWERED in text_of(d, "main")
     shot(d, site, "06-questions")
