@@ -1,5 +1,5 @@
 """The Flask app factory: one app serves LINE (/line/webhook), Alexa (/alexa), the staff
-console (/staff/) and /healthz.
+console (/staff/), /healthz and /metrics.
 
 Nothing is read from the environment or loaded at import time; ``create_app`` wires the
 settings, the engine and each channel's ``init_app``.
@@ -22,6 +22,11 @@ def create_app(settings: Settings | None = None, engine: ConciergeEngine | None 
         from bot.engine.engine import Engine
 
         engine = Engine.open(settings.engine_config())
+        engine.start_following()  # serve what another worker or host publishes, within seconds
+    from bot.observability.endpoint import init_app as init_metrics
+    from bot.observability.endpoint import observed
+
+    engine = observed(engine)  # answers counted and timed for /metrics
     app = Flask("stay_concierge")
     app.config["SETTINGS"] = settings
     app.extensions["concierge_engine"] = engine
@@ -37,4 +42,5 @@ def create_app(settings: Settings | None = None, engine: ConciergeEngine | None 
     init_line(app, engine, settings)
     init_alexa(app, engine, settings)
     init_staff(app, engine, settings)  # after LINE: the console shares its state database
+    init_metrics(app, engine)
     return app

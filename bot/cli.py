@@ -8,7 +8,6 @@ never a traceback.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -18,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, log_settings
 from bot.line.cli import line
 from bot.serve import serve
 from bot.web.staff.cli import staff
@@ -82,8 +81,11 @@ def parse_now(value: str | None, tz: Any = None) -> datetime | None:
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
     """stay-concierge: answers stayers' questions from the house's knowledge folder."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(levelname)s %(name)s: %(message)s")
+    from bot.observability.logs import configure_logging
+
+    fmt, level = log_settings()
+    # Commands print their results; their own logs show from WARNING unless -v or a level is set.
+    configure_logging(fmt, "info" if verbose else ("warning" if level == "info" else level))
 
 
 @cli.command()

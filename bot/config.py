@@ -48,6 +48,21 @@ def _positive_int(name: str, raw: str | None, default: int) -> int:
     return value
 
 
+def _choice(name: str, raw: str | None, allowed: tuple[str, ...]) -> str:
+    """One of ``allowed`` (case-insensitive); the first when unset."""
+    value = (raw or "").strip().lower() or allowed[0]
+    if value not in allowed:
+        raise ConfigError(f"{name} must be one of {', '.join(allowed)}, not {raw!r}")
+    return value
+
+
+def log_settings(environ: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(format, level) of the logs: ``CONCIERGE_LOG_FORMAT`` and ``CONCIERGE_LOG_LEVEL``."""
+    env = os.environ if environ is None else environ
+    return (_choice("CONCIERGE_LOG_FORMAT", env.get("CONCIERGE_LOG_FORMAT"), ("text", "json")),
+            _choice("CONCIERGE_LOG_LEVEL", env.get("CONCIERGE_LOG_LEVEL"), ("info", "debug", "warning", "error")))
+
+
 def _path(raw: str | None) -> Path | None:
     return Path(raw) if raw else None
 
@@ -122,10 +137,12 @@ class Settings:
     weather_timeout: float = 2.0
     jma_base_url: str = WeatherConfig.jma_base_url
     openmeteo_base_url: str = WeatherConfig.openmeteo_base_url
-
     # Staff console (/staff/): session cookies Secure unless turned off for plain-HTTP localhost trials
     staff_cookie_secure: bool = True
     staff_upload_mb: int = 20
+    # Logs: "text" or "json" lines; third-party INFO noise only at "debug"
+    log_format: str = "text"
+    log_level: str = "info"
 
     @property
     def store_dir(self) -> Path:
@@ -138,6 +155,13 @@ class Settings:
         s = self.store_dir
         return s.parent / f"{s.name}-data"
 
+    @property
+    def snapshot_url(self) -> str | None:
+        """Several hosts (a Chroma server and a PostgreSQL state database): the published
+        snapshot is shared through that database, so every host serves the same one."""
+        shared = bool(self.chroma_host) and self.state_url.startswith(("postgresql:", "postgresql+", "postgres:"))
+        return self.state_url if shared else None
+
     def engine_config(self) -> EngineConfig:
         """What the engine needs, and nothing about channels."""
         llm = LLMConfig(self.llm_provider, self.llm_model, self.llm_base_url) if self.llm_provider else None
@@ -148,6 +172,7 @@ class Settings:
             embedding=self.embedding,
             chroma_host=self.chroma_host,
             chroma_port=self.chroma_port,
+            snapshot_url=self.snapshot_url,
             llm=llm,
             weather=WeatherConfig(self.jma_base_url, self.openmeteo_base_url, self.weather_timeout),
         )
@@ -191,6 +216,8 @@ class Settings:
             openmeteo_base_url=g("CONCIERGE_OPENMETEO_BASE_URL") or cls.openmeteo_base_url,
             staff_cookie_secure=_bool("CONCIERGE_STAFF_COOKIE_SECURE", g("CONCIERGE_STAFF_COOKIE_SECURE"), True),
             staff_upload_mb=_positive_int("CONCIERGE_STAFF_UPLOAD_MB", g("CONCIERGE_STAFF_UPLOAD_MB"), 20),
+            log_format=log_settings(env)[0],
+            log_level=log_settings(env)[1],
         )
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)

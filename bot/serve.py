@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -42,7 +44,11 @@ class EmbeddedGunicorn(BaseApplication):  # type: ignore[misc]
         return self._load_app()
 
 
-def gunicorn_options(host: str, port: int, workers: int, threads: int, access_log: bool) -> dict[str, Any]:
+def gunicorn_options(host: str, port: int, workers: int, threads: int, access_log: bool,
+                     log_format: str = "text", log_level: str = "info") -> dict[str, Any]:
+    from bot.observability.logs import gunicorn_logconfig
+    from bot.observability.multiproc import worker_exited
+
     bind = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
     options: dict[str, Any] = {
         "bind": bind,
@@ -55,6 +61,8 @@ def gunicorn_options(host: str, port: int, workers: int, threads: int, access_lo
         "loglevel": "info",
         # gunicorn's control socket is one fixed path per user: two servers would clash
         "control_socket_disable": True,
+        "child_exit": worker_exited,  # a dead worker's live metric gauges are dropped
+        "logconfig_dict": gunicorn_logconfig(log_format, log_level),  # gunicorn's lines in our format
     }
     if access_log:
         options["accesslog"] = "-"
@@ -68,9 +76,10 @@ def prepare_index(settings: Settings) -> None:
     pools, and a gunicorn master holding those would fork workers that deadlock on them.
     """
     from bot.engine.engine import Engine
+    from bot.observability.logs import configure_logging
     from ingest.problems import KnowledgeError
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format, settings.log_level)
     try:
         Engine.open(settings.engine_config())
     except KnowledgeError as exc:
@@ -98,12 +107,18 @@ def prepare_state(settings: Settings) -> None:
               help="Request threads per process.")
 @click.option("--access-log/--no-access-log", default=False, show_default=True)
 def serve(host: str, port: int, workers: int, threads: int, access_log: bool) -> None:
-    """Serve /line/webhook, /alexa and /healthz under gunicorn (ingesting first if needed)."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """Serve /line/webhook, /alexa, /staff/, /healthz and /metrics under gunicorn (ingesting first
+    if needed)."""
+    from bot.observability.logs import configure_logging
+    from bot.observability.multiproc import MULTIPROC_ENV, prepare_multiprocess
+
     try:
         settings = Settings.from_env()
     except ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    configure_logging(settings.log_format, settings.log_level)
+    # Before anything imports prometheus-client: the workers' metrics go to shared files.
+    prepare_multiprocess(Path(os.environ.get(MULTIPROC_ENV) or settings.data_dir / "metrics"))
     prepare_state(settings)
     child = multiprocessing.get_context("spawn").Process(target=prepare_index, args=(settings,),
                                                           name="concierge-ingest")
@@ -117,5 +132,6 @@ def serve(host: str, port: int, workers: int, threads: int, access_log: bool) ->
 
         return create_app(settings)
 
-    click.echo(f"serving on http://{host}:{port} ({workers} worker(s) x {threads} threads)", err=True)
-    EmbeddedGunicorn(load_app, gunicorn_options(host, port, workers, threads, access_log)).run()
+    log.info("serving on http://%s:%d (%d worker(s) x %d threads)", host, port, workers, threads)
+    options = gunicorn_options(host, port, workers, threads, access_log, settings.log_format, settings.log_level)
+    EmbeddedGunicorn(load_app, options).run()

