@@ -38,7 +38,7 @@ from ingest.garbage.dictionary import SortingDict, SortingEntry
 from ingest.garbage.validate import load_area_garbage_data
 from ingest.knowledge import Area, House, Knowledge
 from ingest.problems import Problem
-from text.dates import format_date, format_time, hh_mm
+from text.dates import format_date, format_time, hh_mm, weekday_name
 from text.normalize import fold
 from text.phrases import phrase, register
 
@@ -73,6 +73,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "holiday_collect": "{name}（祝日）ですが、収集はカレンダーどおりです。",
         "holiday_skip": "{name}（祝日）のため収集はありません。",
         "next_cat": "次の{cat}の日は{date}です。",
+        "every": "{cat}は毎週{days}です。",
         "next_any": "次の収集は{date}の{cats}です。",
         "no_schedule": "{cat}は定期の収集日がありません。",
         "no_next": "{cat}の次の収集日はカレンダーにありません。",
@@ -107,6 +108,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "holiday_collect": "It is a national holiday ({name}), but collection follows the calendar.",
         "holiday_skip": "It is a national holiday ({name}), so there is no collection.",
         "next_cat": "Next {cat} collection: {date}.",
+        "every": "{cat}: every {days}.",
         "next_any": "Next collection: {date} ({cats}).",
         "no_schedule": "{cat} has no regular collection day.",
         "no_next": "The calendar has no upcoming {cat} collection.",
@@ -140,6 +142,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "holiday_collect": "这天是法定假日（{name}），但照常收集。",
         "holiday_skip": "这天是法定假日（{name}），没有收集。",
         "next_cat": "下一次{cat}收集：{date}。",
+        "every": "{cat}：每周{days}。",
         "next_any": "下一次收集：{date}（{cats}）。",
         "no_schedule": "{cat}没有固定的收集日。",
         "no_next": "日历中没有{cat}的下一次收集日。",
@@ -173,6 +176,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "holiday_collect": "공휴일({name})이지만 달력대로 수거합니다.",
         "holiday_skip": "공휴일({name})이라 수거가 없습니다.",
         "next_cat": "다음 {cat} 수거일: {date}.",
+        "every": "{cat}: 매주 {days}.",
         "next_any": "다음 수거: {date} ({cats}).",
         "no_schedule": "{cat}은 정기 수거일이 없습니다.",
         "no_next": "달력에 다음 {cat} 수거일이 없습니다.",
@@ -354,8 +358,9 @@ CONCEPT_FALLBACK = {"resource": frozenset({"can", "bottle", "pet", "paper", "pla
 def resolve_categories(signals: Signals, area: CalendarArea) -> list[Category]:
     """Categories the question names: exact names first, else by concept ("燃えるごみ")."""
     folded = signals.folded
+    # "non-burnable" must not name "Burnable" too: an English name counts only as a whole word
     exact = [c for c in area.categories if fold(c.name) in folded
-             or (c.en and re.search(rf"\b{re.escape(fold(c.en))}\b", folded))]
+             or (c.en and re.search(rf"(?<![\w-]){re.escape(fold(c.en))}(?![\w-])", folded))]
     if exact:
         return exact
     if not signals.concepts:
@@ -478,6 +483,8 @@ class GarbageAnswerer:
         elif categories:
             start = first_day_for_next(now, area.put_out_by)
             for category in categories:
+                if signals.asks_weekdays:
+                    self._weekdays_of(reply, schedule, category, start, lang)
                 self._next_of(reply, schedule, area, category, start, now, lang)
         else:
             nxt = schedule.next_collection_day(first_day_for_next(now, area.put_out_by))
@@ -507,6 +514,11 @@ class GarbageAnswerer:
                 reply.speech.append(line)
                 if not collected:
                     self._why_not(reply, schedule, info, lang)
+                    if info.categories and category is categories[-1]:
+                        # "Is tomorrow the non-burnable day?" -- no, and here is what it is.
+                        reply.lines.append(_t(lang, "day_has", when=when,
+                                              cats=_join([category_label(c, lang) for c in info.categories], lang)))
+                        reply.speech.append(reply.lines[-1])
                     if add_next:
                         self._next_of(reply, schedule, area, category, day + timedelta(days=1), now, lang,
                                       speak=True)
@@ -539,6 +551,22 @@ class GarbageAnswerer:
                           cats=_join([category_label(c, lang) for c in nxt.categories], lang))
                 reply.lines.append(line)
                 reply.speech.append(line)
+
+    def _weekdays_of(self, reply: _Reply, schedule: AreaSchedule, category: Category, start: date,
+                     lang: str) -> None:
+        """"Which days is burnable?": the weekdays it is collected on every week (judged
+        over the next eight weeks, so a holiday or a closure does not hide a weekday)."""
+        counts = [0] * 7
+        for i in range(56):
+            day = start + timedelta(days=i)
+            if schedule.collects_on(category, day):
+                counts[day.weekday()] += 1
+        weekly = [wd for wd in range(7) if counts[wd] >= 6]
+        if weekly:
+            line = _t(lang, "every", cat=category_label(category, lang),
+                      days=_join([weekday_name(wd, lang) for wd in weekly], lang))
+            reply.lines.append(line)
+            reply.speech.append(line)
 
     def _why_not(self, reply: _Reply, schedule: AreaSchedule, info: DayInfo, lang: str) -> None:
         if info.closed is not None:

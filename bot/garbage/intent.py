@@ -122,6 +122,8 @@ _PUT_OUT = _rx("出す", "出せ", "出して", "だす", "だせ", "だして",
                r"take (it |them |the \w+ )?out", r"go(es)? out", "배출", "내놓")
 _GARBAGE_WORD = _rx("ごみ", "ゴミ", "塵", r"\bgomi\b", r"garbage", r"trash", r"rubbish", r"\brefuse\b",
                     r"\bwaste\b", r"\bbins?\b", "垃圾", "쓰레기", "분리수거", "재활용", "資源", "しげん")
+_WEEKDAYS_ASKED = _rx(r"which days", r"what days", "何曜日", "なんようび", "何曜", "星期几", "周几", "礼拜几",
+                      "무슨 ?요일", "몇 ?요일")
 _WHERE = _rx("どこ", r"\bwhere\b", "哪里", "哪儿", "在哪", "어디")
 _YES_NO = _rx("ある", "あります", "出せる", "だせる", "出していい", "大丈夫", r"\bok\b",
               r"\bis there\b", r"\bare there\b", r"\bany\b", r"\bcan i\b", r"\bdo they\b", r"\bwill there\b",
@@ -185,6 +187,7 @@ class Signals:
     put_out: bool = False
     where: bool = False
     yes_no: bool = False
+    asks_weekdays: bool = False  # "which days", "何曜日": the weekly rule, not one date
     concepts: frozenset[str] = frozenset()
     residual: str = ""
     words: tuple[str, ...] = ()
@@ -365,6 +368,7 @@ def analyze(question: str, today: date) -> Signals:
     signals.garbage_word = text.has(_GARBAGE_WORD)
     signals.where = text.has(_WHERE)
     signals.yes_no = bool(_YES_NO.search(folded))
+    signals.asks_weekdays = bool(_WEEKDAYS_ASKED.search(folded))
     text.take(_FILLER)
     residual = _PUNCT.sub(" ", text.value).strip()
     signals.residual = re.sub(r"\s+", " ", residual)
@@ -388,6 +392,8 @@ def decide(signals: Signals, item_found: bool, category_found: bool, item_is_mes
     (so "オーナーの携帯番号" is not a question about throwing away a phone).
     """
     has_when = signals.when.kind != NONE
+    if item_found and category_found and not (has_when or signals.day_cue or signals.wants_next):
+        return SORTING  # "牛乳パックってプラ？紙？": which of these is the item
     if signals.sorting_cue:
         if item_found:
             return SORTING

@@ -186,6 +186,9 @@ def reading_of(text: str) -> str:
     return fold("".join(parts))
 
 
+_KATAKANA = re.compile(r"[\u30a1-\u30fa\u30fc]")
+
+
 def _name_variants(item: str) -> tuple[tuple[str, ...], str]:
     folded = fold(item)
     qualifier = " ".join(m.group(0)[1:-1] for m in _PARENS.finditer(folded))
@@ -193,6 +196,13 @@ def _name_variants(item: str) -> tuple[tuple[str, ...], str]:
     names = [_NOISE.sub("", base)]
     parts = [_NOISE.sub("", p) for p in _PARTS.split(base)]
     names += [p for p in parts if p and p not in names]
+    # "スノーダンプ（ママさんダンプ）": a parenthesis holding another name (one with katakana,
+    # unlike conditions such as "空のもの") is what many people call the item.
+    for m in _PARENS.finditer(item):
+        inner = m.group(0)[1:-1]
+        alias = _NOISE.sub("", fold(inner))
+        if len(alias) >= 4 and _KATAKANA.search(inner) and alias not in names:
+            names.append(alias)
     return tuple(n for n in names if n), qualifier
 
 

@@ -371,7 +371,11 @@ class PlaceMatcher:
         longest = max(blocks, key=lambda b: b.size)
         run = v[longest.b:longest.b + longest.size]
         specificity = 1.0 / self._df(run)
-        return specificity * (0.5 + 0.5 * matched / len(v))
+        # Numbers name places apart ("5-chome" is not "3-chome"): when both sides have
+        # numbers and they differ, the match is a neighbour's, not this place's.
+        numbers_q, numbers_v = set(re.findall(r"\d+", q)), set(re.findall(r"\d+", v))
+        agree = 0.25 if numbers_q and numbers_v and not numbers_q & numbers_v else 1.0
+        return agree * specificity * (0.5 + 0.5 * matched / len(v))
 
 
 def _grams(text: str, n: int) -> set[str]:

@@ -1,0 +1,48 @@
+"""Computed answers for loosely phrased garbage and bus questions."""
+
+from __future__ import annotations
+
+from bot.engine.contract import Question
+from tests.conftest import at
+
+
+def ask(engine, text: str, house: str = "doto-house", when: str = "2026-05-25T19:00:00"):
+    return engine.answer(Question(text, house, at(when)))
+
+
+def test_is_tomorrow_the_non_burnable_day_says_no_and_what_tomorrow_is(eval_engine):
+    answer = ask(eval_engine, "Is tomorrow the non-burnable day?")
+    assert answer.intent == "garbage_day"
+    first, second = answer.text.splitlines()[:2]
+    assert "no Non-burnable" in first and "Burnable (燃やせるごみ)" in second and "Non-burnable" not in second
+
+
+def test_which_days_gives_the_weekly_rule(eval_engine):
+    assert "every Tuesday, Friday" in ask(eval_engine, "which days are burnable trash days here?").text
+
+
+def test_an_item_and_two_categories_is_asking_which_one(eval_engine):
+    answer = ask(eval_engine, "牛乳パックってプラ？紙？")
+    assert answer.intent == "sorting" and "紙類" in answer.text
+
+
+def test_an_item_named_by_its_other_name_inside_a_sentence_is_found(eval_engine):
+    answer = ask(eval_engine, "ママさんダンプこわれたんだけど何ごみ？")
+    assert answer.intent == "sorting" and "粗大ごみ" in answer.text
+
+
+def test_a_stop_the_stayer_names_is_the_origin(eval_engine):
+    answer = ask(eval_engine, "when is the next bus from Biho 5-chome?", house="kitami-base",
+                 when="2026-12-03T09:00:00")
+    assert answer.intent == "transit" and "from Biho 5-chome (美芳5丁目)" in answer.text
+
+
+def test_a_garbage_question_in_a_house_without_a_calendar_goes_to_retrieval(tmp_path, embeddings):
+    from bot.config import Settings
+    from bot.engine.engine import Engine
+    from tests.realguide import build
+
+    engine = Engine.open(Settings(knowledge=build(tmp_path / "k"), store=tmp_path / "s").engine_config(),
+                         embeddings=embeddings)
+    answer = engine.answer(Question("ゴミの日は何曜日？", "fox-den", at("2026-07-10T18:00:00-06:00")))
+    assert answer.intent == "retrieval" and "Friday" in answer.text
