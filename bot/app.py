@@ -13,6 +13,9 @@ from flask import Flask, jsonify
 
 from bot.config import Settings
 from bot.engine.contract import ConciergeEngine
+from bot.engine.outage import Outages
+from bot.health import health_report
+from bot.state import APP_EXTENSION as STATE_EXTENSION
 
 
 def create_app(settings: Settings | None = None, engine: ConciergeEngine | None = None) -> Flask:
@@ -31,9 +34,13 @@ def create_app(settings: Settings | None = None, engine: ConciergeEngine | None 
     app.config["SETTINGS"] = settings
     app.extensions["concierge_engine"] = engine
 
+    outages = Outages()
+
     @app.get("/healthz")
     def healthz() -> Any:
-        return jsonify(engine.health())
+        """200 when every dependency is up, else 503 naming each one (bot.health)."""
+        body, status = health_report(engine, app.extensions.get(STATE_EXTENSION), outages)
+        return jsonify(body), status
 
     from bot.line.blueprint import init_app as init_line
     from bot.web.staff import init_app as init_staff

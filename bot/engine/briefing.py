@@ -21,6 +21,7 @@ from typing import Any
 from bot.engine.contract import Answer, BriefingPart, HouseContext, Source
 from bot.weather.forecast import DayWeather, WeatherService, weather_location
 from bot.weather.wording import weather_sentence
+from text.phrases import phrase
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 def morning_briefing(ctx: HouseContext, now: datetime, lang: str, weather: WeatherService,
                      parts: Sequence[BriefingPart]) -> Answer:
     """Greeting + weather + the parts' lines (garbage with its put-out time, next bus)."""
-    lang = "ja" if lang == "ja" else "en"
+    lang = lang if lang in ("ja", "en", "zh", "ko") else "en"
     spoken: list[str] = [greeting(now, lang)]
     written: list[str] = [spoken[0]]
     sources: list[Source] = []
@@ -59,17 +60,14 @@ def morning_briefing(ctx: HouseContext, now: datetime, lang: str, weather: Weath
         if line.source is not None:
             sources.append(line.source)
 
-    sep = "" if lang == "ja" else " "
+    sep = "" if lang in ("ja", "zh") else " "
     return Answer(text=sep.join(written), lang=lang, intent="briefing", confidence=1.0,
                   sources=sources, speech=sep.join(spoken), data=data)
 
 
 def greeting(now: datetime, lang: str) -> str:
     """Good morning before 11, else a neutral greeting (the intent is also asked later)."""
-    morning = now.hour < 11
-    if lang == "ja":
-        return "おはようございます。" if morning else "こんにちは。"
-    return "Good morning." if morning else "Hello."
+    return phrase("weather.good_morning" if now.hour < 11 else "weather.hello", lang)
 
 
 def _weather_data(day: DayWeather) -> dict[str, Any]:

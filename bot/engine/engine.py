@@ -27,6 +27,7 @@ from bot.engine.config import EngineConfig
 from bot.engine.contract import STAFF, STAYERS, Answer, Answerer, BriefingPart, HouseContext, Question
 from bot.engine.houses import HouseDirectory
 from bot.engine.limits import MAX_QUESTION_CHARS
+from bot.engine.outage import SNAPSHOT, VECTOR_STORE, Outages, dependency_of, unavailable_answer
 from bot.garbage.answerer import GarbageAnswerer
 from bot.retrieval.abstain import answer_confidence
 from bot.retrieval.compose import compose
@@ -39,7 +40,14 @@ from ingest.knowledge import House, Knowledge, load_knowledge
 from ingest.pipeline import IngestReport, Progress, ingest, is_stale
 from ingest.problems import KnowledgeError
 from ingest.retrieval.embeddings import make_embeddings, model_id
-from ingest.retrieval.store import Manifest, VectorStore, read_manifest, read_published
+from ingest.retrieval.store import (
+    Manifest,
+    StoreUnavailable,
+    VectorStore,
+    read_manifest,
+    read_published,
+    writable,
+)
 from ingest.transit.schema import transit_dir
 from text.detect import detect_lang
 from text.phrases import phrase
@@ -72,6 +80,7 @@ class Engine:
         self.weather = WeatherService.from_config(config.weather)
         self.generator: BaseChatModel | None = chat_model(config.llm) if config.llm else None
         self.last_report: IngestReport | None = None
+        self.outages = Outages()
         self._loaded = self._load()
 
     # -- construction -----------------------------------------------------------------
@@ -84,7 +93,11 @@ class Engine:
         """
         emb = embeddings or make_embeddings(config.embedding)
         # Warm the model (its weights load lazily) while Chroma and the indexes load.
-        threading.Thread(target=_warm, args=(emb,), daemon=True, name="embedding-warmup").start()
+        # Not a daemon: a process that exits while the model runs aborts in its native code.
+        threading.Thread(target=_warm, args=(emb,), name="embedding-warmup").start()
+        if auto_ingest and read_manifest(config.store_dir) is not None and not writable(config.store_dir):
+            log.warning("store %s is read-only: serving its published snapshot as it is", config.store_dir)
+            auto_ingest = False
         if auto_ingest and is_stale(config.knowledge_dir, config.store_dir, model_id(emb)):
             report = run_ingest(config, emb)
             if not report.ok:
@@ -173,15 +186,24 @@ class Engine:
         q = replace(question, text=text, lang=lang, house_id=house.id,
                     now=_aware(question.now, loaded.knowledge.timezone))
         ctx = self.context(house.id, lang)
-        for answerer in loaded.answerers:
-            try:
-                got = answerer.answer(q, ctx)
-            except Exception:  # a bug in one answerer must not silence the others
-                log.exception("answerer %s failed", answerer.name)
-                continue
-            if got is not None:
-                return got
-        return self._retrieve(loaded, q, lang, house)
+        try:
+            for answerer in loaded.answerers:
+                try:
+                    got = answerer.answer(q, ctx)
+                except Exception as exc:  # a bug in one answerer must not silence the others
+                    if dependency_of(exc):
+                        raise
+                    log.exception("answerer %s failed", answerer.name)
+                    continue
+                if got is not None:
+                    return got
+            return self._retrieve(loaded, q, lang, house)
+        except Exception as exc:  # a dependency that is down: say so, never "I don't know"
+            dependency = dependency_of(exc)
+            if dependency is None:
+                raise
+            self.outages.failed(dependency, str(exc))
+            return unavailable_answer(house, lang)
 
     def search(self, question: Question) -> list[Hit]:
         """Ranked hits for a question (for evaluation and debugging)."""
@@ -201,6 +223,7 @@ class Engine:
             return curated
         got = retriever.retrieve(text, scope, lang, vector=vector)
         hits = got.hits
+        self.outages.ok(VECTOR_STORE)
         conf = answer_confidence(retriever, text, lang, got, scope)
         if self.generator is not None:
             return generate(self.generator, q.text, lang, hits, house, self.config.compose, conf)
@@ -224,15 +247,36 @@ class Engine:
         return report
 
     def health(self) -> dict[str, Any]:
+        """What serves, and whether each dependency is up (``status`` "unavailable" when
+        one is not; /healthz then answers 503)."""
         loaded = self._loaded
+        dependencies = self.check_dependencies()
         return {
-            "status": "ok",
+            "status": "ok" if all(d["up"] for d in dependencies.values()) else "unavailable",
+            "dependencies": dependencies,
             "houses": loaded.houses.ids(),
             "sections": len(loaded.retriever.records),
             "model": self.model_id,
             "indexed": loaded.manifest.updated,
             "answerers": [a.name for a in loaded.answerers],
         }
+
+    def check_dependencies(self) -> dict[str, dict[str, Any]]:
+        """Ask the vector store for a heartbeat and check the published snapshot on disk;
+        a failure is logged once (Outages) and a success ends the outage."""
+        try:
+            self._vector_store().heartbeat()
+            self.outages.ok(VECTOR_STORE)
+        except StoreUnavailable as exc:
+            self.outages.failed(VECTOR_STORE, str(exc))
+        manifest = read_manifest(self.store_dir)
+        if manifest is None:
+            self.outages.failed(SNAPSHOT, f"no readable manifest in {self.store_dir}")
+        elif not (self.store_dir / manifest.records).is_file():
+            self.outages.failed(SNAPSHOT, f"the published snapshot {manifest.records} is missing")
+        else:
+            self.outages.ok(SNAPSHOT)
+        return {name: self.outages.status(name) for name in (VECTOR_STORE, SNAPSHOT)}
 
 
 def _scope(q: Question, house: House, knowledge: Knowledge) -> Scope:

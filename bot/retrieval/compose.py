@@ -210,7 +210,8 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
     lead = other_language_lead(best.meta["lang"], lang) + "\n" if best.meta["lang"] != lang else ""
     text = f"{lead}{body}"
     sources = [Source(best.meta["path"], best.meta["heading"], best.score, label)]
-    if _CONTACT_Q.search(question) and not _PHONE.search(body) and house.contacts:
+    asks_whom = _CONTACT_Q.search(question) or "phone" in asked_types(question)
+    if asks_whom and not _PHONE.search(body) and house.contacts:
         # "Who do I call?" answered by a section without a number: add the house's contacts.
         text += "\n\n" + contacts_block(house, lang)
         sources.append(Source(f"houses/{house.dir.name}/house.yaml", "contacts", best.score,

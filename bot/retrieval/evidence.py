@@ -35,7 +35,7 @@ _TYPES: dict[str, tuple[str, str]] = {
         r"\d[\d,]*\s*(?:円|yen|元|원|ドル|dollars?)|[¥$￥]\s*\d|無料|\bfree\b|免费|무료|有料",
     ),
     "phone": (
-        r"電話|連絡先|連絡|問い?合わせ|\bphone\b|\bcall\b|\bcontact\b|\bnumber\b|电话|联系|전화|연락",
+        r"電話|連絡先|連絡|問い?合わせ|\bphone\b|\bcall\b|\bcontact\b|\bnumber\b|电话|联系|打给|找谁|전화|연락",
         r"\d{2,4}\s*-\s*\d{2,4}\s*-\s*\d{3,4}|\b1[01]9\b|\b911\b|#\d{4}|\d{3}-\d{4}|LINE",
     ),
     "code": (

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import pickle
 import re
+import stat
 import tempfile
 import threading
 import uuid
@@ -26,6 +28,8 @@ from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.units import UnitVectors
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -179,6 +183,20 @@ def scope_collection_name(model_id: str, key: str) -> str:
     return f"sc-{digest}-{slug}".strip("-._")
 
 
+class StoreUnavailable(RuntimeError):
+    """The vector store cannot be reached or read (Chroma server down, store folder gone).
+
+    Distinct from "no such collection" (a house without documents): the engine turns this
+    into an honest "cannot look this up right now" instead of "I don't know"."""
+
+    dependency = "vector_store"
+
+
+#: Seconds a call to a Chroma server may take (chromadb's own client waits forever).
+CHROMA_CONNECT_SECONDS = 2.0
+CHROMA_CALL_SECONDS = 15.0
+
+
 class VectorStore:
     """Chroma, one collection per house and per area (always given our own embeddings).
 
@@ -186,21 +204,87 @@ class VectorStore:
     metadata tables, ~50 ms per condition at 50,000 chunks (our scope filter took ~270 ms
     a query). Season, validity and audience are checked by the caller against its own
     records instead, asking for as many extra results as it knows are excluded.
+
+    The client is made on first use and again after a failure, so a process started while
+    the Chroma server is down serves as soon as it is back. Any failure other than a
+    missing collection is raised as :class:`StoreUnavailable`. An embedded store on a
+    read-only disk is served from a private copy of its ``chroma`` folder (Chroma opens
+    its SQLite file for writing even to read).
     """
 
     def __init__(self, store: Path, model_id: str, host: str | None = None, port: int = 8000):
+        self.store = Path(store)
+        self.host = host
+        self.port = port
+        self.model_id = model_id
+        self._client: Any = None
+        self._cols: dict[str, Any] = {}
+        self._lock = threading.Lock()
+        self._client_lock = threading.Lock()
+        self.copied_from: Path | None = None  # the read-only folder a private copy was made of
+
+    @property
+    def client(self) -> Any:
+        client = self._client
+        if client is not None:
+            return client
+        with self._client_lock:
+            if self._client is None:
+                try:
+                    self._client = self._connect()
+                except Exception as exc:  # chromadb raises many kinds
+                    raise StoreUnavailable(f"{self.describe()}: {_reason(exc)}") from exc
+            return self._client
+
+    def describe(self) -> str:
+        return f"Chroma server {self.host}:{self.port}" if self.host else f"embedded Chroma in {self.store / 'chroma'}"
+
+    def _connect(self) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
-        if host:
-            self.client = chromadb.HttpClient(host=host, port=port, settings=chroma_settings)
+        if self.host:
+            client = chromadb.HttpClient(host=self.host, port=self.port, settings=chroma_settings)
+            _bound_http_calls(client)
+            return client
+        folder = self.store / "chroma"
+        if not writable(folder):
+            folder = self._private_copy(folder)
         else:
-            (store / "chroma").mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=str(store / "chroma"), settings=chroma_settings)
-        self.model_id = model_id
-        self._cols: dict[str, Any] = {}
-        self._lock = threading.Lock()
+            private_dir(self.store)
+            private_dir(folder)
+        return chromadb.PersistentClient(path=str(folder), settings=chroma_settings)
+
+    def _private_copy(self, folder: Path) -> Path:
+        """A writable copy of a read-only embedded store, removed when the process ends."""
+        import atexit
+        import shutil
+
+        tmp = Path(tempfile.mkdtemp(prefix="concierge-chroma-ro-"))
+        atexit.register(shutil.rmtree, tmp, True)
+        shutil.copytree(folder, tmp / "chroma")
+        self.copied_from = folder
+        log.info("store %s is read-only: serving its vectors from a private copy", self.store)
+        return tmp / "chroma"
+
+    def reset(self) -> None:
+        """Forget the client and collection handles after a failure: the next call
+        connects afresh."""
+        with self._client_lock:
+            self._client = None
+        with self._lock:
+            self._cols.clear()
+
+    def heartbeat(self) -> None:
+        """Raise StoreUnavailable unless the store answers (for /healthz)."""
+        try:
+            self.client.heartbeat()
+        except StoreUnavailable:
+            raise
+        except Exception as exc:
+            self.reset()
+            raise StoreUnavailable(f"{self.describe()}: {_reason(exc)}") from exc
 
     def collection(self, key: str, create: bool = False) -> Any:
         """The collection of one scope key ("house:<id>" / "area:<id>"), or None."""
@@ -217,8 +301,13 @@ class VectorStore:
             else:
                 try:
                     col = self.client.get_collection(name, embedding_function=None)
-                except Exception:  # NotFoundError (or ValueError in older clients)
-                    return None
+                except StoreUnavailable:
+                    raise
+                except Exception as exc:
+                    if _not_found(exc):  # a house or area without documents
+                        return None
+                    self._client = None
+                    raise StoreUnavailable(f"{self.describe()}: {_reason(exc)}") from exc
             self._cols[key] = col
         return col
 
@@ -285,12 +374,14 @@ class VectorStore:
             try:
                 res = col.query(query_embeddings=[vector], n_results=k, where=where, include=["distances"])
                 break
-            except Exception:
+            except Exception as exc:
                 # Another process's ingest may have dropped or recreated the collection
-                # (shared Chroma server): forget the handle and look it up once more.
+                # (shared Chroma server), or the server restarted: forget the handle and
+                # look it up once more.
                 self._cols.pop(key, None)
                 if attempt:
-                    raise
+                    self.reset()
+                    raise StoreUnavailable(f"{self.describe()}: {_reason(exc)}") from exc
         ids = res["ids"][0] if res["ids"] else []
         dists = res["distances"][0] if res.get("distances") else []
         return [(i, 1.0 - float(d)) for i, d in zip(ids, dists, strict=False)]
@@ -301,7 +392,11 @@ class VectorStore:
         for key, group in _group(ids, keys).items():
             col = self.collection(key)
             if col is not None:
-                got = col.get(ids=group, include=["embeddings"])
+                try:
+                    got = col.get(ids=group, include=["embeddings"])
+                except Exception as exc:
+                    self.reset()
+                    raise StoreUnavailable(f"{self.describe()}: {_reason(exc)}") from exc
                 out.update(zip(got["ids"], got["embeddings"], strict=True))
         return out
 
@@ -312,6 +407,72 @@ class VectorStore:
 
     def count(self) -> int:
         return sum(self.collection(k).count() for k in self.keys())
+
+
+def _not_found(exc: Exception) -> bool:
+    """Chroma's "no such collection" (NotFoundError; a ValueError in older clients)."""
+    from chromadb.errors import NotFoundError
+
+    return isinstance(exc, NotFoundError) or (isinstance(exc, ValueError) and "does not exist" in str(exc))
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text[:200]}" if text else type(exc).__name__
+
+
+def _bound_http_calls(client: Any) -> None:
+    """chromadb's HTTP client is built with no timeout at all, so a hung server would hold
+    a request thread forever. Bound connect and every call (a private attribute: skipped
+    if a chromadb release moves it)."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(CHROMA_CALL_SECONDS, connect=CHROMA_CONNECT_SECONDS)
+
+
+def writable(folder: Path) -> bool:
+    """True when files can be created in ``folder`` (False on a read-only disk, or when
+    another user owns it)."""
+    if not folder.is_dir():
+        return True  # made by whoever needs it (a failure then says why)
+    try:
+        fd, name = tempfile.mkstemp(dir=folder, prefix=".write-test-")
+    except OSError:
+        return False
+    os.close(fd)
+    os.unlink(name)
+    return True
+
+
+def private_dir(folder: Path) -> None:
+    """Create ``folder`` readable by its owner only (0700), tightening an existing one."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    _chmod(folder, 0o700)
+
+
+def private_tree(root: Path) -> None:
+    """Make every folder under ``root`` 0700 and every file 0600 (the store holds
+    staff-only text). Files another user owns, and read-only disks, are left alone."""
+    if not root.is_dir():
+        return
+    _chmod(root, 0o700)
+    for dirpath, dirnames, filenames in os.walk(root):
+        for d in dirnames:
+            _chmod(Path(dirpath) / d, 0o700)
+        for f in filenames:
+            _chmod(Path(dirpath) / f, 0o600)
+
+
+def _chmod(path: Path, mode: int) -> None:
+    try:
+        st = path.lstat()
+        if stat.S_ISLNK(st.st_mode) or st.st_uid != os.getuid() or stat.S_IMODE(st.st_mode) == mode:
+            return
+        path.chmod(mode)
+    except OSError:
+        pass  # a read-only disk, or the file went away meanwhile
 
 
 def _group(items: Iterable[T], keys: list[str]) -> dict[str, list[T]]:
