@@ -11,9 +11,12 @@ the SDK client really sent over HTTP.
 from __future__ import annotations
 
 import logging
+import time
 
 import pytest
+from linebot.v3.messaging import TextMessage
 
+from bot.line.client import Outcome
 from fakes.line_api import LOADING, PUSH, REPLY, FakeLineAPI
 from fakes.line_harness import (  # noqa: F401 (fixtures)
     GROUP,
@@ -81,26 +84,108 @@ def test_an_answer_past_the_reply_deadline_is_pushed_without_trying_the_token(
     assert "past the reply deadline" in caplog.text
 
 
-def test_a_429_on_reply_is_logged_as_a_rate_limit_and_not_pushed(
-        bot: RunningApp, fake_api: FakeLineAPI, caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="bot.line")
-    fake_api.rate_limit(REPLY)
+def test_a_429_on_reply_is_retried_after_the_time_retry_after_names(
+        bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    fake_api.rate_limit(REPLY, retry_after=1, times=1)
+    started = time.monotonic()
     bot.deliver(group_mention("Wi-Fi password?"))
-    assert len(fake_api.calls(REPLY)) == 1
+    first, second = fake_api.calls(REPLY)
+    assert (first.status, second.status) == (429, 200)
+    assert second.at - first.at >= 0.95 and time.monotonic() - started < 10
     assert fake_api.calls(PUSH) == []
-    [record] = [r for r in caplog.records if "429" in r.getMessage()]
-    assert record.levelno == logging.WARNING and "rate limit" in record.getMessage()
-    assert "expired" not in caplog.text
 
 
-def test_a_429_on_the_fallback_push_is_logged_as_a_rate_limit(
+def test_a_429_on_the_fallback_push_is_retried_and_the_push_delivered_once(
+        bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    fake_api.fail_reply_with_invalid_token()
+    fake_api.rate_limit(PUSH, times=2)
+    bot.deliver(group_mention("Wi-Fi password?"))
+    assert [r.status for r in fake_api.calls(PUSH)] == [429, 429, 200]
+    assert len({r.headers["x-line-retry-key"] for r in fake_api.calls(PUSH)}) == 1
+    assert [r.path for r in fake_api.delivered()] == [PUSH]
+
+
+def test_a_retry_after_longer_than_a_worker_should_wait_puts_the_event_back_in_the_queue(
         bot: RunningApp, fake_api: FakeLineAPI, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="bot.line")
-    fake_api.fail_reply_with_invalid_token()
-    fake_api.rate_limit(PUSH)
+    fake_api.rate_limit(REPLY, retry_after=2.5, times=1)  # longer than max_inline_wait (2 s)
     bot.deliver(group_mention("Wi-Fi password?"))
-    assert len(fake_api.calls(PUSH)) == 1
-    assert "rate limit (429) on push" in caplog.text
+    first, second = fake_api.calls(REPLY)
+    assert second.at - first.at >= 2.4
+    assert "will be tried again in 2.5 s" in caplog.text
+    assert len(fake_api.delivered()) == 1
+
+
+def test_a_reply_held_back_by_a_429_past_the_reply_deadline_is_pushed_not_counted_as_sent(
+        bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    bot.line.client.reply_deadline = 1.0
+    fake_api.rate_limit(REPLY, retry_after=2.5, times=1)  # the queue holds it past the deadline
+    bot.deliver(group_mention("Wi-Fi password?"))
+    assert [r.status for r in fake_api.calls(REPLY)] == [429]
+    assert [r.path for r in fake_api.delivered()] == [PUSH]
+
+
+def test_a_500_from_line_is_retried_until_the_reply_is_delivered(bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    fake_api.server_error(REPLY, times=4)  # more than one attempt's retries: the queue tries again
+    bot.deliver(group_mention("Wi-Fi password?"))
+    assert [r.status for r in fake_api.calls(REPLY)] == [500, 500, 500, 500, 200]
+    assert [r.path for r in fake_api.delivered()] == [REPLY]
+
+
+def test_a_reply_that_timed_out_but_got_through_is_not_sent_again(
+        bot: RunningApp, fake_api: FakeLineAPI, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="bot.line")
+    bot.line.client.timeout = 0.3
+    fake_api.hang(REPLY, 1.0, times=1)
+    bot.deliver(group_mention("Wi-Fi password?"))
+    assert [r.status for r in fake_api.calls(REPLY)] == [200, 400]  # the retry finds the token used
+    assert [r.path for r in fake_api.delivered()] == [REPLY]
+    assert fake_api.calls(PUSH) == []
+    assert "already used by an earlier attempt" in caplog.text
+
+
+def test_a_push_that_timed_out_is_retried_with_the_same_retry_key_and_delivered_once(
+        bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    bot.line.client.timeout = 0.3
+    fake_api.fail_reply_with_invalid_token()
+    fake_api.hang(PUSH, 1.0, times=1)
+    bot.deliver(group_mention("Wi-Fi password?"))
+    pushes = fake_api.calls(PUSH)
+    assert [r.status for r in pushes] == [200, 409]  # LINE refuses the resend: already accepted
+    assert pushes[0].headers["x-line-retry-key"] == pushes[1].headers["x-line-retry-key"]
+    assert [r.path for r in fake_api.delivered()] == [PUSH]
+
+
+def test_an_empty_body_on_200_counts_as_delivered_and_the_next_send_still_goes(
+        bot: RunningApp, fake_api: FakeLineAPI, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    fake_api.empty_body(REPLY)
+    fake_api.empty_body(PUSH)
+    bot.deliver(group_mention("Wi-Fi password??? (unanswerable)"))  # escalation push, then the reply
+    assert [(r.path, r.status) for r in fake_api.delivered()] == [(PUSH, 200), (REPLY, 200)]
+    assert len(fake_api.calls(REPLY)) == 1  # accepted: not retried
+    assert "Traceback" not in caplog.text and not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_a_push_of_more_than_five_messages_goes_out_in_batches_even_when_line_answers_an_empty_body(
+        bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    fake_api.empty_body(PUSH)
+    messages = [TextMessage(text=f"line {i}") for i in range(7)]
+    assert bot.line.client.push(GROUP, messages, log_name="test") is Outcome.PUSHED
+    assert [len(r.json["messages"]) for r in fake_api.delivered(PUSH)] == [5, 2]
+
+
+def test_delivery_gives_up_after_the_bound_with_one_error_line_and_no_personal_data(
+        bot: RunningApp, fake_api: FakeLineAPI, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    bot.line.workers.policy.give_up_after = 1.0
+    fake_api.server_error(REPLY)
+    event = group_mention("Wi-Fi password?")
+    bot.deliver(event)
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1 and errors[0].startswith("gave up delivering a message/text event after")
+    assert bot.line.queue.status(event["webhookEventId"]) == "failed"
+    assert GROUP not in caplog.text and USER not in caplog.text and "Wi-Fi password" not in caplog.text
 
 
 def test_a_one_to_one_question_shows_the_loading_animation_before_the_reply(

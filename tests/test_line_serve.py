@@ -1,4 +1,5 @@
-"""`concierge serve`: the app under gunicorn answers a signed LINE webhook over loopback."""
+"""`concierge serve`: the app under gunicorn answers a signed LINE webhook over loopback, and
+a server killed with events still queued loses none of them."""
 
 # Fixtures are imported from fakes.line_harness (shared without a conftest), so pytest
 # parameters redefine the imported names on purpose.
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from fakes.line_api import REPLY, FakeLineAPI
+from fakes.line_api import PUSH, REPLY, FakeLineAPI
 from fakes.line_harness import (  # noqa: F401 (fixtures)
     ROOT,
     SECRET,
@@ -59,10 +60,8 @@ def wait_for(predicate: Any, timeout: float) -> bool:
     return False
 
 
-def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
-        tmp_path: Path, fake_api: FakeLineAPI, real_engine: Any) -> None:
-    port = free_port()
-    env = {
+def serve_env(tmp_path: Path, fake_api: FakeLineAPI, real_engine: Any) -> dict[str, str]:
+    return {
         **os.environ,
         "CONCIERGE_KNOWLEDGE": str(real_engine.config.knowledge_dir),
         "CONCIERGE_STORE": str(real_engine.config.store_dir),  # fresh: no ingest needed
@@ -74,9 +73,20 @@ def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
         "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
         "LINE_API_BASE_URL": fake_api.base_url,
     }
+
+
+def start_serve(env: dict[str, str], port: int, output: Path | None = None) -> subprocess.Popen[bytes]:
+    """`concierge serve` in its own process group (so that the test can kill master and workers)."""
     code = f"from bot.serve import serve; serve.main(['--port', '{port}', '--threads', '4'])"
-    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    out: Any = open(output, "wb") if output else subprocess.PIPE  # noqa: SIM115 - closed with the process
+    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=out,
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
+        tmp_path: Path, fake_api: FakeLineAPI, real_engine: Any) -> None:
+    port = free_port()
+    proc = start_serve(serve_env(tmp_path, fake_api, real_engine), port)
     try:
         assert wait_for(lambda: request(port, "GET", "/healthz")[0] == 200, 60), "server did not come up"
         body = body_of(group_mention("Wi-Fiのパスワードは？"))
@@ -91,3 +101,37 @@ def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
         output = proc.communicate(timeout=30)[0].decode(errors="replace")
     assert proc.returncode == 0, output
     assert "Booting worker" in output
+
+
+def test_events_queued_in_a_killed_server_are_answered_exactly_once_by_the_restarted_one(
+        tmp_path: Path, fake_api: FakeLineAPI, real_engine: Any) -> None:
+    env = serve_env(tmp_path, fake_api, real_engine)
+    fake_api.hang(REPLY, 0.4)  # a slow LINE: answers pile up in the queue (each reply still arrives)
+    events = [group_mention(f"Wi-Fiのパスワードは？ ({i})") for i in range(40)]
+    port = free_port()
+    first = start_serve(env, port, tmp_path / "first.log")
+    try:
+        assert wait_for(lambda: request(port, "GET", "/healthz")[0] in (200, 503), 90), "server did not come up"
+        for n in range(0, len(events), 4):
+            body = body_of(*events[n:n + 4])
+            assert request(port, "POST", "/line/webhook", body, {"X-Line-Signature": sign(body)}) == (200, b"OK")
+        assert wait_for(lambda: len(fake_api.delivered()) >= 4, 30), "nothing was answered"
+    finally:
+        os.killpg(first.pid, signal.SIGKILL)  # master and workers, mid-delivery
+        first.wait(10)
+    before = len(fake_api.delivered())
+    assert before < len(events), "every event was answered before the kill: the test proves nothing"
+    fake_api.clear_faults()
+    port = free_port()
+    second = start_serve(env, port, tmp_path / "second.log")
+    try:
+        assert wait_for(lambda: len(fake_api.delivered()) >= len(events), 120), (
+            f"{len(fake_api.delivered())} of {len(events)} answered; log:\n"
+            + (tmp_path / "second.log").read_text(errors="replace")[-3000:])
+        time.sleep(1.0)  # anything sent twice would arrive now
+        tokens = [r.json["replyToken"] for r in fake_api.delivered(REPLY)]
+        assert sorted(tokens) == sorted(e["replyToken"] for e in events)  # each exactly once
+        assert fake_api.delivered(PUSH) == []
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(30)

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from statedb import OpenState, count, dump, postgres, state_db  # noqa: F401 (fixtures)
 
+from bot.line.queue import EventQueue
 from bot.line.state import BotState, EscalationPolicy
 from bot.line.tables import groups
 
@@ -100,10 +101,13 @@ def test_the_morning_message_is_claimed_once_per_group_and_day(state_db: OpenSta
     assert state.claim_morning(key, "2026-11-24") is True
 
 
-def test_each_webhook_event_id_is_delivered_once(state_db: OpenState) -> None:
+def test_each_webhook_event_is_queued_once_however_often_it_arrives(state_db: OpenState) -> None:
     state = make(state_db)
-    assert state.first_delivery("01G2KZKG2DS765NMRH3GZFD8AP") is True
-    assert state.first_delivery("01G2KZKG2DS765NMRH3GZFD8AP") is False
+    queue = EventQueue(state.db, state.sealer)
+    event = {"webhookEventId": "01G2KZKG2DS765NMRH3GZFD8AP", "type": "message", "replyToken": "r"}
+    assert queue.enqueue([event, event]) == 1
+    assert EventQueue(state_db(), state.sealer).enqueue([dict(event, deliveryContext={"isRedelivery": True})]) == 0
+    assert queue.pending() == 1
 
 
 def test_only_abstained_questions_keep_their_text(state_db: OpenState) -> None:

@@ -39,7 +39,7 @@ def test_a_request_with_a_bad_signature_gets_400_and_is_not_processed(bot: Runni
                                                                       stand_in: StandInEngine) -> None:
     body = body_of(direct_text("Wi-Fi?"))
     status, _ = bot.post(body, signature=sign(body, secret="not-the-channel-secret"))
-    bot.line.dispatcher.drain(5)
+    bot.line.workers.drain(5)
     assert status == 400
     assert stand_in.questions == [] and fake_api.requests == []
 
@@ -128,7 +128,7 @@ def test_the_webhook_is_acknowledged_before_a_slow_answer_is_ready(tmp_path: Pat
         assert status == 200 and elapsed < 1.0
         assert fake_api.calls(REPLY) == []
         release.set()
-        assert running.line.dispatcher.drain(10)
+        assert running.line.workers.drain(10)
         assert len(fake_api.calls(REPLY)) == 1
     finally:
         release.set()

@@ -1,18 +1,21 @@
-"""POST /line/webhook: verify, parse, queue, acknowledge. Nothing else happens on the request.
+"""POST /line/webhook: verify, read, store, acknowledge. Nothing else happens on the request.
 
 * The ``X-Line-Signature`` header is checked with the SDK's validator against the raw body
   before anything is parsed; a bad or missing signature gets 400 and no processing.
-* The request thread only checks the JSON envelope (400 when it is not a webhook body; LINE's
-  "verify" call, with no events, gets 200) and queues the raw events.
-* Worker threads (:class:`~bot.line.worker.Dispatcher`) then parse each event with the
-  SDK's models (:mod:`bot.line.events`) and answer it, after the response has gone.
+* The request thread checks the JSON envelope (400 when it is not a webhook body; LINE's
+  "verify" call, with no events, gets 200) and stores the events in the delivery queue
+  (:mod:`bot.line.queue`) *before* answering 200: an acknowledged event survives a crash.
+  When the state database cannot take them (down, disk full, read-only), the answer is 503
+  and one error is logged per outage, so LINE redelivers instead of the events being lost.
+* Worker threads (:mod:`bot.line.worker`) then answer each event and deliver the answer.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
@@ -24,9 +27,11 @@ from bot.line.client import LineClient
 from bot.line.events import BadPayload, parse_event, read_events
 from bot.line.handlers import EventHandlers
 from bot.line.morning import MorningScheduler, daily_run, parse_morning_time
+from bot.line.outbox import Outbox
+from bot.line.queue import EventQueue
 from bot.line.state import BotState
-from bot.line.worker import Dispatcher
-from bot.state import Database, shared_database
+from bot.line.worker import DeliveryWorkers
+from bot.state import Database, StateUnavailable, shared_database
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +40,28 @@ EXTENSION = "line"
 MAX_BODY_BYTES = 1 << 20
 
 bp = Blueprint("line", __name__, url_prefix="/line")
+
+
+class OutageLog:
+    """Logs a failure once when it starts and once when it ends, not once per request."""
+
+    def __init__(self, what: str):
+        self.what = what
+        self._down = False
+        self._lock = threading.Lock()
+
+    def failed(self, reason: str) -> None:
+        with self._lock:
+            first, self._down = not self._down, True
+        if first:
+            log.error("%s: %s; answering 503 so that LINE redelivers", self.what, reason)
+
+    def ok(self) -> None:
+        if self._down:
+            with self._lock:
+                was, self._down = self._down, False
+            if was:
+                log.info("%s again", self.what.replace("cannot", "can"))
 
 
 @dataclass
@@ -46,8 +73,10 @@ class LineChannel:
     state: BotState
     client: LineClient
     handlers: EventHandlers
-    dispatcher: Dispatcher
+    queue: EventQueue
+    workers: DeliveryWorkers
     scheduler: MorningScheduler | None = None
+    outage: OutageLog = field(default_factory=lambda: OutageLog("cannot store LINE events in the state database"))
 
     @classmethod
     def create(cls, engine: ConciergeEngine, settings: Settings, db: Database | None = None) -> LineChannel:
@@ -65,12 +94,22 @@ class LineChannel:
                 at,
                 handlers.site_now,
             )
-        def handle_raw(raw: dict[str, Any], received_at: float) -> None:
+
+        def answer(raw: dict[str, Any], out: Outbox) -> None:
             event = parse_event(raw)
             if event is not None:
-                handlers.handle(event, received_at)
+                handlers.handle(event, out)
 
-        return cls(settings, validator, state, client, handlers, Dispatcher(handle_raw), scheduler)
+        queue = EventQueue(state.db, state.sealer)
+        workers = DeliveryWorkers(queue, answer, client)
+        return cls(settings, validator, state, client, handlers, queue, workers, scheduler)
+
+    def stop(self) -> None:
+        """Stop the worker threads and the scheduler (tests, shutdown)."""
+        if self.scheduler is not None:
+            self.scheduler.stop()
+        self.workers.shutdown()
+        self.client.close()
 
 
 def channel() -> LineChannel:
@@ -80,7 +119,7 @@ def channel() -> LineChannel:
 
 @bp.post("/webhook")
 def webhook() -> Response | tuple[str, int]:
-    received_at = time.monotonic()
+    received_at = time.time()
     line = channel()
     if line.validator is None:
         return "LINE channel not configured", 503
@@ -97,17 +136,23 @@ def webhook() -> Response | tuple[str, int]:
     except BadPayload as exc:
         log.warning("signed webhook body rejected: %s", exc)
         return "bad request", 400
-    if not line.dispatcher.has_room(len(events)):
-        log.warning("answer queue full (%d pending); asking LINE to redeliver", line.dispatcher.pending)
-        return "busy", 503
-    line.dispatcher.submit(events, received_at)
+    try:
+        line.queue.enqueue(events, received_at)
+    except StateUnavailable as exc:
+        line.outage.failed(str(exc))
+        return "state database unavailable", 503
+    line.outage.ok()
+    if events:
+        line.workers.wake()
     return "OK", 200
 
 
 def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> None:
-    """Register the webhook, the bot state, the LINE client, the worker pool and the scheduler."""
+    """Register the webhook, the bot state, the LINE client, the delivery workers and the scheduler."""
     line = LineChannel.create(engine, settings, shared_database(app.extensions, settings))
     app.extensions[EXTENSION] = line
     app.register_blueprint(bp)
+    if line.validator is not None:
+        line.workers.start()  # answers events left pending by a previous run
     if line.scheduler is not None:
         line.scheduler.start()

@@ -37,8 +37,9 @@ from bot.config import Settings
 from bot.engine.contract import STAFF, STAYERS, ConciergeEngine, Question
 from bot.engine.limits import MAX_QUESTION_CHARS
 from bot.line import render, staff, texts, triggers
-from bot.line.client import LineClient, Outcome, Target
+from bot.line.client import LineClient
 from bot.line.morning import MorningTimeError, parse_morning_time
+from bot.line.outbox import Outbox
 from bot.line.render import utf16_len
 from bot.line.state import BotState, EscalationPolicy
 from ingest.knowledge import UnknownHouse
@@ -97,32 +98,31 @@ class EventHandlers:
 
     # -- entry point ----------------------------------------------------------------------
 
-    def handle(self, event: Any, received_at: float) -> None:
-        """Answer one event at most once (redeliveries and duplicates are dropped here)."""
-        event_id = getattr(event, "webhook_event_id", None)
-        if event_id and not self.state.first_delivery(event_id):
-            log.info("event %s already handled (redelivery=%s); skipped", event_id,
-                     getattr(getattr(event, "delivery_context", None), "is_redelivery", None))
-            return
+    def handle(self, event: Any, out: Outbox) -> None:
+        """Decide what to send for one event (into ``out``); the worker delivers it.
+
+        Runs once per event: redeliveries and duplicates never reach here (the queue's
+        event key), and a retried delivery re-sends the stored outbox without asking again.
+        """
         self._maybe_purge()
         if str(getattr(getattr(event, "mode", None), "value", "active")) == "standby":
             return  # another module has chat control; LINE gives no reply token then
         chat = Chat.of(getattr(event, "source", None))
         if isinstance(event, MessageEvent):
             if isinstance(event.message, TextMessageContent):
-                self.on_text(event, chat, received_at)
+                self.on_text(event, chat, out)
             else:
-                self.on_media(event, chat, received_at)
+                self.on_media(event, chat, out)
         elif isinstance(event, PostbackEvent):
-            self.on_postback(event, chat, received_at)
+            self.on_postback(event, chat, out)
         elif isinstance(event, JoinEvent):
-            self.on_join(event, chat, received_at)
+            self.on_join(event, chat, out)
         elif isinstance(event, MemberJoinedEvent):
-            self._reply(event, chat, received_at, render.text_messages(texts.say_both("member_joined")))
+            self._reply(event, chat, out, render.text_messages(texts.say_both("member_joined")))
         elif isinstance(event, LeaveEvent):
             self.on_leave(chat)
         elif isinstance(event, FollowEvent):
-            self._reply(event, chat, received_at, render.text_messages(texts.say_both("follow"), chips=True))
+            self._reply(event, chat, out, render.text_messages(texts.say_both("follow"), chips=True))
         elif isinstance(event, UnfollowEvent):
             log.info("unfollowed in a 1:1 chat; nothing is stored about users, nothing to delete")
         else:
@@ -130,7 +130,7 @@ class EventHandlers:
 
     # -- events ---------------------------------------------------------------------------
 
-    def on_text(self, event: MessageEvent, chat: Chat, received_at: float) -> None:
+    def on_text(self, event: MessageEvent, chat: Chat, out: Outbox) -> None:
         text: str = event.message.text
         is_staff = self._is_staff(chat)
         if chat.direct:
@@ -146,23 +146,23 @@ class EventHandlers:
         lang = detect_lang(addressed or text)
         command = triggers.parse_command(addressed)
         if command is not None:
-            self.on_command(command, event, chat, lang, received_at, addressed)
+            self.on_command(command, event, chat, lang, out, addressed)
             return
         if not addressed:  # a bare mention: nothing tells us the reader's language
-            self._reply(event, chat, received_at, render.text_messages(texts.say_both("help"), chips=True))
+            self._reply(event, chat, out, render.text_messages(texts.say_both("help"), chips=True))
             return
         if utf16_len(addressed) > MAX_QUESTION_CHARS:
-            self._reply(event, chat, received_at,
+            self._reply(event, chat, out,
                         render.text_messages(phrase("too_long", lang, limit=MAX_QUESTION_CHARS), lang))
             return
-        self.answer(addressed, event, chat, received_at, lang)
+        self.answer(addressed, event, chat, out, lang)
 
-    def on_media(self, event: MessageEvent, chat: Chat, received_at: float) -> None:
+    def on_media(self, event: MessageEvent, chat: Chat, out: Outbox) -> None:
         """Stickers, images, files, locations...: a polite word in 1:1, silence in groups."""
         if chat.direct:
-            self._reply(event, chat, received_at, render.text_messages(texts.say_both("non_text"), chips=True))
+            self._reply(event, chat, out, render.text_messages(texts.say_both("non_text"), chips=True))
 
-    def on_postback(self, event: PostbackEvent, chat: Chat, received_at: float) -> None:
+    def on_postback(self, event: PostbackEvent, chat: Chat, out: Outbox) -> None:
         """A tapped chip: ask the chip's question in the chip's language."""
         params = parse_qs(event.postback.data or "")
         topic = (params.get("topic") or [""])[0]
@@ -171,13 +171,13 @@ class EventHandlers:
             return
         lang = norm_lang((params.get("lang") or ["ja"])[0])
         _, question = texts.topic(topic, lang)
-        self.answer(question, event, chat, received_at, lang)
+        self.answer(question, event, chat, out, lang)
 
-    def on_join(self, event: JoinEvent, chat: Chat, received_at: float) -> None:
+    def on_join(self, event: JoinEvent, chat: Chat, out: Outbox) -> None:
         text = texts.say_both("welcome")
         if chat.id and self.state.binding(chat.id) is None and not self._default_house():
             text += "\n\n" + texts.say_both("unbound")
-        self._reply(event, chat, received_at, render.text_messages(text, chips=True))
+        self._reply(event, chat, out, render.text_messages(text, chips=True))
 
     def on_leave(self, chat: Chat) -> None:
         if chat.id:
@@ -185,7 +185,7 @@ class EventHandlers:
             log.info("left %s; its binding, questions and marks are deleted", self._log_name(chat))
 
     def on_command(self, command: triggers.Command, event: Any, chat: Chat, lang: str,
-                   received_at: float, said: str = "") -> None:
+                   out: Outbox, said: str = "") -> None:
         if command.name == "bind":
             text = self._bind(command.arg, chat, lang)
         elif command.name == "morning":
@@ -197,19 +197,19 @@ class EventHandlers:
         else:
             text = staff.run(command.name, engine=self.engine, state=self.state,
                              settings=self.settings, now=self._now())
-            self._reply(event, chat, received_at, render.text_messages(text, lang))
+            self._reply(event, chat, out, render.text_messages(text, lang))
             return
-        self._reply(event, chat, received_at, render.text_messages(text, lang, chips=True))
+        self._reply(event, chat, out, render.text_messages(text, lang, chips=True))
 
     # -- answering ------------------------------------------------------------------------
 
-    def answer(self, text: str, event: Any, chat: Chat, received_at: float, lang: str) -> None:
+    def answer(self, text: str, event: Any, chat: Chat, out: Outbox, lang: str) -> None:
         """Ask the engine, escalate an abstention from a stayer group, reply with the answer."""
         is_staff = self._is_staff(chat)
         house = self._house_for(chat)
         if house is None:
             key = "unbound_direct" if chat.direct else "unbound"
-            self._reply(event, chat, received_at, render.text_messages(texts.say(key, lang), lang))
+            self._reply(event, chat, out, render.text_messages(texts.say(key, lang), lang))
             return
         if chat.direct and chat.id:
             self.client.show_loading(chat.id, LOADING_SECONDS)
@@ -220,23 +220,27 @@ class EventHandlers:
             answer = self.engine.answer(question)
         except UnknownHouse:
             log.warning("a group is bound to house %r, which is not in the knowledge folder", house)
-            self._reply(event, chat, received_at, render.text_messages(texts.say("unknown_house", lang, house=house)))
+            self._reply(event, chat, out, render.text_messages(texts.say("unknown_house", lang, house=house)))
             return
         except Exception:
             log.exception("the engine failed on a question for %s", house)
-            self._reply(event, chat, received_at, render.text_messages(texts.say("error", lang), lang))
+            self._reply(event, chat, out, render.text_messages(texts.say("error", lang), lang))
             return
         suffix = ""
-        if answer.abstained and not chat.direct and not is_staff and self._escalate(text, house, chat):
+        if answer.abstained and not chat.direct and not is_staff and self._escalate(text, house, chat, out):
             suffix = texts.say("escalated", norm_lang(answer.lang))
         self.state.log_question(house_id=house, day=now.date().isoformat(), abstained=answer.abstained,
                                 text=text, chat_id=None if chat.direct else chat.id)
         if not chat.direct and chat.id:
             self.state.remember_lang(chat.id, norm_lang(answer.lang))
-        self._reply(event, chat, received_at, render.answer_messages(answer, suffix=suffix))
+        self._reply(event, chat, out, render.answer_messages(answer, suffix=suffix))
 
-    def _escalate(self, text: str, house: str, chat: Chat) -> bool:
-        """Push an unanswered question (text only) to the staff group, within the rate limit."""
+    def _escalate(self, text: str, house: str, chat: Chat, out: Outbox) -> bool:
+        """Pass an unanswered question (text only) to the staff group, within the rate limit.
+
+        The push goes out before the reply (same outbox, retried like it), so the stayer is
+        told staff were asked only when that push is on its way.
+        """
         staff_group = self.settings.line_staff_group
         if not staff_group or chat.id is None:
             return False
@@ -244,8 +248,8 @@ class EventHandlers:
             log.info("escalation from %s rate-limited", self._log_name(chat))
             return False
         message = texts.say("staff_escalation", "ja", house=self._house_name(house, "ja"), text=text)
-        outcome = self.client.push(staff_group, render.text_messages(message), log_name="staff group")
-        return outcome is Outcome.PUSHED
+        out.push(staff_group, render.text_messages(message), log_name="staff group")
+        return True
 
     # -- commands -------------------------------------------------------------------------
 
@@ -279,9 +283,8 @@ class EventHandlers:
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _reply(self, event: Any, chat: Chat, received_at: float, messages: list[Any]) -> None:
-        target = Target(getattr(event, "reply_token", None), chat.id, received_at, self._log_name(chat))
-        self.client.send(target, messages)
+    def _reply(self, event: Any, chat: Chat, out: Outbox, messages: list[Any]) -> None:
+        out.reply(chat.id, messages, self._log_name(chat))
 
     def _is_staff(self, chat: Chat) -> bool:
         return bool(self.settings.line_staff_group) and not chat.direct and chat.id == self.settings.line_staff_group

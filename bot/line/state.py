@@ -12,7 +12,11 @@ What is kept, and why (privacy design, see also docs in the LINE issue):
   cleared on ``morning off`` and deleted with the binding on ``leave``. If the secret is
   rotated, old ciphertexts stop decrypting; the next message in the group re-stores it.
 * **One-time bind codes** are stored as SHA-256 hashes with an expiry; redeeming deletes them.
-* **Webhook event ids** (not user data) dedupe redeliveries for a few days.
+* **The delivery queue** (``line_events``, :mod:`bot.line.queue`) holds each acknowledged
+  webhook event until LINE accepted its answer. The event and the answer to send contain
+  chat ids and the question, so both are sealed with the same AES-GCM key (the event key as
+  associated data) and deleted when the event is done or given up; what stays, for a few
+  days to recognise redeliveries, is the event id, its type, status and times.
 * **The question log** keeps only questions the engine abstained on (text, house, time), for
   ``/unanswered``, plus the salted group hash so that ``leave`` can delete a group's questions.
   Answered questions are only counted per day and house, for ``/stats``. Everything is
@@ -46,7 +50,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select, update
 
 from bot.config import Settings
-from bot.line.tables import bind_codes, escalations, groups, morning_sent, seen_events
+from bot.line.tables import bind_codes, escalations, groups, line_events, morning_sent
 from bot.state import Database, QuestionLog, StateError, database_for, meta_value
 from bot.state.db import STATE_FILE
 from bot.state.questions import HouseCounts, UnansweredQuestion
@@ -59,7 +63,7 @@ Clock = Callable[[], float]
 #: Alphabet of bind codes: no 0/O, 1/I/L, so a code read aloud or retyped survives.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
-#: How long webhook event ids are remembered; LINE redelivers within hours, not days.
+#: How long finished webhook events are remembered; LINE redelivers within hours, not days.
 DEDUPE_SECONDS = 3 * 24 * 3600
 
 
@@ -121,7 +125,7 @@ def format_code(code: str) -> str:
     return f"{code[:4]}-{code[4:]}"
 
 
-class _Sealer:
+class Sealer:
     """AES-GCM around a group id, keyed from the channel secret (see module docstring)."""
 
     def __init__(self, channel_secret: str):
@@ -157,7 +161,7 @@ class BotState:
 
     def __init__(self, db: Database, channel_secret: str = "", *, clock: Clock | None = None):
         self.db = db
-        self._sealer = _Sealer(channel_secret)
+        self.sealer = Sealer(channel_secret)
         self._clock = clock or time.time
         self.questions = QuestionLog(db, clock=self._clock)
         self._salt = bytes.fromhex(meta_value(db, "salt", lambda: secrets.token_hex(32)))
@@ -233,7 +237,7 @@ class BotState:
             row = conn.execute(select(groups.c.morning).where(groups.c.group_key == key)).first()
             if row is None:
                 return
-            sealed = self._sealer.seal(chat_id, key) if row[0] else None
+            sealed = self.sealer.seal(chat_id, key) if row[0] else None
             values: dict[str, Any] = {"lang": lang}
             if sealed:
                 values["sealed_id"] = sealed
@@ -242,7 +246,7 @@ class BotState:
     def set_morning(self, chat_id: str, on: bool, lang: str | None = None) -> bool:
         """Opt a bound group in or out; False when the group is not bound (or cannot be sealed)."""
         key = self.group_key(chat_id)
-        sealed = self._sealer.seal(chat_id, key) if on else None
+        sealed = self.sealer.seal(chat_id, key) if on else None
         if on and sealed is None:
             return False
         values: dict[str, Any] = {"morning": 1 if on else 0, "sealed_id": sealed}
@@ -260,7 +264,7 @@ class BotState:
         out: list[MorningTarget] = []
         unreadable = 0
         for key, house_id, lang, sealed in rows:
-            chat_id = self._sealer.open(sealed, key) if sealed else None
+            chat_id = self.sealer.open(sealed, key) if sealed else None
             if chat_id is None:
                 unreadable += 1
                 continue
@@ -287,15 +291,6 @@ class BotState:
             for table in (groups, escalations, morning_sent):
                 conn.execute(delete(table).where(table.c.group_key == key))
             self.questions.forget_group(conn, key)
-
-    # -- webhook dedupe -------------------------------------------------------------------
-
-    def first_delivery(self, event_id: str) -> bool:
-        """True the first time an event id is seen; redeliveries and duplicates get False."""
-        with self.db.write() as conn:
-            result = conn.execute(self.db.insert(seen_events).values(event_id=event_id, seen_at=self._clock())
-                                  .on_conflict_do_nothing())
-            return result.rowcount > 0
 
     def bindings(self) -> list[Binding]:
         """Every bound group (salted hash, house, language, morning, since): the staff console's list."""
@@ -359,7 +354,8 @@ class BotState:
         first_day = (datetime.fromisoformat(today) - timedelta(days=question_log_days)).date().isoformat()
         with self.db.write() as conn:
             self.questions.purge(conn, question_log_days, today)
-            conn.execute(delete(seen_events).where(seen_events.c.seen_at < now - DEDUPE_SECONDS))
+            conn.execute(delete(line_events).where(line_events.c.status != "pending",
+                                                   line_events.c.finished_at < now - DEDUPE_SECONDS))
             conn.execute(delete(bind_codes).where(bind_codes.c.expires_at < now))
             conn.execute(delete(escalations).where(escalations.c.at < now - 7 * 86400))
             conn.execute(delete(morning_sent).where(morning_sent.c.day < first_day))

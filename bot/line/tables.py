@@ -31,12 +31,29 @@ bind_codes = Table(
     Column("expires_at", Float, nullable=False),
 )
 
-#: Webhook event ids already handled (dedupe of redeliveries).
-seen_events = Table(
-    "seen_events",
+#: The durable delivery queue: every acknowledged webhook event, from the moment the webhook
+#: answers 200 until LINE has accepted its answer (see :mod:`bot.line.queue`). ``event_key``
+#: (``webhookEventId``, or a hash of an older payload without one) also dedupes redeliveries.
+#: ``payload`` and ``outbox`` are sealed (AES-GCM) and cleared when the event is finished.
+line_events = Table(
+    "line_events",
     metadata,
-    Column("event_id", Text, primary_key=True),
-    Column("seen_at", Float, nullable=False),
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("event_key", Text, nullable=False, unique=True),
+    Column("kind", Text, nullable=False),
+    Column("status", Text, nullable=False, server_default="pending"),
+    Column("received_at", Float, nullable=False),
+    Column("not_before", Float, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("lease_owner", Text),
+    Column("lease_until", Float),
+    Column("payload", Text),
+    Column("outbox", Text),
+    Column("sent", Integer, nullable=False, server_default="0"),
+    Column("reply_doubt", Integer),
+    Column("last_error", Text),
+    Column("finished_at", Float),
+    Index("ix_line_events_status_not_before", "status", "not_before"),
 )
 
 #: Pushes of unanswered questions to the staff group, for the rate limit.

@@ -31,6 +31,8 @@ from bot.config import Settings
 from bot.engine.contract import Answer, Question, Source
 from bot.engine.houses import HouseDirectory
 from bot.line.blueprint import LineChannel, init_app
+from bot.line.client import RetryPolicy
+from bot.line.worker import DeliveryPolicy
 from fakes.line_api import FakeLineAPI
 from ingest.knowledge import House, Knowledge
 
@@ -158,6 +160,14 @@ class RunningApp:
     def line(self) -> LineChannel:
         return self.app.extensions["line"]
 
+    def fast(self) -> RunningApp:
+        """Retries and leases in fractions of a second, so that fault tests run quickly."""
+        self.line.client.retry = RetryPolicy(attempts=3, first_wait=0.02, max_wait=0.1, jitter=0.02,
+                                             max_inline_wait=2.0)
+        self.line.workers.policy = DeliveryPolicy(lease_seconds=2.0, poll_seconds=0.05, requeue_first=0.05,
+                                                  requeue_max=0.2, give_up_after=30.0)
+        return self
+
     def post(self, body: bytes, signature: str | None = "sign", path: str = "/line/webhook",
              headers: dict[str, str] | None = None) -> tuple[int, str]:
         conn = http.client.HTTPConnection("127.0.0.1", self.server.server_port, timeout=10)
@@ -176,14 +186,16 @@ class RunningApp:
     def deliver(self, *events: dict[str, Any]) -> tuple[int, str]:
         """Post signed events and wait until the bot has finished answering them."""
         status, text = self.post(body_of(*events))
-        assert self.line.dispatcher.drain(15), "answers still pending"
+        assert self.line.workers.drain(15), "answers still pending"
         return status, text
 
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-        self.line.dispatcher.shutdown()
-        self.line.client.close()
+        self.line.stop()
+        db = self.app.extensions.get("concierge_state")
+        if db is not None:
+            db.dispose()
 
 
 def line_settings(tmp_path: Path, api: FakeLineAPI, **changes: Any) -> Settings:
@@ -289,7 +301,7 @@ def stand_in() -> StandInEngine:
 @pytest.fixture()
 def bot(tmp_path: Path, fake_api: FakeLineAPI, stand_in: StandInEngine) -> Iterator[RunningApp]:
     """The LINE blueprint with the stand-in engine, served on loopback."""
-    running = RunningApp(line_only_app(stand_in, line_settings(tmp_path, fake_api)))
+    running = RunningApp(line_only_app(stand_in, line_settings(tmp_path, fake_api))).fast()
     yield running
     running.stop()
 
@@ -372,7 +384,7 @@ def chat_bot(tmp_path: Path, fake_api: FakeLineAPI, real_engine: Any) -> Iterato
     """The whole app (``bot.app.create_app``) with the real engine, served on loopback."""
     from bot.app import create_app
 
-    running = RunningApp(create_app(line_settings(tmp_path, fake_api), engine=real_engine))
+    running = RunningApp(create_app(line_settings(tmp_path, fake_api), engine=real_engine)).fast()
     yield running
     running.stop()
 
@@ -384,6 +396,6 @@ def unbound_bot(tmp_path: Path, fake_api: FakeLineAPI) -> Iterator[RunningApp]:
 
     engine = two_house_engine()
     settings = line_settings(tmp_path, fake_api, knowledge=engine.config.knowledge_dir)
-    running = RunningApp(create_app(settings, engine=engine))
+    running = RunningApp(create_app(settings, engine=engine)).fast()
     yield running
     running.stop()
