@@ -141,3 +141,13 @@ def test_concurrent_workers_of_two_processes_claim_each_event_exactly_once(state
         t.join()
     assert sorted(claimed) == [f"E{i:03d}" for i in range(60)]
     assert queues[1].pending() == 0
+
+
+def test_a_reused_webhook_event_id_with_other_content_is_another_event_but_a_redelivery_is_not(
+        state_db: OpenState) -> None:
+    queue = EventQueue(state_db(), Sealer("secret"))
+    first = {"webhookEventId": "testwebhookeventid", "type": "message", "message": {"text": "a"}}
+    other = dict(first, message={"text": "b"})
+    again = dict(first, deliveryContext={"isRedelivery": True})
+    assert [queue.enqueue([e]) for e in (first, other, again)] == [1, 1, 0]
+    assert queue.pending() == 2

@@ -12,7 +12,9 @@ Life of a row:
 
 * ``enqueue`` (webhook, before the 200): ``pending``, payload sealed. A second copy of the
   same event (a redelivery, or twice in one body) finds the row and adds nothing, unless the
-  row had been given up (``failed``), which a redelivery revives.
+  row had been given up (``failed``), which a redelivery revives. "The same event" is the
+  same ``webhookEventId`` *and* content (``digest``): a different event under a reused id
+  gets a key of its own.
 * ``claim`` (a worker thread of any process): takes a lease (``lease_owner``,
   ``lease_until``) and counts an attempt. A process that dies leaves its lease to expire,
   after which another process takes the event over. Live workers renew their leases.
@@ -29,7 +31,6 @@ Life of a row:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -37,8 +38,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Connection, and_, func, or_, select, update
 
+from bot.line.events import content_digest, event_key
 from bot.line.outbox import Send
 from bot.line.state import Sealer
 from bot.line.tables import line_events
@@ -47,15 +49,6 @@ from bot.state import Database
 log = logging.getLogger(__name__)
 
 PENDING, DONE, FAILED = "pending", "done", "failed"
-
-
-def event_key(raw: dict[str, Any]) -> str:
-    """``webhookEventId``; older payloads without one are keyed by a hash of the event."""
-    event_id = raw.get("webhookEventId")
-    if isinstance(event_id, str) and event_id:
-        return event_id[:100]
-    canonical = json.dumps(raw, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode("utf-8", "replace")).hexdigest()
 
 
 def event_kind(raw: dict[str, Any]) -> str:
@@ -99,23 +92,29 @@ class EventQueue:
         added = 0
         with self.db.write() as conn:
             for raw in events:
-                key = event_key(raw)
-                payload = self._seal(raw, key)
-                row = {"event_key": key, "kind": event_kind(raw), "status": PENDING, "received_at": now,
-                       "not_before": now, "payload": payload}
-                result = conn.execute(self.db.insert(line_events).values(**row).on_conflict_do_nothing())
-                if result.rowcount > 0:
-                    added += 1
-                    continue
-                revived = conn.execute(
-                    update(line_events)
-                    .where(line_events.c.event_key == key, line_events.c.status == FAILED)
-                    .values(status=PENDING, received_at=now, not_before=now, attempts=0, payload=payload,
-                            outbox=None, sent=0, reply_doubt=None, lease_owner=None, lease_until=None,
-                            finished_at=None)
-                )
-                added += revived.rowcount
+                added += self._enqueue_one(conn, raw, now)
         return added
+
+    def _enqueue_one(self, conn: Connection, raw: dict[str, Any], now: float) -> int:
+        c = line_events.c
+        key, digest = event_key(raw), content_digest(raw)
+        for _ in range(2):
+            row = {"event_key": key, "digest": digest, "kind": event_kind(raw), "status": PENDING,
+                   "received_at": now, "not_before": now, "payload": self._seal(raw, key)}
+            if conn.execute(self.db.insert(line_events).values(**row).on_conflict_do_nothing()).rowcount > 0:
+                return 1
+            seen = conn.execute(select(c.digest, c.status).where(c.event_key == key)).first()
+            if seen is not None and seen.digest not in (None, digest) and "#" not in key:
+                key = f"{key}#{digest[:16]}"  # another event under a reused id: a key of its own
+                continue
+            if seen is not None and seen.status == FAILED:  # a redelivery revives a given-up event
+                return conn.execute(
+                    update(line_events).where(c.event_key == key, c.status == FAILED)
+                    .values(status=PENDING, received_at=now, not_before=now, attempts=0, payload=row["payload"],
+                            outbox=None, sent=0, reply_doubt=None, lease_owner=None, lease_until=None,
+                            finished_at=None)).rowcount
+            return 0
+        return 0
 
     # -- the worker side ------------------------------------------------------------------
 

@@ -40,6 +40,7 @@ line_events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("event_key", Text, nullable=False, unique=True),
+    Column("digest", Text),
     Column("kind", Text, nullable=False),
     Column("status", Text, nullable=False, server_default="pending"),
     Column("received_at", Float, nullable=False),

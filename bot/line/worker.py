@@ -76,6 +76,7 @@ class DeliveryWorkers:
         self._threads: list[threading.Thread] = []
         self._pid = 0
         self._wakeups = 0
+        self._outage = False
         self.owner = ""
 
     # -- lifecycle ------------------------------------------------------------------------
@@ -136,8 +137,9 @@ class DeliveryWorkers:
             seen = self._wakeups
             try:
                 claimed = self.queue.claim(self.owner, self.policy.lease_seconds)
+                self._queue_ok()
             except StateUnavailable as exc:
-                log.warning("cannot read the delivery queue: %s", exc)
+                self._queue_down(str(exc))
                 claimed = []
             except Exception:  # a worker thread must survive anything
                 log.exception("claiming from the delivery queue failed")
@@ -149,6 +151,20 @@ class DeliveryWorkers:
             with self._cond:
                 if self._wakeups == seen and not self._stop.is_set():
                     self._cond.wait(self.policy.poll_seconds)
+
+    def _queue_down(self, reason: str) -> None:
+        with self._cond:
+            first, self._outage = not self._outage, True
+        if first:  # once per outage, not once per poll and thread
+            log.error("cannot read the LINE delivery queue: %s; retrying every %.0f s", reason,
+                      self.policy.poll_seconds)
+
+    def _queue_ok(self) -> None:
+        if self._outage:
+            with self._cond:
+                was, self._outage = self._outage, False
+            if was:
+                log.info("the LINE delivery queue is readable again")
 
     def _heartbeat(self) -> None:
         while not self._stop.wait(self.policy.lease_seconds / 4):
