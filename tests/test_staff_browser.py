@@ -28,7 +28,7 @@ DRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 HOUSE = "hakka-house"
 MANUAL = f"houses/{HOUSE}/manual.en.md"
 PASSWORD = "browser-pass-1"
-UNANSWERED = "Can I borrow a bicycle?"
+UNANSWERED = "Where can I borrow snowshoes?"
 
 pytestmark = pytest.mark.skipif(not (Path(CHROMIUM).exists() and Path(DRIVER).exists()),
                                 reason="chromium and chromium-driver are not installed (scripts/test.sh installs them)")
@@ -201,10 +201,10 @@ def test_staff_turn_an_unanswered_question_into_an_faq_answer(site: dict[str, An
     click(d, "a.button[href*='/staff/questions/answer']")
     wait(d, lambda x: x.find_elements(By.ID, "faq-answer"))
     assert UNANSWERED in d.find_element(By.ID, "faq-variants").get_attribute("value")
-    d.find_element(By.ID, "faq-answer").send_keys("Yes: two bicycles are in the shed; the key hangs by the door.")
+    d.find_element(By.ID, "faq-answer").send_keys("Two pairs of snowshoes hang in the entrance closet.")
     shot(d, site, "07-faq")
     click(d, "#faq-save")
     wait(d, lambda x: x.find_elements(By.ID, "publish-button"))
     publish(d, site, "08-published-faq")
     answer = ask(d, site, UNANSWERED, "09-try-faq")
-    assert "two bicycles are in the shed" in answer
+    assert "snowshoes hang in the entrance closet" in answer

@@ -8,8 +8,13 @@ change (a shadow folder and ``scan_knowledge``) before it reaches the knowledge 
 from __future__ import annotations
 
 import importlib.util
+import shutil
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from bot.web.staff.checks import Change
 
 
 @dataclass
@@ -24,4 +29,29 @@ def available() -> bool:
 
 
 def add_entry(staff: Any, house: str, variants: list[str], answer: str, lang: str, actor: str) -> FaqResult:
-    return FaqResult(problems=["the FAQ format is not available in this version"])
+    """Append one entry to the house's faq.yaml: tried on a copy, checked with the whole
+    folder, and only then written (by ``ingest.faq.append_entry``, atomically)."""
+    from ingest.faq import FAQ_NAME, FaqEntry, append_entry
+
+    rel = f"houses/{house}/{FAQ_NAME}"
+    path = staff.files.path(rel)
+    entry = FaqEntry(questions=variants, answers={lang: answer} if answer else {})
+    work = Path(staff.checker.work_dir)
+    work.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = Path(tempfile.mkdtemp(prefix="faq-", dir=work))
+    try:
+        candidate = tmp / FAQ_NAME
+        if path.exists():
+            shutil.copyfile(path, candidate)
+        try:
+            append_entry(candidate, entry)
+        except ValueError as exc:
+            return FaqResult(rel, [f"{rel}:0: {exc}"])
+        data = candidate.read_bytes()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    verdict = staff.checker.check(Change(writes={rel: data}))
+    if not verdict.ok:
+        return FaqResult(rel, [str(p) for p in verdict.problems])
+    append_entry(path, entry)
+    return FaqResult(rel)
