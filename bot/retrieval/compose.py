@@ -112,11 +112,13 @@ def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int 
     return out[:limit]
 
 
-def asked_gap(hit: Hit, margin: float = 0.02) -> str | None:
-    """The blank a question is about: the section's closest line is the label of an unfilled
-    template line ("Password: ____") and beats every line the guide does fill."""
+def asked_gap(question: str, hit: Hit, margin: float = 0.02) -> str | None:
+    """The blank a question is about: the question asks for a piece of information (a
+    code, a time, a place...), and the section's closest line is the label of an unfilled
+    template line ("Password: ____") that beats every line the guide does fill. ("Wi-Fi
+    doesn't connect" asks for no such thing: a blank "Network" is not its answer.)"""
     gaps = [g for g in hit.meta.get("gaps", "").split("\n") if g]
-    if not gaps or not hit.lines:
+    if not gaps or not hit.lines or not asked_types(question) - {"permission"}:
         return None
     heading = hit.meta["heading"]
     gap_units: dict[str, str] = {(f"{heading}: {g}" if heading else g): g for g in gaps}
@@ -202,7 +204,7 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
                     and h.score >= best.score - cfg.prefer_lang_margin):
                 best = h
                 break
-    gap = asked_gap(best)
+    gap = asked_gap(question, best)
     if gap is not None:
         return guide_lacks(lang, house, gap, best, max(0.0, min(1.0, confidence)))
     body = extract(best.text, question, cfg.max_chars, best.lines)
