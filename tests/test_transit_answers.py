@@ -96,9 +96,9 @@ def test_typo_in_english_destination_is_answered(answerer: BusAnswerer) -> None:
     assert a is not None and "Memanbetsu Airport" in a.text and "9:45" in a.text
 
 
-def test_chinese_question_is_answered_in_english(answerer: BusAnswerer) -> None:
+def test_chinese_question_is_answered_in_chinese(answerer: BusAnswerer) -> None:
     a = ask(answerer, "kitami-base", "下一班去机场的巴士是几点？", "2026-11-18T08:00:00+09:00", "zh")
-    assert a is not None and a.lang == "en" and "9:45" in a.text
+    assert a is not None and a.lang == "zh" and "9:45" in a.text and "下一班车" in a.text
 
 
 def test_a_bus_after_midnight_is_shown_as_late_night_of_today(answerer: BusAnswerer) -> None:

@@ -36,9 +36,96 @@ from bot.transit.query import (
 from ingest.knowledge import House, Knowledge
 from text.dates import format_date, format_time, month_day, month_name, weekday_name
 from text.detect import reply_lang
+from text.phrases import phrase, register
 
 TAXI_QUERY = {"ja": "タクシー", "en": "taxi"}
 TAXI_BRIEF_CHARS = 260
+
+
+# -- wording: the trip answer's sentences in ja/en/zh/ko (the phrase catalogue's ``bus.*``) --
+
+_BUS: dict[str, dict[str, str]] = {
+    "ja": {
+        "next": "次のバス", "last": "最終のバス", "first": "始発のバス", "around": "{tt}ごろのバス",
+        "arrive_by": "{tt}までに着くバス", "to": "{dest}へ行く", "arr": "（{dest}着 {a}）",
+        "lead": "{origin}から{to}{what}は {t} 発です{arr}。", "say": "{to}{what}は、{t}に{origin}を出ます。",
+        "last_today": "これが今日の最終です。", "after_that": "その次は {nf} 発です。",
+        "expired": "この時刻表データは {date} までのもので、今日のバスは分かりません。"
+                   "最新の時刻はバス会社に確認してください。",
+        "transfer": "{origin}から{dest}へ直通するバスはありません。{hub}で乗り換えると行けます。",
+        "transfer_say": "直通はありません。{t1}のバスで{hub}へ行き、{t2}のバスに乗り換えます。",
+        "no_direct": "{origin}から{to}バスは、時刻表では見つかりませんでした（直通の便がありません）。",
+        "none_by": "{tt}までに{dest}に着くバスは、{origin}からはありません。",
+        "none_around": "その時間帯に{origin}から{to}バスはありません。",
+        "none_day": "その日は{origin}から{to}バスはありません。",
+        "none_more": "今日はもう{origin}から{to}バスはありません。最終は {lt} 発でした。",
+        "none_today": "今日は{origin}から{to}バスは走っていません。",
+        "next_one": "次は {nf} 発です。",
+        "late_night": "深夜{hm}", "tomorrow_at": "明日 {hm}",
+        "taxi": "タクシー: ", "timetable": "{agency} 時刻表",
+    },
+    "en": {
+        "next": "The next bus", "last": "The last bus", "first": "The first bus", "around": "The bus around {tt}",
+        "arrive_by": "To arrive by {tt}, the bus", "to": " to {dest}", "arr": ", arriving at {a}",
+        "lead": "{what} from {origin}{to} leaves at {t}{arr}.", "say": "{what}{to} leaves {origin} at {t}.",
+        "last_today": "That is the last bus today.", "after_that": "After that, the next one is at {nf}.",
+        "expired": "This timetable only runs until {date}, so it cannot tell today's buses;"
+                   " please check with the bus company.",
+        "transfer": "No bus goes directly from {origin} to {dest}; change at {hub}.",
+        "transfer_say": "There is no direct bus. Take the {t1} bus to {hub} and change to the {t2} bus.",
+        "no_direct": "The timetable has no direct bus from {origin}{to}.",
+        "none_by": "No bus from {origin} gets to {dest} by {tt}.",
+        "none_around": "There is no bus from {origin}{to} around that time.",
+        "none_day": "There is no bus from {origin}{to} that day.",
+        "none_more": "There are no more buses from {origin}{to} today. The last one left at {lt}.",
+        "none_today": "There is no bus from {origin}{to} today.",
+        "next_one": "The next one leaves at {nf}.",
+        "late_night": "{hm} (after midnight)", "tomorrow_at": "{hm} tomorrow",
+        "taxi": "Taxi: ", "timetable": "{agency} timetable",
+    },
+    "zh": {
+        "next": "下一班车", "last": "末班车", "first": "首班车", "around": "{tt}左右的车",
+        "arrive_by": "{tt}前到达的车", "to": "开往{dest}", "arr": "（{a}到达{dest}）",
+        "lead": "从{origin}{to}的{what}{t}发车{arr}。", "say": "{to}的{what}{t}从{origin}发车。",
+        "last_today": "这是今天的末班车。", "after_that": "再下一班是{nf}。",
+        "expired": "这份时刻表只到{date}，无法告诉您今天的班次，请向巴士公司确认最新时间。",
+        "transfer": "从{origin}到{dest}没有直达车，请在{hub}换乘。",
+        "transfer_say": "没有直达车。乘{t1}的车到{hub}，再换乘{t2}的车。",
+        "no_direct": "时刻表中没有从{origin}{to}的直达车。",
+        "none_by": "没有从{origin}出发、{tt}前到达{dest}的车。",
+        "none_around": "那个时间段没有从{origin}{to}的车。",
+        "none_day": "那天没有从{origin}{to}的车。",
+        "none_more": "今天从{origin}{to}的车已经没有了。末班车{lt}已发车。",
+        "none_today": "今天没有从{origin}{to}的车。",
+        "next_one": "下一班{nf}发车。",
+        "late_night": "凌晨{hm}", "tomorrow_at": "明天 {hm}",
+        "taxi": "出租车：", "timetable": "{agency} 时刻表",
+    },
+    "ko": {
+        "next": "다음 버스", "last": "막차", "first": "첫차", "around": "{tt}쯤 버스",
+        "arrive_by": "{tt}까지 도착하는 버스", "to": "{dest}행 ", "arr": " ({dest} 도착 {a})",
+        "lead": "{origin}에서 {to}{what}는 {t}에 출발합니다{arr}.",
+        "say": "{to}{what}는 {t}에 {origin}에서 출발합니다.",
+        "last_today": "오늘의 막차입니다.", "after_that": "그다음은 {nf}에 출발합니다.",
+        "expired": "이 시간표는 {date}까지라서 오늘 버스는 알 수 없습니다. 버스 회사에 최신 시간을 확인해 주세요.",
+        "transfer": "{origin}에서 {dest}까지 직행 버스가 없습니다. {hub}에서 갈아타세요.",
+        "transfer_say": "직행이 없습니다. {t1} 버스로 {hub}까지 가서 {t2} 버스로 갈아타세요.",
+        "no_direct": "시간표에 {origin}에서 {to}직행 버스가 없습니다.",
+        "none_by": "{tt}까지 {dest}에 도착하는 버스가 {origin}에서는 없습니다.",
+        "none_around": "그 시간대에 {origin}에서 {to}버스가 없습니다.",
+        "none_day": "그날은 {origin}에서 {to}버스가 없습니다.",
+        "none_more": "오늘은 더 이상 {origin}에서 {to}버스가 없습니다. 막차는 {lt}에 출발했습니다.",
+        "none_today": "오늘은 {origin}에서 {to}버스가 운행하지 않습니다.",
+        "next_one": "다음 버스는 {nf}에 출발합니다.",
+        "late_night": "새벽 {hm}", "tomorrow_at": "내일 {hm}",
+        "taxi": "택시: ", "timetable": "{agency} 시간표",
+    },
+}
+register({key: {lg: table[key] for lg, table in _BUS.items()} for key in _BUS["en"]}, "bus")
+
+
+def _b(lang: str, key: str, **values: Any) -> str:
+    return phrase(f"bus.{key}", lang, **values)
 
 
 # -- names in the answer's language ---------------------------------------------------
@@ -87,9 +174,9 @@ def clock(moment: datetime, now: datetime, lang: str, same_day_as: datetime | No
     if days == 0:
         return hm
     if days == 1 and moment < day_break_after(now):
-        return f"深夜{hm}" if lang == "ja" else f"{hm} (after midnight)"
+        return _b(lang, "late_night", hm=hm)
     if days == 1:
-        return f"明日 {hm}" if lang == "ja" else f"{hm} tomorrow"
+        return _b(lang, "tomorrow_at", hm=hm)
     if lang == "ja":
         return f"{format_date(moment, 'ja')}{hm}"  # "12月4日（金）8時05分"
     wd, month = weekday_name(moment, "en", short=True), month_name(moment.month, "en", short=True)
@@ -150,7 +237,7 @@ class BusAnswerer:
         index = self.cache.get(ctx.area.id)
         if index is None:
             return None
-        lang = ctx.lang if ctx.lang in ("ja", "en") else "en"
+        lang = ctx.lang if ctx.lang in ("ja", "en", "zh", "ko") else "en"
         c = _Context(index, self.matcher(ctx.area.id, index), request,
                      question.now.astimezone(index.tz), lang, ctx.area.id)
         origins = self._origins(c, list(ctx.house.stops or []))
@@ -220,7 +307,7 @@ def _trip_answer(c: _Context, groups: list[list[Stop]], dest: Match | None, ques
         taxi_text, taxi_sources = _taxi(question, ctx, c.lang)
         if taxi_text:
             lines.append("")
-            lines.append(("タクシー: " if c.lang == "ja" else "Taxi: ") + taxi_text)
+            lines.append(_b(c.lang, "taxi") + taxi_text)
             sources.extend(taxi_sources)
     confidence = 0.95 if dest is None or dest.score >= 0.6 else 0.8
     return Answer(
@@ -275,83 +362,59 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
             first = min(o.departures, key=lambda d: abs((d.dep - target).total_seconds()))
         t = clock(first.dep, now, c.lang)
         a = clock(first.arr, now, c.lang, first.dep) if first.arr and dest else ""
-        what_ja = {"last": "最終のバス", "first": "始発のバス"}.get(o.kind, "次のバス")
-        what_en = {"last": "The last bus", "first": "The first bus"}.get(o.kind, "The next bus")
+        lg = c.lang
+        what = _b(lg, o.kind if o.kind in ("last", "first") else "next")
         if o.kind == "around" and o.target is not None:
-            tt = about(o.target, now, c.lang)
-            what_ja, what_en = f"{tt}ごろのバス", f"The bus around {tt}"
+            what = _b(lg, "around", tt=about(o.target, now, lg))
         if o.kind == "arrive_by" and o.target is not None:
-            tt = about(o.target, now, c.lang)
-            what_ja, what_en = f"{tt}までに着くバス", f"To arrive by {tt}, the bus"
-        if ja:
-            to = f"{dest}へ行く" if dest else ""
-            to_spoken = f"{dest_spoken}へ行く" if dest else ""
-            arr = f"（{dest}着 {a}）" if a else ""
-            lead = f"{origin}から{to}{what_ja}は {t} 発です{arr}。"
-            speech = f"{to_spoken}{what_ja}は、{t}に{origin_spoken}を出ます。"
-        else:
-            arr = f", arriving at {a}" if a else ""
-            lead = f"{what_en} from {origin}{' to ' + dest if dest else ''} leaves at {t}{arr}."
-            speech = f"{what_en}{' to ' + dest_spoken if dest else ''} leaves {origin_spoken} at {t}."
+            what = _b(lg, "arrive_by", tt=about(o.target, now, lg))
+        arr = _b(lg, "arr", dest=dest, a=a) if a else ""
+        lead = _b(lg, "lead", origin=origin, to=_b(lg, "to", dest=dest) if dest else "", what=what, t=t, arr=arr)
+        speech = _b(lg, "say", to=_b(lg, "to", dest=dest_spoken) if dest else "", what=what, t=t,
+                    origin=origin_spoken)
         lines.append(lead)
         lines.extend(_row(d, now, c.lang, bool(dest)) for d in o.departures)
         if o.is_last and o.kind in ("next", "last"):
-            lines.append("これが今日の最終です。" if ja else "That is the last bus today.")
+            lines.append(_b(lg, "last_today"))
             if o.next_first is not None and o.kind == "next":
-                nf = clock(o.next_first.dep, now, c.lang)
-                lines.append(f"その次は {nf} 発です。" if ja else f"After that, the next one is at {nf}.")
+                lines.append(_b(lg, "after_that", nf=clock(o.next_first.dep, now, lg)))
         return lines, speech
 
     # nothing in the window
-    to_ja = f"{dest}へ行く" if dest else ""
-    to_en = f" to {dest}" if dest else ""
+    lg = c.lang
+    to = _b(lg, "to", dest=dest) if dest else ""
     if o.expired_on is not None:
         d = o.expired_on
-        msg = (f"この時刻表データは {month_day(d, 'ja', year=True)} までのもので、今日のバスは分かりません。"
-               "最新の時刻はバス会社に確認してください。" if ja else
-               f"This timetable only runs until {d.isoformat()}, so it cannot tell today's buses;"
-               " please check with the bus company.")
+        msg = _b(lg, "expired", date=month_day(d, "ja", year=True) if ja else d.isoformat())
         return [msg], msg
     if o.transfer is not None:
         leg1, leg2 = o.transfer
-        hub = stop_name(leg1.dest or leg2.origin, c.lang)
-        msg = (f"{origin}から{dest}へ直通するバスはありません。{hub}で乗り換えると行けます。" if ja else
-               f"No bus goes directly from {origin} to {dest}; change at {hub}.")
-        lines = [msg, _row(leg1, now, c.lang, True, leg1.dest), _row(leg2, now, c.lang, True, leg2.dest)]
-        t1, t2 = clock(leg1.dep, now, c.lang), clock(leg2.dep, now, c.lang)
-        hub_s = spoken_name(leg1.dest or leg2.origin, c.lang)
-        speech = (f"直通はありません。{t1}のバスで{hub_s}へ行き、{t2}のバスに乗り換えます。" if ja else
-                  f"There is no direct bus. Take the {t1} bus to {hub_s} and change to the {t2} bus.")
+        hub = stop_name(leg1.dest or leg2.origin, lg)
+        msg = _b(lg, "transfer", origin=origin, dest=dest, hub=hub)
+        lines = [msg, _row(leg1, now, lg, True, leg1.dest), _row(leg2, now, lg, True, leg2.dest)]
+        t1, t2 = clock(leg1.dep, now, lg), clock(leg2.dep, now, lg)
+        speech = _b(lg, "transfer_say", t1=t1, t2=t2, hub=spoken_name(leg1.dest or leg2.origin, lg))
         return lines, speech
     if o.next_first is None and o.last_left is None:
-        msg = (f"{origin}から{to_ja}バスは、時刻表では見つかりませんでした（直通の便がありません）。" if ja else
-               f"The timetable has no direct bus from {origin}{to_en}.")
+        msg = _b(lg, "no_direct", origin=origin, to=to)
         return [msg], msg
     if o.kind == "arrive_by" and o.target is not None:
-        tt = about(o.target, now, c.lang)
-        msg = (f"{tt}までに{dest}に着くバスは、{origin}からはありません。" if ja else
-               f"No bus from {origin} gets to {dest} by {tt}.")
+        msg = _b(lg, "none_by", tt=about(o.target, now, lg), dest=dest, origin=origin)
     elif o.kind == "around":
-        msg = (f"その時間帯に{origin}から{to_ja}バスはありません。" if ja else
-               f"There is no bus from {origin}{to_en} around that time.")
+        msg = _b(lg, "none_around", origin=origin, to=to)
     elif o.future_day:
-        msg = (f"その日は{origin}から{to_ja}バスはありません。" if ja else
-               f"There is no bus from {origin}{to_en} that day.")
+        msg = _b(lg, "none_day", origin=origin, to=to)
     elif o.last_left is not None:
-        lt = clock(o.last_left.dep, now, c.lang)
-        msg = (f"今日はもう{origin}から{to_ja}バスはありません。最終は {lt} 発でした。" if ja else
-               f"There are no more buses from {origin}{to_en} today. The last one left at {lt}.")
+        msg = _b(lg, "none_more", origin=origin, to=to, lt=clock(o.last_left.dep, now, lg))
     else:
-        msg = (f"今日は{origin}から{to_ja}バスは走っていません。" if ja else
-               f"There is no bus from {origin}{to_en} today.")
+        msg = _b(lg, "none_today", origin=origin, to=to)
     lines.append(msg)
     speech = msg
     if o.next_first is not None:
-        nf = clock(o.next_first.dep, now, c.lang)
-        nxt = (f"次は {nf} 発です。" if ja else f"The next one leaves at {nf}.")
+        nxt = _b(lg, "next_one", nf=clock(o.next_first.dep, now, lg))
         lines.append(nxt)
-        lines.append(_row(o.next_first, now, c.lang, bool(dest)))
-        speech = f"{msg}{nxt}" if ja else f"{msg} {nxt}"
+        lines.append(_row(o.next_first, now, lg, bool(dest)))
+        speech = f"{msg}{nxt}" if lg in ("ja", "zh") else f"{msg} {nxt}"
     if not ja:
         speech = re.sub(r" \([^)]*\)", "", speech)
     return lines, speech
@@ -373,7 +436,7 @@ def _row(d: Departure, now: datetime, lang: str, with_arrival: bool, alight: Sto
 
 def _feed_label(c: _Context) -> str:
     agency = c.index.meta.get("agency_en" if c.lang != "ja" else "agency") or c.index.meta.get("agency", "")
-    return f"{agency} 時刻表" if c.lang == "ja" else f"{agency} timetable".strip()
+    return _b(c.lang, "timetable", agency=agency).strip()
 
 
 def _data(c: _Context, o: Outcome, origins: list[Stop], dest: str) -> dict[str, Any]:
