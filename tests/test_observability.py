@@ -16,10 +16,15 @@ from bot.app import create_app
 from bot.config import ConfigError, Settings
 from bot.engine.contract import Question
 from bot.observability.logs import configure_logging
+from fakes import line_harness
 from fakes.line_api import REPLY, FakeLineAPI
-from fakes.line_harness import SECRET, TOKEN, body_of, direct_text, sign
+from fakes.line_harness import SECRET, TOKEN, RunningApp, body_of, direct_text, sign
 from fakes.serve_process import ServeProcess, wait_for
 from tests.conftest import SAMPLE_KNOWLEDGE, at
+
+# The LINE harness's fixtures (a running app with the stand-in engine and the fake LINE API).
+line_api_server, fake_api, stand_in, bot = (line_harness.line_api_server, line_harness.fake_api,
+                                            line_harness.stand_in, line_harness.bot)
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -62,6 +67,32 @@ def test_metrics_report_the_served_snapshots_age(app):
     text = app.test_client().get("/metrics").get_data(as_text=True)
     age = value(text, "concierge_snapshot_age_seconds")
     assert 0 < age < 7 * 24 * 3600
+
+
+def test_metrics_say_which_dependencies_are_up_as_healthz_does(app):
+    client = app.test_client()
+    health = client.get("/healthz").get_json()
+    text = client.get("/metrics").get_data(as_text=True)
+    assert set(health["dependencies"]) >= {"state"}
+    for name, status in health["dependencies"].items():
+        assert value(text, "concierge_dependency_up", dependency=name) == (1.0 if status["up"] else 0.0)
+
+
+def test_metrics_report_the_delivery_queue_depth(app):
+    from bot.line.queue import EventQueue
+
+    queue: EventQueue = app.extensions["line"].queue
+    client = app.test_client()
+    assert value(client.get("/metrics").get_data(as_text=True), "concierge_line_queue_depth") == queue.pending()
+
+
+def test_the_cli_loads_no_prometheus_client_before_serve_sets_up_multiprocess_mode():
+    import subprocess
+    import sys
+
+    code = "import sys, bot.cli; assert 'prometheus_client' not in sys.modules, 'imported too early'"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
 
 
 def test_metrics_time_a_reload_as_an_ingest(app):
@@ -157,3 +188,19 @@ def test_metrics_are_summed_over_gunicorn_workers_and_logs_are_json(tmp_path: Pa
     assert not bad, bad[:5]
     assert all(json.loads(line)["level"] for line in lines)
     assert not any(json.loads(line)["logger"].startswith("httpx") for line in lines)
+
+
+def test_line_delivery_retries_are_counted_by_reason(bot: RunningApp, fake_api: FakeLineAPI) -> None:
+    from prometheus_client import REGISTRY
+
+    from fakes.line_harness import group_mention
+
+    def retries(reason: str) -> float:
+        return REGISTRY.get_sample_value("concierge_line_delivery_retries_total", {"reason": reason}) or 0.0
+
+    before = retries("5xx"), retries("requeued")
+    fake_api.server_error(REPLY, times=4)  # more than one attempt's retries: the queue tries again too
+    bot.deliver(group_mention("Wi-Fi password?"))
+    assert [r.path for r in fake_api.delivered()] == [REPLY]
+    assert retries("5xx") - before[0] >= 3
+    assert retries("requeued") - before[1] == 1

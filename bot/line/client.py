@@ -246,6 +246,9 @@ class LineClient:
             last: Attempt = state.outcome.result() if state.outcome else Attempt(Verdict.RETRY)
             waiting = state.next_action.sleep if state.next_action else 0.0
             log.info("%s to %s: %s; retrying in %.1f s", what, log_name, last.error or last.status, waiting)
+            from bot.observability.metrics import delivery_retried, reason_of
+
+            delivery_retried(reason_of(last.status))
 
         retrying = Retrying(stop=stop_after_attempt(policy.attempts), wait=wait, sleep=policy.sleep,
                             retry=retry_if_result(worth_retrying), before_sleep=before_sleep,

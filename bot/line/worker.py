@@ -194,6 +194,7 @@ class DeliveryWorkers:
                 log.warning("dropping a %s event whose payload cannot be read (channel secret changed?)",
                             event.kind)
                 self.queue.give_up(event, owner, "unreadable payload")
+                _count_failure("unreadable payload")
                 return
             out = Outbox(reply_token=_reply_token(event.raw))
             self.answer(event.raw, out)
@@ -216,6 +217,7 @@ class DeliveryWorkers:
             if result.outcome is Outcome.FAILED:
                 log.error("LINE refused a %s for %s: %s; not retried", _what(sends[index]), sends[index].log_name,
                           result.error)
+                _count_failure("refused")
             if index + 1 < len(sends) and not self.queue.advance(event, owner, index + 1):
                 return
         self.queue.finish(event, owner)
@@ -228,9 +230,21 @@ class DeliveryWorkers:
             log.error("gave up delivering a %s event after %d attempts over %.0f s: %s",
                       event.kind, event.attempts, age, error or "unknown error")
             self.queue.give_up(event, self.owner, error)
+            _count_failure("gave up")
             return
         log.info("a %s event will be tried again in %.1f s (%s)", event.kind, delay, error)
         self.queue.retry_later(event, self.owner, delay, error, reply_doubt=token_doubt)
+        from bot.observability.metrics import delivery_retried
+
+        delivery_retried("requeued")
+
+
+def _count_failure(reason: str) -> None:
+    """/metrics: ``concierge_line_delivery_failures_total{reason}`` (imported here, not at the
+    top: prometheus-client must not load before ``concierge serve`` sets up multiprocess mode)."""
+    from bot.observability.metrics import delivery_failed
+
+    delivery_failed(reason)
 
 
 def _reply_token(raw: dict[str, Any]) -> str | None:

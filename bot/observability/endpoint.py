@@ -26,7 +26,17 @@ def init_app(app: Flask, engine: Any) -> None:
         pending = getattr(queue, "pending", None)
         return int(pending()) if callable(pending) else None
 
-    live = LiveCollector(engine, queue_depth)
+    def health() -> dict[str, Any]:
+        """/healthz's own report (bot.health), so both say the same about each dependency."""
+        view = app.view_functions.get("healthz")
+        if view is None:
+            return dict(engine.health())
+        got = view()
+        response = got[0] if isinstance(got, tuple) else got
+        body = response.get_json(silent=True)
+        return body if isinstance(body, dict) else {}
+
+    live = LiveCollector(engine, queue_depth, health)
 
     @app.get("/metrics")
     def metrics() -> Response:

@@ -15,7 +15,7 @@ What is counted, and where:
 * Read when scraped (:class:`LiveCollector`): ``concierge_line_queue_depth`` (events
   acknowledged but not yet answered, from the durable queue: every process and host),
   ``concierge_snapshot_age_seconds`` (since the served snapshot was published) and
-  ``concierge_dependency_up{dependency}`` (from the engine's health).
+  ``concierge_dependency_up{dependency}`` (what ``/healthz`` reports: bot.health).
 
 **Several gunicorn workers.** Each worker is its own process with its own counters, and a
 scrape reaches one of them. ``concierge serve`` therefore runs prometheus-client in
@@ -53,6 +53,15 @@ INGEST_SECONDS = Histogram("concierge_ingest_seconds", "Duration of re-ingests r
                            buckets=(0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600))
 DELIVERY_RETRIES = Counter("concierge_line_delivery_retries", "LINE sends retried later, by reason", ["reason"])
 DELIVERY_FAILURES = Counter("concierge_line_delivery_failures", "LINE events given up on, by reason", ["reason"])
+
+
+def reason_of(status: int | None) -> str:
+    """A retry's reason as a small set of label values: ``429``, ``5xx``, ``timeout``."""
+    if status == 429:
+        return "429"
+    if status is not None and 500 <= status < 600:
+        return "5xx"
+    return "timeout" if status is None else str(status)
 
 
 def delivery_retried(reason: str) -> None:
@@ -121,9 +130,11 @@ class ObservedEngine:
 class LiveCollector(Collector):
     """Values read at scrape time: the queue's depth, the snapshot's age, dependencies."""
 
-    def __init__(self, engine: Any, queue_depth: Callable[[], int | None] | None = None):
+    def __init__(self, engine: Any, queue_depth: Callable[[], int | None] | None = None,
+                 health: Callable[[], dict[str, Any]] | None = None):
         self.engine = engine
         self.queue_depth = queue_depth
+        self.health = health or engine.health  # /healthz's report when the app gives it
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         if self.queue_depth is not None:
@@ -139,7 +150,7 @@ class LiveCollector(Collector):
         if age is not None:
             yield GaugeMetricFamily("concierge_snapshot_age_seconds",
                                     "Seconds since the served snapshot was published", value=age)
-        deps = dependencies(self.engine)
+        deps = dependencies(self.health)
         if deps:
             up = GaugeMetricFamily("concierge_dependency_up", "1 when the dependency answers, else 0",
                                    labels=["dependency"])
@@ -160,10 +171,10 @@ def snapshot_age(engine: Any) -> float | None:
         return None
 
 
-def dependencies(engine: Any) -> dict[str, bool]:
-    """``{name: up}`` from the engine's health (its ``dependencies`` entry, when it has one)."""
+def dependencies(report: Callable[[], dict[str, Any]]) -> dict[str, bool]:
+    """``{name: up}`` from a health report's ``dependencies`` entry (the same as /healthz)."""
     try:
-        health = engine.health()
+        health = report()
     except Exception:
         return {}
     deps = health.get("dependencies") if isinstance(health, dict) else None
