@@ -86,9 +86,11 @@ def start_serve(env: dict[str, str], port: int, output: Path | None = None) -> s
 def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
         tmp_path: Path, fake_api: FakeLineAPI, real_engine: Any) -> None:
     port = free_port()
-    proc = start_serve(serve_env(tmp_path, fake_api, real_engine), port)
+    log_file = tmp_path / "serve.log"
+    proc = start_serve(serve_env(tmp_path, fake_api, real_engine), port, log_file)
     try:
-        assert wait_for(lambda: request(port, "GET", "/healthz")[0] == 200, 60), "server did not come up"
+        assert wait_for(lambda: request(port, "GET", "/healthz")[0] == 200, 90), (
+            "server did not come up:\n" + log_file.read_text(errors="replace")[-3000:])
         body = body_of(group_mention("Wi-Fiのパスワードは？"))
         status, text = request(port, "POST", "/line/webhook", body,
                                {"X-Line-Signature": sign(body), "Content-Type": "application/json"})
@@ -98,7 +100,8 @@ def test_serve_runs_the_app_under_gunicorn_and_answers_a_signed_webhook(
         assert "mint-kitami-2026" in fake_api.bodies(REPLY)[0]["messages"][0]["text"]
     finally:
         proc.send_signal(signal.SIGTERM)
-        output = proc.communicate(timeout=30)[0].decode(errors="replace")
+        proc.wait(timeout=30)
+    output = log_file.read_text(errors="replace")
     assert proc.returncode == 0, output
     assert "Booting worker" in output
 

@@ -14,6 +14,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from statedb import OpenState, count, dump, postgres, state_db  # noqa: F401 (fixtures)
 
+from bot.engine.contract import Answer
 from bot.line.queue import EventQueue
 from bot.line.state import BotState, EscalationPolicy
 from bot.line.tables import groups
@@ -110,24 +111,35 @@ def test_each_webhook_event_is_queued_once_however_often_it_arrives(state_db: Op
     assert queue.pending() == 1
 
 
-def test_only_abstained_questions_keep_their_text(state_db: OpenState) -> None:
+def abstained() -> Answer:
+    return Answer(text="I don't know", lang="en", intent="abstain", confidence=0.1, abstained=True)
+
+
+def answered(confidence: float = 0.95) -> Answer:
+    return Answer(text="Here it is", lang="en", intent="retrieval", confidence=confidence)
+
+
+def test_only_abstained_and_unsure_questions_keep_their_text(state_db: OpenState) -> None:
     state = make(state_db)
-    state.log_question(house_id="h", day="2026-11-24", abstained=False, text="answered one", chat_id=GROUP)
-    state.log_question(house_id="h", day="2026-11-24", abstained=True, text="Where is the onsen?", chat_id=GROUP)
-    state.log_question(house_id="h", day="2026-11-24", abstained=True, text="where is the onsen? ", chat_id=None)
-    [row] = state.unanswered(30)
-    assert (row.text.lower().strip(), row.count) == ("where is the onsen?", 2)
+    day = "2026-11-24"
+    state.log_answer(house_id="h", day=day, text="answered one", answer=answered(), chat_id=GROUP)
+    state.log_answer(house_id="h", day=day, text="Where is the onsen?", answer=abstained(), chat_id=GROUP)
+    state.log_answer(house_id="h", day=day, text="where is the onsen? ", answer=abstained(), chat_id=None)
+    state.log_answer(house_id="h", day=day, text="Is the sauna hot?", answer=answered(0.55), chat_id=GROUP)
+    onsen, sauna = state.unanswered(30)
+    assert (onsen.text.lower().strip(), onsen.count, onsen.outcome) == ("where is the onsen?", 2, "abstained")
+    assert (sauna.text, sauna.outcome) == ("Is the sauna hot?", "low_confidence")
     assert "answered one" not in dump(state.db)
-    stats = state.stats(7, "2026-11-24")
-    assert (stats.asked, stats.abstained) == (3, 2)
+    stats = state.stats(7, day)
+    assert (stats.asked, stats.abstained, stats.low_confidence) == (4, 2, 1)
 
 
 def test_the_question_log_is_purged_after_the_configured_days(state_db: OpenState) -> None:
     clock = Clock()
     state = make(state_db, clock=clock)
-    state.log_question(house_id="h", day="2026-10-01", abstained=True, text="old", chat_id=GROUP)
+    state.log_answer(house_id="h", day="2026-10-01", text="old", answer=abstained(), chat_id=GROUP)
     clock.now += 31 * 86400
-    state.log_question(house_id="h", day="2026-11-01", abstained=True, text="new", chat_id=GROUP)
+    state.log_answer(house_id="h", day="2026-11-01", text="new", answer=abstained(), chat_id=GROUP)
     state.purge(30, "2026-11-01")
     assert [q.text for q in state.unanswered(365)] == ["new"]
     assert state.stats(365, "2026-11-01").asked == 1
@@ -137,12 +149,12 @@ def test_forget_group_deletes_everything_about_the_group(state_db: OpenState) ->
     state = make(state_db)
     state.bind(GROUP, "h")
     state.set_morning(GROUP, True)
-    state.log_question(house_id="h", day="2026-11-24", abstained=True, text="q", chat_id=GROUP)
+    state.log_answer(house_id="h", day="2026-11-24", text="q", answer=abstained(), chat_id=GROUP)
     state.allow_escalation(GROUP, EscalationPolicy())
     state.claim_morning(state.group_key(GROUP), "2026-11-24")
     state.forget_group(GROUP)
     key = state.group_key(GROUP)
-    for table in ("groups", "unanswered", "escalations", "morning_sent"):
+    for table in ("groups", "question_log", "escalations", "morning_sent"):
         assert count(state.db, table, group_key=key) == 0
 
 

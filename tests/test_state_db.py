@@ -13,6 +13,7 @@ import os
 import sqlite3
 import stat
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -90,9 +91,15 @@ def test_a_state_file_from_before_migrations_is_adopted_with_its_bindings(tmp_pa
         conn.execute("INSERT INTO meta VALUES ('salt', ?)", (salt,))
         key = hmac.new(bytes.fromhex(salt), GROUP.encode(), hashlib.sha256).hexdigest()
         conn.execute("INSERT INTO groups (group_key, house_id, bound_at) VALUES (?, 'hakka-house', 1.0)", (key,))
+        conn.execute("INSERT INTO unanswered (group_key, house_id, text, asked_at) VALUES (?, 'hakka-house', "
+                     "'Where is the onsen?', ?)", (key, time.time()))
+        conn.execute("INSERT INTO daily_counts VALUES ('2026-11-24', 'hakka-house', 5, 1)")
     state = BotState(open_database(database_url("", tmp_path / "data")), "secret")
     binding = state.binding(GROUP)
     assert binding is not None and binding.house_id == "hakka-house"
+    assert [q.text for q in state.unanswered(30)] == ["Where is the onsen?"]
+    stats = state.stats(7, "2026-11-24")
+    assert (stats.asked, stats.abstained) == (5, 1)
     assert current_revisions(state.db) == head_revisions()
 
 

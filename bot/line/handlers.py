@@ -216,6 +216,8 @@ class EventHandlers:
         now = self._now()
         question = Question(text=text, house_id=house, now=now, audience=STAFF if is_staff else STAYERS,
                             channel="line")
+        day = now.date().isoformat()
+        group = None if chat.direct else chat.id
         try:
             answer = self.engine.answer(question)
         except UnknownHouse:
@@ -224,13 +226,13 @@ class EventHandlers:
             return
         except Exception:
             log.exception("the engine failed on a question for %s", house)
+            self.state.log_answer(house_id=house, day=day, text=text, answer=None, chat_id=group)
             self._reply(event, chat, out, render.text_messages(texts.say("error", lang), lang))
             return
         suffix = ""
         if answer.abstained and not chat.direct and not is_staff and self._escalate(text, house, chat, out):
             suffix = texts.say("escalated", norm_lang(answer.lang))
-        self.state.log_question(house_id=house, day=now.date().isoformat(), abstained=answer.abstained,
-                                text=text, chat_id=None if chat.direct else chat.id)
+        self.state.log_answer(house_id=house, day=day, text=text, answer=answer, chat_id=group)
         if not chat.direct and chat.id:
             self.state.remember_lang(chat.id, norm_lang(answer.lang))
         self._reply(event, chat, out, render.answer_messages(answer, suffix=suffix))

@@ -12,6 +12,7 @@ from datetime import datetime
 from bot.config import Settings
 from bot.engine.contract import ConciergeEngine
 from bot.line.state import BotState
+from bot.state.questions import LOW_CONFIDENCE
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +43,7 @@ def reload_report(engine: ConciergeEngine) -> str:
 
 
 def unanswered_report(state: BotState, days: int, now: datetime) -> str:
+    """Questions the concierge could not answer, or answered unsure, from every channel."""
     rows = state.unanswered(days)
     head = f"未回答の質問（{days}日間）/ Unanswered questions ({days} days)"
     if not rows:
@@ -50,7 +52,10 @@ def unanswered_report(state: BotState, days: int, now: datetime) -> str:
     tz = now.tzinfo
     for row in rows:
         when = datetime.fromtimestamp(row.last_asked, tz).strftime("%m/%d %H:%M")
-        lines.append(f"• {row.count}× 「{row.text}」 {row.house_id} ({when})")
+        marks = " · 自信なし / unsure" if row.outcome == LOW_CONFIDENCE else ""
+        if "alexa" in row.channels:
+            marks += " · Alexa"
+        lines.append(f"• {row.count}× 「{row.text}」 {row.house_id} ({when}){marks}")
     return "\n".join(lines)
 
 
@@ -61,9 +66,16 @@ def stats_report(state: BotState, now: datetime) -> str:
         s = state.stats(days, today)
         rate = f"{100 * s.abstained / s.asked:.0f}%" if s.asked else "-"
         lines.append(f"{days}日間 / {days} days: 質問 {s.asked} questions, 未回答 {s.abstained} unanswered ({rate})")
+        lines.append(f"  自信なし / unsure {s.low_confidence}, 利用不可・エラー / unavailable or error {s.down}")
         if days == STATS_DAYS[0]:
             for h in s.houses:
                 lines.append(f"  • {h.house_id}: {h.asked} / {h.abstained}")
+            intents: dict[str, int] = {}
+            for row in state.questions.breakdown(days, today):
+                intents[row.intent] = intents.get(row.intent, 0) + row.count
+            if intents:
+                ranked = sorted(intents.items(), key=lambda kv: (-kv[1], kv[0]))
+                lines.append("  種類 / by intent: " + ", ".join(f"{k} {v}" for k, v in ranked))
     s = state.stats(STATS_DAYS[0], today)
     lines.append(f"登録グループ / bound groups: {s.bound_groups}")
     lines.append(f"朝のお知らせ / morning messages: {s.morning_groups}")

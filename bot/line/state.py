@@ -17,10 +17,10 @@ What is kept, and why (privacy design, see also docs in the LINE issue):
   chat ids and the question, so both are sealed with the same AES-GCM key (the event key as
   associated data) and deleted when the event is done or given up; what stays, for a few
   days to recognise redeliveries, is the event id, its type, status and times.
-* **The question log** keeps only questions the engine abstained on (text, house, time), for
-  ``/unanswered``, plus the salted group hash so that ``leave`` can delete a group's questions.
-  Answered questions are only counted per day and house, for ``/stats``. Everything is
-  purged after ``settings.question_log_days``.
+* **The question log** (shared with Alexa, :mod:`bot.state.questions`) counts every answer by
+  house, intent and outcome and keeps the text of abstained and low-confidence questions
+  only, for ``/unanswered``, with the salted group hash so that ``leave`` can delete a
+  group's questions. Everything is purged after ``settings.question_log_days``.
 * **Escalation marks and morning claims** (group hash + time) rate-limit pushes to the staff
   group and make the morning message at-most-once per group and day across processes.
 
@@ -37,13 +37,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import logging
 import os
 import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -55,8 +56,13 @@ from bot.state import Database, QuestionLog, StateError, database_for, meta_valu
 from bot.state.db import STATE_FILE
 from bot.state.questions import HouseCounts, UnansweredQuestion
 
+if TYPE_CHECKING:
+    from bot.engine.contract import Answer
+
 __all__ = ["STATE_FILE", "Binding", "BotState", "EscalationPolicy", "HouseCounts", "MorningTarget", "StateError",
            "Stats", "UnansweredQuestion"]
+
+log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
 
@@ -105,6 +111,15 @@ class Stats:
     @property
     def abstained(self) -> int:
         return sum(h.abstained for h in self.houses)
+
+    @property
+    def low_confidence(self) -> int:
+        return sum(h.low_confidence for h in self.houses)
+
+    @property
+    def down(self) -> int:
+        """Unavailable (a dependency was down) plus errors."""
+        return sum(h.down for h in self.houses)
 
 
 @dataclass(frozen=True)
@@ -311,15 +326,21 @@ class BotState:
 
     # -- question log and counts ----------------------------------------------------------
 
-    def log_question(
-        self, *, house_id: str, day: str, abstained: bool, text: str = "", chat_id: str | None = None
-    ) -> None:
-        """Count a question; keep its text only when the engine abstained (for ``/unanswered``)."""
-        self.questions.record(house_id=house_id, day=day, abstained=abstained, text=text,
-                              group_key=self.group_key(chat_id) if chat_id else None)
+    def log_answer(self, *, house_id: str, day: str, text: str, answer: Answer | None,
+                   chat_id: str | None = None) -> str | None:
+        """Count a LINE answer (``None``: the engine raised) in the shared question log, keeping
+        the text of abstained and low-confidence ones tied to the group's hash (forgotten on
+        ``leave``). Returns the outcome; a log that cannot be written costs no answer."""
+        try:
+            return self.questions.record(channel="line", house_id=house_id, day=day, text=text, answer=answer,
+                                         group_key=self.group_key(chat_id) if chat_id else None)
+        except StateError as exc:
+            log.warning("question log not written: %s", exc)
+            return None
 
     def unanswered(self, days: int, limit: int = 20) -> list[UnansweredQuestion]:
-        """Recent abstained questions, the same text counted once, most frequent first."""
+        """Recent abstained and low-confidence questions, the same text counted once, most
+        frequent first (all channels)."""
         return self.questions.unanswered(days, limit)
 
     def stats(self, days: int, today: str) -> Stats:

@@ -1,51 +1,107 @@
-"""The question log shared by every channel: counts per day and house, and the text of the
-questions the engine could not answer (for staff, to find what the knowledge is missing).
+"""The question log shared by every channel (LINE, Alexa, the staff console reads it): what
+staff need to find wrong answers.
 
-Privacy: a question's text is kept only when the engine abstained, for
-``settings.question_log_days``; it is tied to a chat only through an opaque ``group_key``
-(LINE's salted group hash) so that a group leaving deletes its questions. No user id, name
-or raw chat id is ever stored here.
+* **Every answer is counted** per day, house, channel, intent and outcome
+  (``answer_counts``): :data:`ANSWERED`, :data:`LOW_CONFIDENCE`, :data:`ABSTAINED`,
+  :data:`UNAVAILABLE` (a dependency was down: the engine's ``unavailable`` intent) or
+  :data:`ERROR` (the channel caught an exception).
+* **The question's text is kept** (``question_log``) only for abstentions and
+  low-confidence answers, the ones a person should look at: an answer is low-confidence
+  when the engine's ``Answer.confidence`` is below :data:`LOW_CONFIDENCE_BELOW`. An
+  ``unavailable`` answer is never filed: the knowledge was not at fault.
+
+Privacy: texts are purged after ``settings.question_log_days``; a text is tied to a chat
+only through an opaque ``group_key`` (LINE's salted group hash) so that a group leaving
+deletes its questions. No user id, name, device id or raw chat id is ever stored here.
 """
 
 from __future__ import annotations
 
+import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Connection, Float, Index, Integer, Table, Text, delete, func, select
+from sqlalchemy import Column, Connection, Float, Index, Integer, Table, Text, case, delete, func, select
 
-from bot.state.db import Database
+from bot.state.db import Database, StateError
 from bot.state.schema import metadata
 
-unanswered_table = Table(
-    "unanswered",
-    metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("group_key", Text),
-    Column("house_id", Text, nullable=False),
-    Column("text", Text, nullable=False),
-    Column("asked_at", Float, nullable=False),
-    Index("unanswered_asked", "asked_at"),
-)
+if TYPE_CHECKING:
+    from bot.engine.contract import Answer, Question
 
-daily_counts = Table(
-    "daily_counts",
+log = logging.getLogger(__name__)
+
+ANSWERED = "answered"
+LOW_CONFIDENCE = "low_confidence"
+ABSTAINED = "abstained"
+UNAVAILABLE = "unavailable"
+ERROR = "error"
+OUTCOMES = (ANSWERED, LOW_CONFIDENCE, ABSTAINED, UNAVAILABLE, ERROR)
+#: Outcomes whose question text is kept for staff.
+KEPT = (ABSTAINED, LOW_CONFIDENCE)
+#: An answer given with ``Answer.confidence`` below this is filed for review. The retrieval
+#: confidence is the abstention model's P(answer) (the engine abstains below 0.5), so this
+#: flags the answers it barely gave; computed answers say 0.9-1.0 unless unsure.
+LOW_CONFIDENCE_BELOW = 0.7
+#: Intents that are not about the knowledge (an empty or over-long question).
+NOT_QUESTIONS = ("invalid",)
+#: Intent of the engine's answer while a dependency is down (``bot.engine.outage.UNAVAILABLE``).
+UNAVAILABLE_INTENT = "unavailable"
+
+answer_counts = Table(
+    "answer_counts",
     metadata,
     Column("day", Text, primary_key=True),
     Column("house_id", Text, primary_key=True),
-    Column("asked", Integer, nullable=False, server_default="0"),
-    Column("abstained", Integer, nullable=False, server_default="0"),
+    Column("channel", Text, primary_key=True),
+    Column("intent", Text, primary_key=True),
+    Column("outcome", Text, primary_key=True),
+    Column("count", Integer, nullable=False, server_default="0"),
 )
+
+question_log = Table(
+    "question_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("channel", Text, nullable=False),
+    Column("house_id", Text, nullable=False),
+    Column("group_key", Text),
+    Column("text", Text, nullable=False),
+    Column("intent", Text, nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("asked_at", Float, nullable=False),
+    Index("ix_question_log_asked_at", "asked_at"),
+    Index("ix_question_log_group_key", "group_key"),
+)
+
+
+def outcome_of(answer: Answer | None) -> str:
+    """The outcome of one engine call; ``None`` means it raised."""
+    if answer is None:
+        return ERROR
+    if answer.intent == UNAVAILABLE_INTENT:
+        return UNAVAILABLE
+    if answer.abstained:
+        return ABSTAINED
+    if answer.intent not in NOT_QUESTIONS and answer.confidence < LOW_CONFIDENCE_BELOW:
+        return LOW_CONFIDENCE
+    return ANSWERED
 
 
 @dataclass(frozen=True)
 class UnansweredQuestion:
+    """A kept question text (the same text in one house counted once)."""
+
     text: str
     house_id: str
     count: int
     last_asked: float
+    outcome: str = ABSTAINED  # ABSTAINED, or LOW_CONFIDENCE when every ask got an unsure answer
+    channels: str = ""  # "alexa", "line" or "alexa,line"
 
 
 @dataclass(frozen=True)
@@ -53,6 +109,23 @@ class HouseCounts:
     house_id: str
     asked: int
     abstained: int
+    low_confidence: int = 0
+    unavailable: int = 0
+    errors: int = 0
+
+    @property
+    def down(self) -> int:
+        """Questions that got "cannot look this up now" or an error: not the knowledge's fault."""
+        return self.unavailable + self.errors
+
+
+@dataclass(frozen=True)
+class OutcomeCount:
+    house_id: str
+    channel: str
+    intent: str
+    outcome: str
+    count: int
 
 
 def first_day(today: str, days: int) -> str:
@@ -65,62 +138,113 @@ class QuestionLog:
     def __init__(self, db: Database, *, clock: Callable[[], float] = time.time):
         self.db = db
         self._clock = clock
+        self._warned_at = 0.0
 
-    def record(self, *, house_id: str, day: str, abstained: bool, text: str = "",
-               group_key: str | None = None) -> None:
-        """Count a question; keep its text only when the engine abstained."""
+    # -- writing --------------------------------------------------------------------------
+
+    def record(self, *, channel: str, house_id: str, day: str, text: str, answer: Answer | None,
+               group_key: str | None = None) -> str:
+        """Count one answer (``None``: the engine raised); keep the text when staff should see it.
+
+        Returns the outcome.
+        """
+        outcome = outcome_of(answer)
+        intent = answer.intent if answer is not None else ERROR
         with self.db.write() as conn:
-            ins = self.db.insert(daily_counts).values(day=day, house_id=house_id, asked=1,
-                                                      abstained=1 if abstained else 0)
+            ins = self.db.insert(answer_counts).values(day=day, house_id=house_id, channel=channel,
+                                                       intent=intent[:40], outcome=outcome, count=1)
             conn.execute(ins.on_conflict_do_update(
-                index_elements=[daily_counts.c.day, daily_counts.c.house_id],
-                set_={"asked": daily_counts.c.asked + 1,
-                      "abstained": daily_counts.c.abstained + ins.excluded.abstained},
+                index_elements=[answer_counts.c.day, answer_counts.c.house_id, answer_counts.c.channel,
+                                answer_counts.c.intent, answer_counts.c.outcome],
+                set_={"count": answer_counts.c.count + 1},
             ))
-            if abstained and text:
-                conn.execute(unanswered_table.insert().values(
-                    group_key=group_key, house_id=house_id, text=text, asked_at=self._clock()))
+            if outcome in KEPT and text.strip() and answer is not None:
+                conn.execute(question_log.insert().values(
+                    channel=channel, house_id=house_id, group_key=group_key, text=text, intent=intent[:40],
+                    outcome=outcome, confidence=float(answer.confidence), asked_at=self._clock()))
+        return outcome
 
-    def unanswered(self, days: int, limit: int = 20) -> list[UnansweredQuestion]:
-        """Recent abstained questions, the same text counted once, most frequent first."""
-        t = unanswered_table
+    def recorder(self, channel: str) -> Callable[[Question, Answer | None], None]:
+        """``record`` for a channel that has a :class:`Question` at hand (Alexa). It never
+        raises: a log that cannot be written must not cost the stayer the answer."""
+
+        def record(question: Question, answer: Answer | None) -> None:
+            try:
+                self.record(channel=channel, house_id=question.house_id, day=question.now.date().isoformat(),
+                            text=question.text, answer=answer)
+            except StateError as exc:
+                now = time.monotonic()
+                if now - self._warned_at > 60:
+                    self._warned_at = now
+                    log.warning("question log not written (%s): %s", channel, exc)
+
+        return record
+
+    # -- reading --------------------------------------------------------------------------
+
+    def unanswered(self, days: int, limit: int = 20,
+                   outcomes: Iterable[str] = KEPT) -> list[UnansweredQuestion]:
+        """Recent kept questions, the same text in a house counted once, most frequent first.
+
+        ``outcome`` of a row is ABSTAINED when any ask of that text was abstained on.
+        """
+        t = question_log.c
         since = self._clock() - days * 86400
         count = func.count()
+        last = func.max(t.asked_at)
+        abstentions = func.sum(case((t.outcome == ABSTAINED, 1), else_=0))
         query = (
-            select(func.min(t.c.text), t.c.house_id, count, func.max(t.c.asked_at))
-            .where(t.c.asked_at >= since)
-            .group_by(func.lower(func.trim(t.c.text)), t.c.house_id)
-            .order_by(count.desc(), func.max(t.c.asked_at).desc())
+            select(func.min(t.text), t.house_id, count, last, abstentions, func.min(t.channel), func.max(t.channel))
+            .where(t.asked_at >= since, t.outcome.in_(list(outcomes)))
+            .group_by(func.lower(func.trim(t.text)), t.house_id)
+            .order_by(count.desc(), last.desc())
             .limit(limit)
         )
         with self.db.read() as conn:
             rows = conn.execute(query).all()
-        return [UnansweredQuestion(r[0], r[1], int(r[2]), float(r[3])) for r in rows]
+        return [
+            UnansweredQuestion(r[0], r[1], int(r[2]), float(r[3]), ABSTAINED if int(r[4] or 0) else LOW_CONFIDENCE,
+                               r[5] if r[5] == r[6] else f"{r[5]},{r[6]}")
+            for r in rows
+        ]
 
-    def counts(self, days: int, today: str) -> list[HouseCounts]:
-        c = daily_counts
+    def breakdown(self, days: int, today: str) -> list[OutcomeCount]:
+        """Counts per house, channel, intent and outcome over the last ``days`` days."""
+        c = answer_counts.c
         query = (
-            select(c.c.house_id, func.sum(c.c.asked), func.sum(c.c.abstained))
-            .where(c.c.day >= first_day(today, days))
-            .group_by(c.c.house_id)
-            .order_by(c.c.house_id)
+            select(c.house_id, c.channel, c.intent, c.outcome, func.sum(c.count))
+            .where(c.day >= first_day(today, days))
+            .group_by(c.house_id, c.channel, c.intent, c.outcome)
+            .order_by(c.house_id, c.channel, c.intent, c.outcome)
         )
         with self.db.read() as conn:
-            return [HouseCounts(r[0], int(r[1]), int(r[2])) for r in conn.execute(query)]
+            return [OutcomeCount(r[0], r[1], r[2], r[3], int(r[4])) for r in conn.execute(query)]
+
+    def counts(self, days: int, today: str) -> list[HouseCounts]:
+        """Per house: questions asked, and how many were abstained, unsure, unavailable, errors."""
+        per: dict[str, dict[str, int]] = {}
+        for row in self.breakdown(days, today):
+            house = per.setdefault(row.house_id, dict.fromkeys(OUTCOMES, 0))
+            house[row.outcome] = house.get(row.outcome, 0) + row.count
+        return [HouseCounts(h, sum(o.values()), o[ABSTAINED], o[LOW_CONFIDENCE], o[UNAVAILABLE], o[ERROR])
+                for h, o in sorted(per.items())]
 
     def logged(self, days: int) -> int:
         """How many question texts are kept from the last ``days`` days."""
         since = self._clock() - days * 86400
         with self.db.read() as conn:
             return int(conn.execute(
-                select(func.count()).select_from(unanswered_table).where(unanswered_table.c.asked_at >= since)
+                select(func.count()).select_from(question_log).where(question_log.c.asked_at >= since)
             ).scalar_one())
+
+    # -- deleting -------------------------------------------------------------------------
 
     def forget_group(self, conn: Connection, group_key: str) -> None:
         """Delete a group's questions (inside the caller's transaction, e.g. ``leave``)."""
-        conn.execute(delete(unanswered_table).where(unanswered_table.c.group_key == group_key))
+        conn.execute(delete(question_log).where(question_log.c.group_key == group_key))
 
     def purge(self, conn: Connection, days: int, today: str) -> None:
-        """Drop questions and counts older than the retention (inside the caller's transaction)."""
-        conn.execute(delete(unanswered_table).where(unanswered_table.c.asked_at < self._clock() - days * 86400))
-        conn.execute(delete(daily_counts).where(daily_counts.c.day < first_day(today, days + 1)))
+        """Drop texts and counts older than the retention (inside the caller's transaction)."""
+        conn.execute(delete(question_log).where(question_log.c.asked_at < self._clock() - days * 86400))
+        conn.execute(delete(answer_counts).where(answer_counts.c.day < first_day(today, days + 1)))
+

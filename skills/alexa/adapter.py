@@ -24,6 +24,7 @@ from flask_ask_sdk.skill_adapter import (
 
 from bot.config import Settings
 from bot.engine.contract import ConciergeEngine
+from bot.state import QuestionLog, shared_database
 from skills.alexa.skill import build_skill
 
 log = logging.getLogger(__name__)
@@ -73,7 +74,7 @@ def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> SkillAd
     elif verify:
         log.warning("ALEXA_SKILL_ID is not set: /alexa answers requests for any skill id")
     adapter = SkillAdapter(
-        skill=build_skill(engine, settings),
+        skill=build_skill(engine, settings, QuestionLog(shared_database(app.extensions, settings)).recorder("alexa")),
         skill_id=settings.alexa_skill_id or "stay-concierge",
         verifiers=verifiers,
         app=app,

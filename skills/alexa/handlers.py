@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +43,8 @@ class SkillDeps:
 
     engine: ConciergeEngine
     houses: HouseResolver
+    #: the shared question log (bot.state.QuestionLog.recorder): every answer counted, unsure ones kept
+    record: Callable[[Question, Answer | None], None] | None = None
 
 
 def _text(value: str | bytes | None) -> str:
@@ -99,7 +102,15 @@ class _EngineHandler(AbstractRequestHandler):
             lang=lang,
             channel=CHANNEL,
         )
-        return respond(handler_input, self.deps.engine.answer(question), lang)
+        try:
+            answer = self.deps.engine.answer(question)
+        except Exception:
+            if self.deps.record is not None:
+                self.deps.record(question, None)
+            raise
+        if self.deps.record is not None:
+            self.deps.record(question, answer)
+        return respond(handler_input, answer, lang)
 
 
 def respond(
