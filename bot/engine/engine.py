@@ -116,6 +116,8 @@ class Engine:
 
     def _load(self) -> _Loaded:
         """Build every answer-path object from the folder and the published snapshot."""
+        if getattr(self, "_loaded", None) is not None:  # a publish, maybe by another process:
+            self._vector_store().reopen()  # an embedded store is read again from disk
         knowledge, problems = load_knowledge(self.knowledge_dir)
         if problems:
             log.warning("knowledge folder has %d problems; run `concierge validate`", len(problems))

@@ -270,11 +270,24 @@ class VectorStore:
 
     def reset(self) -> None:
         """Forget the client and collection handles after a failure: the next call
-        connects afresh."""
+        connects afresh (an embedded store is read again from disk)."""
         with self._client_lock:
-            self._client = None
+            old, self._client = self._client, None
         with self._lock:
             self._cols.clear()
+        if old is not None and not self.host:
+            _forget_shared_system(old)
+
+    def reopen(self) -> None:
+        """Read an embedded store afresh after another process published into it.
+
+        Embedded Chroma keeps each collection's index in the memory of the process that
+        opened it and never looks at the disk again: after a ``concierge ingest`` or another
+        worker's ``/reload`` it answered from the old index, or failed ("Error finding id")
+        on chunks that ingest had deleted. A Chroma server needs nothing of the kind. Calls
+        in flight finish on the old client; new ones open the store again."""
+        if not self.host and self.copied_from is None:
+            self.reset()
 
     def heartbeat(self) -> None:
         """Raise StoreUnavailable unless the store answers (for /healthz)."""
@@ -376,8 +389,10 @@ class VectorStore:
                 break
             except Exception as exc:
                 # Another process's ingest may have dropped or recreated the collection
-                # (shared Chroma server), or the server restarted: forget the handle and
-                # look it up once more.
+                # (shared Chroma server), or changed the embedded store under us, or the
+                # server restarted: read the store again and look the collection up once more.
+                if attempt == 0:
+                    self.reopen()
                 self._cols.pop(key, None)
                 if attempt:
                     self.reset()
@@ -407,6 +422,22 @@ class VectorStore:
 
     def count(self) -> int:
         return sum(self.collection(k).count() for k in self.keys())
+
+
+def _forget_shared_system(client: Any) -> None:
+    """chromadb shares one "system" per embedded path for the whole process, so a new
+    PersistentClient would get the old in-memory indexes back. Drop ours from that cache
+    (a private attribute: skipped if a chromadb release moves it); the old system is freed
+    once the last handle to it goes."""
+    try:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        identifier = getattr(client, "_identifier", None)
+        if identifier is not None:
+            SharedSystemClient._identifier_to_system.pop(identifier, None)
+            SharedSystemClient._identifier_to_refcount.pop(identifier, None)
+    except (ImportError, AttributeError):
+        pass
 
 
 def _not_found(exc: Exception) -> bool:
