@@ -1,4 +1,4 @@
-"""Mounts the skill at POST /alexa with flask-ask-sdk's SkillAdapter.
+"""Mounts the skill at POST /alexa: the ask-sdk webservice handler behind a strict gate.
 
 Verification is on unless ``settings.alexa_verify_requests`` is False
 (``ALEXA_VERIFY_REQUESTS=false``, for local trials only): each request's signature is
@@ -6,21 +6,32 @@ checked against Amazon's certificate chain and its timestamp must be within 150 
 ``settings.alexa_skill_id`` is set, a request for another skill is refused with 400 before
 any handler runs (ask-sdk-core also checks it, as a second line). Tests flip the settings;
 this code never changes for them.
+
+Why a gate in front of the SDK (instead of flask-ask-sdk's SkillAdapter view): the SDK
+parses the body before it checks the signature, so unauthenticated junk (not JSON, empty,
+invalid UTF-8, deeply nested, no ``request.type``) ended in a 500 with a traceback, and its
+parse error copied the whole body, however large, into the log. Now the body is limited
+(413 above :data:`MAX_BODY_BYTES`), must be UTF-8 JSON no deeper than :data:`MAX_DEPTH`
+shaped like an Alexa envelope (else 400), and no log line ever carries a body.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
+from ask_sdk_core.skill import CustomSkill
 from ask_sdk_model.request_envelope import RequestEnvelope
-from ask_sdk_webservice_support.verifier import AbstractVerifier, VerificationException
-from flask import Flask
-from flask_ask_sdk.skill_adapter import (
-    VERIFY_SIGNATURE_APP_CONFIG,
-    VERIFY_TIMESTAMP_APP_CONFIG,
-    SkillAdapter,
+from ask_sdk_runtime.exceptions import AskSdkException
+from ask_sdk_webservice_support import verifier as sdk_verifier
+from ask_sdk_webservice_support.verifier import (
+    AbstractVerifier,
+    RequestVerifier,
+    TimestampVerifier,
+    VerificationException,
 )
+from flask import Flask, Response, jsonify, request
 
 from bot.config import Settings
 from bot.engine.contract import ConciergeEngine
@@ -31,6 +42,25 @@ log = logging.getLogger(__name__)
 
 ROUTE = "/alexa"
 ENDPOINT = "alexa"
+
+#: Largest request body read. Alexa's envelopes are a few kilobytes (the largest real ones,
+#: with display and viewport context, stay well under 32 KB).
+MAX_BODY_BYTES = 128 * 1024
+#: Deepest JSON nesting accepted (a real envelope is about 8 levels deep).
+MAX_DEPTH = 32
+#: Seconds the download of Amazon's signing certificate may take (the SDK sets none).
+CERT_TIMEOUT = 5.0
+MAX_CERT_BYTES = 64 * 1024
+
+
+class Refused(Exception):
+    """A request refused before the SDK sees it: HTTP status and a fixed reason (never
+    anything taken from the body)."""
+
+    def __init__(self, status: int, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
 
 
 class SkillIdVerifier(AbstractVerifier):
@@ -58,26 +88,127 @@ def application_id(envelope: RequestEnvelope) -> str | None:
     return None
 
 
-def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> SkillAdapter:
-    """Register POST /alexa on ``app`` for ``engine``; returns the adapter."""
+class SignatureVerifier(RequestVerifier):
+    """The SDK's signature check, with a time limit on the certificate download (the SDK's
+    has none, so a stalled download held a request thread) and any download failure
+    counted as a failed verification (the SDK let it escape as a 500)."""
+
+    def _load_cert_chain(self, cert_url: str, *args: Any) -> bytes:
+        cached: bytes | None = self._cert_cache.get(cert_url)
+        if cached is not None:
+            return cached
+        try:
+            with sdk_verifier.urlopen(cert_url, timeout=CERT_TIMEOUT) as response:  # type: ignore[attr-defined]
+                data: bytes = response.read(MAX_CERT_BYTES)
+        except (OSError, ValueError) as exc:
+            raise VerificationException("Unable to load certificate from URL", type(exc).__name__) from None
+        self._cert_cache[cert_url] = data
+        return data
+
+
+class AlexaEndpoint:
+    """POST /alexa: the gate (size, encoding, JSON, shape), then the verifiers (signature,
+    timestamp, skill id), then the skill."""
+
+    def __init__(self, skill: CustomSkill, verifiers: list[AbstractVerifier]) -> None:
+        self.skill = skill
+        self.verifiers = verifiers
+
+    def dispatch(self) -> Any:
+        try:
+            text = envelope_text(read_body())
+            envelope = self.skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+        except Refused as refused:
+            log.info("alexa: refused a request (%s)", refused.reason)
+            return Response(f"{refused.reason}\n", status=refused.status, mimetype="text/plain")
+        except AskSdkException as exc:  # its message may quote the body: only the class is logged
+            log.info("alexa: refused a request (not an Alexa envelope: %s)", type(exc).__name__)
+            return Response("not an Alexa request\n", status=400, mimetype="text/plain")
+        headers: Any = request.headers  # case-insensitive, as the SDK's verifiers expect
+        try:
+            for check in self.verifiers:
+                check.verify(headers=headers, serialized_request_env=text, deserialized_request_env=envelope)
+        except VerificationException:
+            log.error("Request verification failed", exc_info=True)  # fixed messages, no body
+            return Response("request failed verification\n", status=400, mimetype="text/plain")
+        except Exception as exc:  # e.g. an undecodable signature header
+            log.error("Request verification failed (%s)", type(exc).__name__)
+            return Response("request failed verification\n", status=400, mimetype="text/plain")
+        try:
+            response = self.skill.invoke(request_envelope=envelope, context=None)
+            return jsonify(self.skill.serializer.serialize(response))
+        except AskSdkException as exc:
+            log.error("alexa: skill dispatch failed (%s)", type(exc).__name__)
+            return Response("the skill failed\n", status=500, mimetype="text/plain")
+
+
+def read_body() -> bytes:
+    """The request body, at most :data:`MAX_BODY_BYTES` (413 beyond, without reading it)."""
+    length = request.content_length
+    if length is not None and length > MAX_BODY_BYTES:
+        raise Refused(413, "request body too large")
+    body = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(body) > MAX_BODY_BYTES:
+        raise Refused(413, "request body too large")
+    return body
+
+
+def envelope_text(body: bytes) -> str:
+    """The body as text, once it is known to be a UTF-8 JSON object no deeper than
+    :data:`MAX_DEPTH` with a ``request`` object naming its ``type``."""
+    if not body.strip():
+        raise Refused(400, "empty request body")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise Refused(400, "request body is not UTF-8") from None
+    try:
+        payload = json.loads(text)
+    except RecursionError:
+        raise Refused(400, "request body nested too deeply") from None
+    except ValueError:
+        raise Refused(400, "request body is not JSON") from None
+    if depth(payload) > MAX_DEPTH:
+        raise Refused(400, "request body nested too deeply")
+    req = payload.get("request") if isinstance(payload, dict) else None
+    if not isinstance(req, dict) or not isinstance(req.get("type"), str) or not req["type"]:
+        raise Refused(400, "not an Alexa request (no request.type)")
+    return text
+
+
+def depth(value: Any) -> int:
+    """Nesting depth of parsed JSON, without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            children: Any = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        deepest = max(deepest, level)
+        if deepest > MAX_DEPTH:
+            return deepest
+        stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> AlexaEndpoint:
+    """Register POST /alexa on ``app`` for ``engine``; returns the endpoint."""
     verify = bool(settings.alexa_verify_requests)
-    app.config[VERIFY_SIGNATURE_APP_CONFIG] = verify
-    app.config[VERIFY_TIMESTAMP_APP_CONFIG] = verify
     if not verify:
         log.warning(
             "ALEXA_VERIFY_REQUESTS=false: /alexa accepts unsigned requests. "
             "Unsafe; for local trials only, never on a public endpoint."
         )
-    verifiers: list[AbstractVerifier] = []
+    verifiers: list[AbstractVerifier] = [SignatureVerifier(), TimestampVerifier()] if verify else []
     if settings.alexa_skill_id:
         verifiers.append(SkillIdVerifier(settings.alexa_skill_id))
     elif verify:
         log.warning("ALEXA_SKILL_ID is not set: /alexa answers requests for any skill id")
-    adapter = SkillAdapter(
-        skill=build_skill(engine, settings, QuestionLog(shared_database(app.extensions, settings)).recorder("alexa")),
-        skill_id=settings.alexa_skill_id or "stay-concierge",
-        verifiers=verifiers,
-        app=app,
-    )
-    adapter.register(app=app, route=ROUTE, endpoint=ENDPOINT)
-    return adapter
+    skill = build_skill(engine, settings, QuestionLog(shared_database(app.extensions, settings)).recorder("alexa"))
+    skill.custom_user_agent = "ask-webservice"
+    endpoint = AlexaEndpoint(skill, verifiers)
+    app.add_url_rule(ROUTE, endpoint=ENDPOINT, view_func=endpoint.dispatch, methods=["POST"])
+    return endpoint
