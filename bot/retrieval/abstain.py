@@ -89,8 +89,8 @@ class AbstainModel:
 
     Defaults: fitted by bench/fit_abstention.py (all dev + loose retrieval questions)."""
 
-    weights: tuple[float, ...] = (0.29, 2.44, 0.95, 6.07, 1.21, -0.26, -4.79, 2.07, 3.19, -1.02, -1.55, -4.91)
-    bias: float = -2.99
+    weights: tuple[float, ...] = (0.09, 2.73, 1.03, 6.18, 1.42, -0.25, -4.79, 1.87, 3.17, -1.09, -1.32, -4.98)
+    bias: float = -3.00
 
     def probability(self, ev: Evidence) -> float:
         z = self.bias + float(np.dot(self.weights, ev.values))
