@@ -255,6 +255,46 @@ def eval_cmd(questions: Path, knowledge: Path | None, store: Path | None, kinds:
                        f"top={r.ranked[:3]}\n answer: {r.answer['answer'][:300]}")
 
 
+@cli.command("backup")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@knowledge_options
+def backup_cmd(folder: Path, knowledge: Path | None, store: Path | None) -> None:
+    """Save the knowledge folder, the published snapshot and the state database in FOLDER."""
+    from bot.backup import BackupError, backup
+
+    try:
+        report = backup(settings_from(knowledge, store), folder)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    for part, where in report.parts.items():
+        click.echo(f"{part}: {where}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+    click.echo(f"backup: {report.folder}")
+
+
+@cli.command("restore")
+@click.argument("folder", type=click.Path(file_okay=False, exists=True, path_type=Path))
+@knowledge_options
+@click.option("--force", is_flag=True, help="Replace folders that are not empty.")
+def restore_cmd(folder: Path, knowledge: Path | None, store: Path | None, force: bool) -> None:
+    """Put a backup made by `concierge backup` where the settings say (an empty machine)."""
+    from bot.backup import BackupError, restore
+
+    try:
+        s = Settings.from_env(knowledge=knowledge, store=store)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    try:
+        report = restore(s, folder, force=force)
+    except BackupError as exc:
+        raise _fail(str(exc)) from None
+    for part, where in report.parts.items():
+        click.echo(f"{part}: {where}")
+    for note in report.notes:
+        click.echo(f"note: {note}", err=True)
+
+
 # serve, line, alexa and state live with their own modules.
 cli.add_command(serve)
 cli.add_command(line)

@@ -30,6 +30,7 @@ from ingest.retrieval.store import (
     Manifest,
     Snapshot,
     VectorStore,
+    private_tree,
     read_manifest,
     read_published,
     remove_snapshots_except,
@@ -206,6 +207,7 @@ def _publish(
         # at most): its chunks stay in the shared vector store until the next publish.
         live = records + (old_records if publish is not None else [])
         vs.delete_except([r.id for r in live], [r.scope_key for r in live])
+    private_tree(store)  # staff-only text: files 0600, folders 0700 (Chroma and SQLite make 0644)
     report.seconds = time.perf_counter() - t0
     log.info("ingest: %d added, %d changed, %d removed, %d unchanged, %d chunks embedded in %.2fs",
              len(report.added), len(report.changed), len(report.removed), report.unchanged,

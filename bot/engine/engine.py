@@ -44,6 +44,7 @@ from ingest.retrieval.store import (
     Manifest,
     StoreUnavailable,
     VectorStore,
+    private_tree,
     read_manifest,
     read_published,
     writable,
@@ -92,6 +93,7 @@ class Engine:
         Raises KnowledgeError when there is no usable index at all (first ingest invalid).
         """
         emb = embeddings or make_embeddings(config.embedding)
+        private_tree(config.store_dir)  # a store made before files were kept 0600 is tightened
         # Warm the model (its weights load lazily) while Chroma and the indexes load.
         # Not a daemon: a process that exits while the model runs aborts in its native code.
         threading.Thread(target=_warm, args=(emb,), name="embedding-warmup").start()
