@@ -39,6 +39,8 @@ FORMAT_VERSION = 11  # bump when chunking/metadata/pickled classes change so sto
 
 
 TOKEN_SEP = "\x1f"
+#: Chunk vectors a store remembers (about 2 kB each).
+VECTOR_CACHE = 8192
 
 
 @dataclass
@@ -220,6 +222,10 @@ class VectorStore:
         self._client: Any = None
         self._cols: dict[str, Any] = {}
         self._lock = threading.Lock()
+        # Chunk ids are content-addressed and a store serves one model, so a chunk's vector
+        # never changes: remembered, a lexical-only candidate costs no Chroma call (with a
+        # Chroma server that call was a third of the answer's round trips).
+        self._vectors: dict[str, Any] = {}
         self._client_lock = threading.Lock()
         self.copied_from: Path | None = None  # the read-only folder a private copy was made of
 
@@ -403,8 +409,9 @@ class VectorStore:
 
     def vectors(self, ids: list[str], keys: list[str]) -> dict[str, Any]:
         """Stored vectors by chunk id (for lexical-only candidates that need a dense score)."""
-        out: dict[str, Any] = {}
-        for key, group in _group(ids, keys).items():
+        out: dict[str, Any] = {i: self._vectors[i] for i in ids if i in self._vectors}
+        missing = [(i, k) for i, k in zip(ids, keys, strict=True) if i not in out]
+        for key, group in _group([i for i, _ in missing], [k for _, k in missing]).items():
             col = self.collection(key)
             if col is not None:
                 try:
@@ -412,8 +419,16 @@ class VectorStore:
                 except Exception as exc:
                     self.reset()
                     raise StoreUnavailable(f"{self.describe()}: {_reason(exc)}") from exc
-                out.update(zip(got["ids"], got["embeddings"], strict=True))
+                found = dict(zip(got["ids"], got["embeddings"], strict=True))
+                out.update(found)
+                self._remember(found)
         return out
+
+    def _remember(self, found: dict[str, Any]) -> None:
+        with self._lock:
+            if len(self._vectors) + len(found) > VECTOR_CACHE:
+                self._vectors.clear()  # rare: a few thousand distinct candidates since the last clear
+            self._vectors.update(found)
 
     def get(self, key: str, **kw: Any) -> dict[str, Any]:
         """Chroma ``get`` on one scope's collection (empty when it has none)."""
