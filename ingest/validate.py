@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 
+from ingest.expiry import endings
 from ingest.faq import FAQ_NAME, faq_paths, load_faq
 from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
 from ingest.knowledge import House, Knowledge, load_knowledge
@@ -110,8 +112,11 @@ def _check_gtfs(scan: Scan, root: Path) -> None:
         scan.problems.extend(validate_feed(feed, rel))
 
 
-def scan_knowledge(root: Path | str) -> Scan:
-    """Load and check every file; documents come back parsed, ready for chunking."""
+def scan_knowledge(root: Path | str, today: date | None = None) -> Scan:
+    """Load and check every file; documents come back parsed, ready for chunking.
+
+    ``today`` (default: today in the site's time zone) dates the warnings about calendars
+    and feeds that have ended or end soon."""
     root = Path(root).resolve()
     knowledge, problems = load_knowledge(root)
     scan = Scan(knowledge, problems=list(problems))
@@ -143,6 +148,9 @@ def scan_knowledge(root: Path | str) -> Scan:
     _check_garbage(scan, root)
     _check_gtfs(scan, root)
     _check_faq(scan, root)
+    if not scan.problems:  # data that cannot be read is reported as such, not as ending
+        day = today or datetime.now(knowledge.timezone).date()
+        scan.warnings.extend(e.warning(day) for e in endings(knowledge, day))
     scan.problems.sort()
     scan.warnings.sort()
     return scan

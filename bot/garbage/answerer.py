@@ -38,7 +38,7 @@ from ingest.garbage.dictionary import SortingDict, SortingEntry
 from ingest.garbage.validate import load_area_garbage_data
 from ingest.knowledge import Area, House, Knowledge
 from ingest.problems import Problem
-from text.dates import format_date, format_time, hh_mm, weekday_name
+from text.dates import format_date, format_time, hh_mm, month_day, weekday_name
 from text.normalize import fold
 from text.phrases import phrase, register
 
@@ -78,6 +78,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_schedule": "{cat}は定期の収集日がありません。",
         "no_next": "{cat}の次の収集日はカレンダーにありません。",
         "outside": "カレンダーのデータは{start}から{end}までです。",
+        "ended": "このごみ収集カレンダーは{end}で終わっていて、それ以降の収集日はわかりません。"
+                 "{who}にお問い合わせください。",
+        "not_started": "このごみ収集カレンダーは{start}からのもので、それより前の収集日はわかりません。"
+                       "{who}にお問い合わせください。",
+        "caretaker": "管理人",
         "week_title": "{area}のごみ収集（{start}〜{end}）",
         "no_collection": "収集なし",
         "area_unknown": "このお住まいのごみ収集地区がわからないため、収集日をお答えできません。",
@@ -113,6 +118,11 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_schedule": "{cat} has no regular collection day.",
         "no_next": "The calendar has no upcoming {cat} collection.",
         "outside": "The calendar data covers {start} to {end} only.",
+        "ended": "This garbage calendar ended on {end}, so I don't know the collection days after that. "
+                 "Please ask {who}.",
+        "not_started": "This garbage calendar starts on {start}, so I don't know the collection days before "
+                       "that. Please ask {who}.",
+        "caretaker": "the caretaker",
         "week_title": "Garbage collection for {area} ({start} – {end})",
         "no_collection": "no collection",
         "area_unknown": "I can't tell the collection days because this house's garbage area is not set up.",
@@ -147,6 +157,9 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_schedule": "{cat}没有固定的收集日。",
         "no_next": "日历中没有{cat}的下一次收集日。",
         "outside": "日历数据只包括{start}至{end}。",
+        "ended": "这份垃圾收集日历已于{end}结束，之后的收集日无法得知。请咨询{who}。",
+        "not_started": "这份垃圾收集日历从{start}开始，之前的收集日无法得知。请咨询{who}。",
+        "caretaker": "管理员",
         "week_title": "{area}的垃圾收集（{start}～{end}）",
         "no_collection": "不收集",
         "area_unknown": "这个住处的垃圾收集地区未设置，无法回答收集日。",
@@ -181,6 +194,10 @@ _TEXT: dict[str, dict[str, str]] = {
         "no_schedule": "{cat}은 정기 수거일이 없습니다.",
         "no_next": "달력에 다음 {cat} 수거일이 없습니다.",
         "outside": "달력 데이터는 {start}부터 {end}까지입니다.",
+        "ended": "이 쓰레기 수거 달력은 {end}에 끝나서 그 이후의 수거일은 알 수 없습니다. {who}에게 문의해 주세요.",
+        "not_started": "이 쓰레기 수거 달력은 {start}부터라서 그 이전의 수거일은 알 수 없습니다. "
+                       "{who}에게 문의해 주세요.",
+        "caretaker": "관리인",
         "week_title": "{area} 쓰레기 수거 ({start}~{end})",
         "no_collection": "수거 없음",
         "area_unknown": "이 숙소의 쓰레기 수거 지역이 설정되지 않아 수거일을 알려드릴 수 없습니다.",
@@ -211,6 +228,34 @@ def _lang(lang: str) -> str:
 
 def _t(lang: str, key: str, **values: Any) -> str:
     return phrase(f"garbage.{key}", lang, **values)
+
+
+def full_date(day: date, lang: str) -> str:
+    """A date with its year ("2025年9月30日", "September 30, 2025"): a calendar's first or
+    last day may lie in another year than the question, and "9月30日" alone misleads."""
+    return month_day(day, lang, year=True)
+
+
+def out_of_range(schedule: AreaSchedule, day: date) -> bool:
+    """True when a calendar made of explicit dates (Sapporo's, Hakodate's) does not cover ``day``."""
+    return schedule.outside_data(day)
+
+
+def outside_line(schedule: AreaSchedule, day: date, lang: str, who: str) -> str:
+    """"This calendar ended on <date with year>; ask <contact>" (or "starts on")."""
+    assert schedule.data_range is not None
+    start, end = schedule.data_range
+    if day > end:
+        return _t(lang, "ended", end=full_date(end, lang), who=who)
+    return _t(lang, "not_started", start=full_date(start, lang), who=who)
+
+
+def contact_of(house: House, lang: str) -> str:
+    """The house's first contact as "label (phone)", else "the caretaker"."""
+    if not house.contacts:
+        return _t(lang, "caretaker")
+    c = house.contacts[0]
+    return f"{c.label_in(lang)}（{c.phone}）" if _lang(lang) in ("ja", "zh") else f"{c.label_in(lang)} ({c.phone})"
 
 
 def category_en(name: str, en: str = "") -> str:
@@ -384,6 +429,7 @@ class _Reply:
     sources: list[Source] = field(default_factory=list)
     confidence: float = 0.95
     abstained: bool = False
+    who: str = ""  # whom to ask when the data cannot answer (the house's first contact)
 
 
 class GarbageAnswerer:
@@ -438,7 +484,7 @@ class GarbageAnswerer:
             if cal_area is None:
                 return self._area_unknown(ctx, data, lang)
             reply = self._garbage_day(signals, data.calendar, cal_area, data.schedule(cal_area),
-                                      categories, now, lang)
+                                      categories, now, lang, who=contact_of(ctx.house, lang))
         elif intent == SORTING:
             if data.matcher is None or data.sorting is None:
                 return None
@@ -471,10 +517,15 @@ class GarbageAnswerer:
 
     def _garbage_day(self, signals: Signals, calendar: GarbageCalendar, area: CalendarArea,
                      schedule: AreaSchedule, categories: list[Category], now: datetime,
-                     lang: str) -> _Reply:
-        reply = _Reply([], [], sources=[self._calendar_source(area, lang)])
+                     lang: str, who: str = "") -> _Reply:
+        reply = _Reply([], [], sources=[self._calendar_source(area, lang)], who=who)
         when = signals.when
         today = now.date()
+        asked = list(when.days) if when.kind in (DAY, WEEK) else [first_day_for_next(now, area.put_out_by)]
+        if asked and all(out_of_range(schedule, day) for day in asked):
+            # The calendar has ended (or not begun): say so, never "no collection".
+            self._outside(reply, schedule, asked[0], lang)
+            return reply
         if when.kind == DAY:
             for day in when.days:
                 self._one_day(reply, schedule, area, categories, day, when.relative, now, lang)
@@ -503,6 +554,12 @@ class GarbageAnswerer:
         info = schedule.day(day)
         today = now.date()
         when = _when(day, relative, today, lang)
+        if info.outside_data:
+            line = f"{when}: " + outside_line(schedule, day, lang, reply.who or _t(lang, "caretaker"))
+            reply.lines.append(line)
+            reply.speech.append(line)
+            reply.confidence = min(reply.confidence, 0.6)
+            return
         put_out = area.put_out_by
         passed = day == today and put_out is not None and now.time().replace(tzinfo=None) >= put_out
         if categories:
@@ -572,11 +629,23 @@ class GarbageAnswerer:
         if info.closed is not None:
             reply.lines.append(self._closed_line(info.closed, lang))
         elif info.outside_data and schedule.data_range is not None:
-            reply.lines.append(_t(lang, "outside", start=format_date(schedule.data_range[0], lang),
-                                  end=format_date(schedule.data_range[1], lang)))
+            reply.lines.append(outside_line(schedule, info.day, lang, reply.who or _t(lang, "caretaker")))
             reply.confidence = 0.6
         elif info.holiday and schedule.area.holidays == "skip":
             reply.lines.append(_t(lang, "holiday_skip", name=info.holiday))
+
+    @staticmethod
+    def _outside(reply: _Reply, schedule: AreaSchedule, day: date, lang: str, speak: bool = True) -> None:
+        """The calendar does not cover ``day``: it ended (or starts later); ask the contact."""
+        line = outside_line(schedule, day, lang, reply.who or _t(lang, "caretaker"))
+        if line in reply.lines:
+            return
+        reply.lines.append(line)
+        if speak:
+            reply.speech.append(line)
+        reply.confidence = min(reply.confidence, 0.6)
+        if schedule.data_range is not None:
+            reply.data["calendar_range"] = [d.isoformat() for d in schedule.data_range]
 
     @staticmethod
     def _closed_line(period: Period, lang: str) -> str:
@@ -596,10 +665,13 @@ class GarbageAnswerer:
             return None
         nxt = schedule.next_date(category, start)
         if nxt is None:
+            if out_of_range(schedule, start):
+                self._outside(reply, schedule, start, lang, speak)
+                return None
             reply.lines.append(_t(lang, "no_next", cat=label))
             if schedule.data_range is not None:
-                reply.lines.append(_t(lang, "outside", start=format_date(schedule.data_range[0], lang),
-                                      end=format_date(schedule.data_range[1], lang)))
+                reply.lines.append(_t(lang, "outside", start=full_date(schedule.data_range[0], lang),
+                                      end=full_date(schedule.data_range[1], lang)))
             reply.confidence = min(reply.confidence, 0.6)
             return None
         when = _when(nxt, None, now.date(), lang)
@@ -826,6 +898,9 @@ def garbage_briefing(garbage: GarbageData, knowledge: Knowledge, house: House, n
     schedule = data.schedule(cal_area)
     local = now.astimezone(knowledge.timezone)
     today, tomorrow = schedule.day(local.date()), schedule.day(local.date() + timedelta(days=1))
+    if today.outside_data:  # the calendar ended: say so rather than "no collection today"
+        return GarbageBriefing(today=[], tomorrow=[], put_out_by=None,
+                               text=outside_line(schedule, local.date(), lang, contact_of(house, lang)))
 
     def names(info: DayInfo) -> list[str]:
         return [category_label(c, lang, with_japanese=False) for c in info.categories]

@@ -50,8 +50,10 @@ _BUS: dict[str, dict[str, str]] = {
         "arrive_by": "{tt}までに着くバス", "to": "{dest}へ行く", "arr": "（{dest}着 {a}）",
         "lead": "{origin}から{to}{what}は {t} 発です{arr}。", "say": "{to}{what}は、{t}に{origin}を出ます。",
         "last_today": "これが今日の最終です。", "after_that": "その次は {nf} 発です。",
-        "expired": "この時刻表データは {date} までのもので、今日のバスは分かりません。"
-                   "最新の時刻はバス会社に確認してください。",
+        "expired": "この時刻表データは {date} で終わっていて、今日のバスは分かりません。"
+                   "最新の時刻はバス会社か{who}に確認してください。",
+        "expired_brief": "バスの時刻表データは {date} で終わっています。",
+        "caretaker": "管理人",
         "transfer": "{origin}から{dest}へ直通するバスはありません。{hub}で乗り換えると行けます。",
         "transfer_say": "直通はありません。{t1}のバスで{hub}へ行き、{t2}のバスに乗り換えます。",
         "no_direct": "{origin}から{to}バスは、時刻表では見つかりませんでした（直通の便がありません）。",
@@ -69,8 +71,10 @@ _BUS: dict[str, dict[str, str]] = {
         "arrive_by": "To arrive by {tt}, the bus", "to": " to {dest}", "arr": ", arriving at {a}",
         "lead": "{what} from {origin}{to} leaves at {t}{arr}.", "say": "{what}{to} leaves {origin} at {t}.",
         "last_today": "That is the last bus today.", "after_that": "After that, the next one is at {nf}.",
-        "expired": "This timetable only runs until {date}, so it cannot tell today's buses;"
-                   " please check with the bus company.",
+        "expired": "This timetable ended on {date}, so it cannot tell today's buses;"
+                   " please check with the bus company or {who}.",
+        "expired_brief": "The bus timetable data ended on {date}.",
+        "caretaker": "the caretaker",
         "transfer": "No bus goes directly from {origin} to {dest}; change at {hub}.",
         "transfer_say": "There is no direct bus. Take the {t1} bus to {hub} and change to the {t2} bus.",
         "no_direct": "The timetable has no direct bus from {origin}{to}.",
@@ -88,7 +92,9 @@ _BUS: dict[str, dict[str, str]] = {
         "arrive_by": "{tt}前到达的车", "to": "开往{dest}", "arr": "（{a}到达{dest}）",
         "lead": "从{origin}{to}的{what}{t}发车{arr}。", "say": "{to}的{what}{t}从{origin}发车。",
         "last_today": "这是今天的末班车。", "after_that": "再下一班是{nf}。",
-        "expired": "这份时刻表只到{date}，无法告诉您今天的班次，请向巴士公司确认最新时间。",
+        "expired": "这份时刻表已于{date}结束，无法告诉您今天的班次，请向巴士公司或{who}确认最新时间。",
+        "expired_brief": "巴士时刻表数据已于{date}结束。",
+        "caretaker": "管理员",
         "transfer": "从{origin}到{dest}没有直达车，请在{hub}换乘。",
         "transfer_say": "没有直达车。乘{t1}的车到{hub}，再换乘{t2}的车。",
         "no_direct": "时刻表中没有从{origin}{to}的直达车。",
@@ -107,7 +113,10 @@ _BUS: dict[str, dict[str, str]] = {
         "lead": "{origin}에서 {to}{what}는 {t}에 출발합니다{arr}.",
         "say": "{to}{what}는 {t}에 {origin}에서 출발합니다.",
         "last_today": "오늘의 막차입니다.", "after_that": "그다음은 {nf}에 출발합니다.",
-        "expired": "이 시간표는 {date}까지라서 오늘 버스는 알 수 없습니다. 버스 회사에 최신 시간을 확인해 주세요.",
+        "expired": "이 시간표는 {date}에 끝나서 오늘 버스는 알 수 없습니다. "
+                   "버스 회사나 {who}에게 최신 시간을 확인해 주세요.",
+        "expired_brief": "버스 시간표 데이터는 {date}에 끝났습니다.",
+        "caretaker": "관리인",
         "transfer": "{origin}에서 {dest}까지 직행 버스가 없습니다. {hub}에서 갈아타세요.",
         "transfer_say": "직행이 없습니다. {t1} 버스로 {hub}까지 가서 {t2} 버스로 갈아타세요.",
         "no_direct": "시간표에 {origin}에서 {to}직행 버스가 없습니다.",
@@ -196,6 +205,7 @@ class _Context:
     now: datetime
     lang: str
     area_id: str
+    who: str = ""  # whom to ask when the timetable cannot answer (the house's first contact)
 
 
 class BusAnswerer:
@@ -239,7 +249,7 @@ class BusAnswerer:
             return None
         lang = ctx.lang if ctx.lang in ("ja", "en", "zh", "ko") else "en"
         c = _Context(index, self.matcher(ctx.area.id, index), request,
-                     question.now.astimezone(index.tz), lang, ctx.area.id)
+                     question.now.astimezone(index.tz), lang, ctx.area.id, contact_of(ctx.house, lang))
         origins = self._origins(c, list(ctx.house.stops or []))
         if not origins:
             return None
@@ -385,7 +395,7 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
     to = _b(lg, "to", dest=dest) if dest else ""
     if o.expired_on is not None:
         d = o.expired_on
-        msg = _b(lg, "expired", date=month_day(d, "ja", year=True) if ja else d.isoformat())
+        msg = _b(lg, "expired", date=month_day(d, lg, year=True), who=c.who or _b(lg, "caretaker"))
         return [msg], msg
     if o.transfer is not None:
         leg1, leg2 = o.transfer
@@ -588,4 +598,14 @@ def next_bus_sentence(cache: IndexCache, knowledge: Knowledge, house: House, now
         t = clock(o.next_first.dep, now, lang)
         return (f"今日はもう{origin}からのバスはありません（次は {t} 発）。" if lang == "ja" else
                 f"No more buses from {origin} today (next: {t}).")
+    if o.expired_on is not None:
+        return _b(lang, "expired_brief", date=month_day(o.expired_on, lang, year=True))
     return None
+
+
+def contact_of(house: House, lang: str) -> str:
+    """The house's first contact as "label (phone)", else "the caretaker"."""
+    if not house.contacts:
+        return _b(lang, "caretaker")
+    c = house.contacts[0]
+    return f"{c.label_in(lang)}（{c.phone}）" if lang in ("ja", "zh") else f"{c.label_in(lang)} ({c.phone})"
