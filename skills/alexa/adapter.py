@@ -128,11 +128,11 @@ class AlexaEndpoint:
         try:
             for check in self.verifiers:
                 check.verify(headers=headers, serialized_request_env=text, deserialized_request_env=envelope)
-        except VerificationException:
-            log.error("Request verification failed", exc_info=True)  # fixed messages, no body
+        except VerificationException as exc:  # the SDK's fixed reasons, never the body; no traceback
+            log.warning("alexa: request verification failed: %s", " ".join(map(str, exc.args)))
             return Response("request failed verification\n", status=400, mimetype="text/plain")
         except Exception as exc:  # e.g. an undecodable signature header
-            log.error("Request verification failed (%s)", type(exc).__name__)
+            log.warning("alexa: request verification failed: %s", type(exc).__name__)
             return Response("request failed verification\n", status=400, mimetype="text/plain")
         try:
             response = self.skill.invoke(request_envelope=envelope, context=None)
