@@ -48,6 +48,12 @@ JUNK = {
     "null": b"null",
     "request not an object": json.dumps({"version": "1.0", "request": SECRET_WORDS}).encode(),
     "a field of the wrong type": json.dumps({**envelope("AMAZON.HelpIntent"), "session": SECRET_WORDS}).encode(),
+    "no context.System": json.dumps({**envelope("AMAZON.HelpIntent"), "context": {"x": SECRET_WORDS}}).encode(),
+    "an IntentRequest without an intent": json.dumps(
+        {**envelope("AMAZON.HelpIntent"), "request": {"type": "IntentRequest", "timestamp": "2026-12-01T00:00:00Z",
+                                                      "locale": SECRET_WORDS}}).encode(),
+    "a timestamp that is not ISO 8601": json.dumps(
+        {**envelope(None), "request": {"type": "LaunchRequest", "timestamp": f"{SECRET_WORDS} K"}}).encode(),
 }
 
 
@@ -118,3 +124,15 @@ def test_an_undecodable_signature_is_a_failed_verification(client: FlaskClient, 
     body = encode(envelope("AMAZON.HelpIntent"))
     headers = {"SignatureCertChainUrl": CERT_URL, "Signature-256": "%%% not base64 %%%"}
     assert client.post("/alexa", data=body, headers=headers, content_type="application/json").status_code == 400
+
+
+def test_a_lone_surrogate_in_a_slot_is_replaced_and_answered(pki: Pki, trust_store: None) -> None:
+    app = Flask("alexa-surrogate")
+    init_app(app, StandInEngine(), Settings(alexa_skill_id=SKILL_ID, alexa_verify_requests=True,
+                                            default_house="test-house"))
+    body = json.dumps(envelope("AskQuestionIntent", slots={"query": "Wi-Fi\ud83dのパスワード"})).encode()
+    assert b"\\ud83d" in body  # the JSON escape of a lone surrogate, as a client would send it
+    got = app.test_client().post("/alexa", data=body, headers=signed(body, pki.trusted),
+                                 content_type="application/json")
+    assert got.status_code == 200
+    assert "Wi-Fi\ufffdのパスワード" in got.get_json()["response"]["outputSpeech"]["ssml"]

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from ask_sdk_core.skill import CustomSkill
@@ -48,6 +49,10 @@ ENDPOINT = "alexa"
 MAX_BODY_BYTES = 128 * 1024
 #: Deepest JSON nesting accepted (a real envelope is about 8 levels deep).
 MAX_DEPTH = 32
+#: Alexa's request timestamps ("2026-12-03T10:15:00Z"); anything else is refused before the
+#: SDK's date parser sees it.
+TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?")
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Seconds the download of Amazon's signing certificate may take (the SDK sets none).
 CERT_TIMEOUT = 5.0
 MAX_CERT_BYTES = 64 * 1024
@@ -116,8 +121,9 @@ class AlexaEndpoint:
 
     def dispatch(self) -> Any:
         try:
-            text = envelope_text(read_body())
-            envelope = self.skill.serializer.deserialize(payload=text, obj_type=RequestEnvelope)
+            text = envelope_text(read_body())  # verified as received; answered without lone surrogates
+            envelope = self.skill.serializer.deserialize(payload=without_lone_surrogates(text),
+                                                         obj_type=RequestEnvelope)
         except Refused as refused:
             log.info("alexa: refused a request (%s)", refused.reason)
             return Response(f"{refused.reason}\n", status=refused.status, mimetype="text/plain")
@@ -155,7 +161,9 @@ def read_body() -> bytes:
 
 def envelope_text(body: bytes) -> str:
     """The body as text, once it is known to be a UTF-8 JSON object no deeper than
-    :data:`MAX_DEPTH` with a ``request`` object naming its ``type``."""
+    :data:`MAX_DEPTH` shaped like an envelope: a ``request`` naming its ``type`` with an
+    ISO 8601 ``timestamp``, and ``context.System.application`` (the SDK takes all three
+    for granted and crashed without them)."""
     if not body.strip():
         raise Refused(400, "empty request body")
     try:
@@ -173,7 +181,39 @@ def envelope_text(body: bytes) -> str:
     req = payload.get("request") if isinstance(payload, dict) else None
     if not isinstance(req, dict) or not isinstance(req.get("type"), str) or not req["type"]:
         raise Refused(400, "not an Alexa request (no request.type)")
+    if not isinstance(req.get("timestamp"), str) or not TIMESTAMP.fullmatch(req["timestamp"]):
+        raise Refused(400, "not an Alexa request (no ISO 8601 request.timestamp)")
+    if req["type"] == "IntentRequest" and not isinstance(_get(req, "intent", "name"), str):
+        raise Refused(400, "not an Alexa request (an IntentRequest without intent.name)")
+    system = _get(payload, "context", "System")
+    if not isinstance(_get(system, "application", "applicationId"), str):
+        raise Refused(400, "not an Alexa request (no context.System.application)")
     return text
+
+
+def _get(value: Any, *keys: str) -> Any:
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return value
+
+
+def without_lone_surrogates(text: str) -> str:
+    """The envelope with every lone UTF-16 surrogate (``"\\ud800"``, legal in JSON, not
+    encodable as UTF-8) replaced by U+FFFD, so a slot value cannot break the answer."""
+    if "\\u" not in text.replace("\\\\", ""):
+        return text
+    payload = json.loads(text)
+    return json.dumps(_scrub(payload), ensure_ascii=False)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, str):
+        return LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_scrub(k): _scrub(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value]
+    return value
 
 
 def depth(value: Any) -> int:
