@@ -11,7 +11,7 @@ answered) or duplicated (answered twice), for:
 * ``two-hosts``: two `concierge serve` processes with their own store and data folders,
   sharing a real PostgreSQL 15 (state + published snapshot) and a real `chroma run`.
 
-Usage:  .venv/bin/python bench/bench_two_hosts.py [--seconds 60] [--clients 20] [--mode both]
+Usage:  .venv/bin/python bench/bench_two_hosts.py [--seconds 60] [--clients 20] [--mode both] [--rounds 3]
                                                   [--workers 1] [--threads 8] [--json FILE]
 Target (two-hosts issue): two-hosts gives 0 lost, 0 duplicated and answers/s within 20 % of embedded.
 """
@@ -247,6 +247,18 @@ def run_two_hosts(args: argparse.Namespace, work: Path) -> dict[str, Any]:
         return figures(run, api)
 
 
+def median_of(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    """The rounds of one mode: medians of the rates and latencies, sums of the counts."""
+    out = dict(runs[len(runs) // 2])
+    for key in ("answers_per_s", "reply_ms_p50", "reply_ms_p95"):
+        out[key] = statistics.median(r[key] for r in runs)
+    for key in ("events_sent", "acknowledged", "answers", "lost", "duplicated", "not_acknowledged"):
+        out[key] = sum(r[key] for r in runs)
+    out["rounds"] = len(runs)
+    out["answers_per_s_each"] = [r["answers_per_s"] for r in runs]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60)
@@ -254,19 +266,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=1, help="gunicorn workers per host")
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--mode", choices=("embedded", "two-hosts", "both"), default="both")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="with --mode both: alternate the two modes this many times (a shared machine's "
+                             "load varies; the medians are compared)")
     parser.add_argument("--json", dest="json_out", default="")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="bench-two-hosts-"))
-    results = []
-    try:
-        if args.mode in ("embedded", "both"):
-            results.append(run_embedded(args, work))
-        if args.mode in ("two-hosts", "both"):
-            results.append(run_two_hosts(args, work))
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    keys = ["events_sent", "acknowledged", "answers", "answers_per_s", "reply_ms_p50", "reply_ms_p95", "lost",
-            "duplicated", "per_host"]
+    runners = {"embedded": run_embedded, "two-hosts": run_two_hosts}
+    modes = ["embedded", "two-hosts"] if args.mode == "both" else [args.mode]
+    rounds: dict[str, list[dict[str, Any]]] = {m: [] for m in modes}
+    for r in range(args.rounds):
+        for mode in (modes if r % 2 == 0 else modes[::-1]):
+            work = Path(tempfile.mkdtemp(prefix="bench-two-hosts-"))
+            try:
+                got = runners[mode](args, work)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+            rounds[mode].append(got)
+            print(f"round {r + 1} {mode}: {got['answers_per_s']} answers/s, p50 {got['reply_ms_p50']:.0f} ms, "
+                  f"p95 {got['reply_ms_p95']:.0f} ms, lost {got['lost']}, duplicated {got['duplicated']}", flush=True)
+    results = [median_of(runs) for runs in rounds.values()]
+    keys = ["rounds", "events_sent", "acknowledged", "answers", "answers_per_s", "answers_per_s_each",
+            "reply_ms_p50", "reply_ms_p95", "lost", "duplicated", "per_host"]
     print(f"{args.clients} concurrent signed LINE clients for {args.seconds:.0f} s, "
           f"{args.workers} worker(s) x {args.threads} threads per host")
     print(f"{'':22}" + "".join(f"{r['mode'][:34]:>36}" for r in results))

@@ -204,3 +204,13 @@ def test_line_delivery_retries_are_counted_by_reason(bot: RunningApp, fake_api: 
     assert [r.path for r in fake_api.delivered()] == [REPLY]
     assert retries("5xx") - before[0] >= 3
     assert retries("requeued") - before[1] == 1
+
+
+def test_an_answer_given_while_a_dependency_is_down_counts_as_unavailable_not_abstained():
+    from bot.engine.contract import Answer
+    from bot.engine.outage import unavailable_answer
+    from bot.observability.metrics import outcome_of
+
+    assert outcome_of(unavailable_answer(None, "ja")) == "unavailable"
+    assert outcome_of(Answer("わかりません", "ja", "abstain", 0.1, abstained=True)) == "abstained"
+    assert outcome_of(Answer("…", "ja", "garbage_day", 0.9)) == "answered"
