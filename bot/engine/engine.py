@@ -41,6 +41,7 @@ from ingest.pipeline import IngestReport, Progress, ingest, is_stale
 from ingest.problems import KnowledgeError
 from ingest.retrieval.embeddings import make_embeddings, model_id
 from ingest.retrieval.store import (
+    FORMAT_VERSION,
     Manifest,
     StoreUnavailable,
     VectorStore,
@@ -49,11 +50,14 @@ from ingest.retrieval.store import (
     read_published,
     writable,
 )
-from ingest.transit.schema import transit_dir
+from ingest.snapshots import SharedSnapshots, SnapshotUnavailable, served_paths
 from text.detect import detect_lang
 from text.phrases import phrase
 
 log = logging.getLogger(__name__)
+
+#: How often a serving process looks for a newer published snapshot (the target is 5 s).
+FOLLOW_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -82,6 +86,9 @@ class Engine:
         self.generator: BaseChatModel | None = chat_model(config.llm) if config.llm else None
         self.last_report: IngestReport | None = None
         self.outages = Outages()
+        self.shared = shared_snapshots(config)
+        self._follower: threading.Thread | None = None
+        self._follow_error = ""
         self._loaded = self._load()
 
     # -- construction -----------------------------------------------------------------
@@ -97,6 +104,8 @@ class Engine:
         # Warm the model (its weights load lazily) while Chroma and the indexes load.
         # Not a daemon: a process that exits while the model runs aborts in its native code.
         threading.Thread(target=_warm, args=(emb,), name="embedding-warmup").start()
+        if follow_published(config, model_id(emb)):
+            auto_ingest = False  # several hosts: serve what is published; `concierge ingest` publishes
         if auto_ingest and read_manifest(config.store_dir) is not None and not writable(config.store_dir):
             log.warning("store %s is read-only: serving its published snapshot as it is", config.store_dir)
             auto_ingest = False
@@ -120,16 +129,18 @@ class Engine:
         """Build every answer-path object from the folder and the published snapshot."""
         if getattr(self, "_loaded", None) is not None:  # a publish, maybe by another process:
             self._vector_store().reopen()  # an embedded store is read again from disk
-        knowledge, problems = load_knowledge(self.knowledge_dir)
-        if problems:
-            log.warning("knowledge folder has %d problems; run `concierge validate`", len(problems))
         manifest, snapshot = read_published(self.store_dir)
         if manifest is None:
             raise KnowledgeError([])
+        # A snapshot followed from the shared database carries its own knowledge files.
+        knowledge_dir, transit_folder = served_paths(self.store_dir, manifest, self.knowledge_dir)
+        knowledge, problems = load_knowledge(knowledge_dir)
+        if problems:
+            log.warning("knowledge folder has %d problems; run `concierge validate`", len(problems))
         retriever = Retriever(self._vector_store(), snapshot, self.embeddings, self.config.fusion,
                               self.config.confidence)
         garbage = GarbageAnswerer(knowledge, self.config.sorting)
-        transit = BusAnswerer(knowledge, transit_dir(self.store_dir))
+        transit = BusAnswerer(knowledge, transit_folder)
         return _Loaded(
             knowledge=knowledge,
             houses=HouseDirectory(knowledge, self.config.default_house),
@@ -174,7 +185,7 @@ class Engine:
                                   house)
 
         return HouseContext(house=house, area=loaded.knowledge.areas.get(house.area_id),
-                            knowledge_root=str(self.knowledge_dir), lang=lang, retrieve=retrieve)
+                            knowledge_root=str(loaded.knowledge.root), lang=lang, retrieve=retrieve)
 
     def answer(self, question: Question) -> Answer:
         """Answer one question. Raises UnknownHouse for a house id that does not exist;
@@ -250,6 +261,45 @@ class Engine:
         self.last_report = report
         return report
 
+    def refresh(self) -> bool:
+        """Serve the newest published snapshot when another process (or host) published
+        one; True when the answerers were rebuilt. Cheap when nothing changed."""
+        if self.shared is not None:
+            try:
+                self.shared.sync(self.store_dir, self.model_id, FORMAT_VERSION)
+                self._follow_error = ""
+            except (SnapshotUnavailable, OSError) as exc:
+                if str(exc) != self._follow_error:  # once per outage, not once a second
+                    log.warning("cannot follow the published snapshot (serving the local copy): %s", exc)
+                self._follow_error = str(exc)
+        manifest = read_manifest(self.store_dir)
+        if manifest is None or manifest.records == self._loaded.manifest.records:
+            return False
+        self._loaded = self._load()
+        log.info("now serving the snapshot published %s", self._loaded.manifest.updated)
+        return True
+
+    def start_following(self, interval: float = FOLLOW_SECONDS) -> None:
+        """Call :meth:`refresh` every ``interval`` seconds in a daemon thread, so every
+        worker of every host serves a new publish within a few seconds."""
+        if self._follower is not None:
+            return
+
+        def run() -> None:
+            last_error = ""
+            while True:
+                time.sleep(interval)
+                try:
+                    self.refresh()
+                    last_error = ""
+                except Exception as exc:  # keep following; say so once per distinct failure
+                    if str(exc) != last_error:
+                        log.exception("cannot load the published snapshot")
+                    last_error = str(exc)
+
+        self._follower = threading.Thread(target=run, daemon=True, name="snapshot-follower")
+        self._follower.start()
+
     def health(self) -> dict[str, Any]:
         """What serves, and whether each dependency is up (``status`` "unavailable" when
         one is not; /healthz then answers 503)."""
@@ -304,8 +354,40 @@ def _aware(now: datetime | None, tz: tzinfo) -> datetime:
 def run_ingest(config: EngineConfig, embeddings: Embeddings, vs: VectorStore | None = None,
                progress: Progress | None = None) -> IngestReport:
     t = time.perf_counter()
-    report = ingest(config.knowledge_dir, config.store_dir, embeddings, model_id=model_id(embeddings),
-                    chroma_host=config.chroma_host, chroma_port=config.chroma_port, vector_store=vs,
-                    progress=progress)
+    shared = shared_snapshots(config)
+    try:
+        report = ingest(config.knowledge_dir, config.store_dir, embeddings, model_id=model_id(embeddings),
+                        chroma_host=config.chroma_host, chroma_port=config.chroma_port, vector_store=vs,
+                        progress=progress, publish=shared.publish if shared else None)
+        if shared is not None and report.ok:  # serve the published copy, as every other host does
+            try:
+                shared.sync(config.store_dir, model_id(embeddings), FORMAT_VERSION)
+            except (SnapshotUnavailable, OSError) as exc:
+                log.warning("published, but the local copy is not updated yet: %s", exc)
+    finally:
+        if shared is not None:
+            shared.dispose()
     log.info("ingest finished in %.2fs (ok=%s)", time.perf_counter() - t, report.ok)
     return report
+
+
+def shared_snapshots(config: EngineConfig) -> SharedSnapshots | None:
+    """The shared snapshot database when several hosts share one (``config.snapshot_url``)."""
+    return SharedSnapshots.open(config.snapshot_url) if config.snapshot_url else None
+
+
+def follow_published(config: EngineConfig, model: str) -> bool:
+    """Copy the published snapshot into the store; True when one is published (then this
+    host serves it instead of ingesting its own folder)."""
+    shared = shared_snapshots(config)
+    if shared is None:
+        return False
+    try:
+        return shared.sync(config.store_dir, model, FORMAT_VERSION) is not None
+    except (SnapshotUnavailable, OSError) as exc:
+        local = read_manifest(config.store_dir) is not None
+        log.warning("cannot reach the published snapshot (%s); %s", exc,
+                    "serving the local copy" if local else "ingesting the local folder")
+        return local
+    finally:
+        shared.dispose()
