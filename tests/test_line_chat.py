@@ -62,7 +62,9 @@ def test_a_group_message_mentioning_the_bot_is_answered_from_the_house_manual(
     reply = only_reply(fake_api)
     assert reply["replyToken"] == event["replyToken"]
     [message] = reply["messages"]
-    assert message["type"] == "text" and message["quickReply"] == CHIPS_JA
+    up, down, *chips = message["quickReply"]["items"]  # an answer from the manual can be rated
+    assert message["type"] == "text" and chips == CHIPS_JA["items"]
+    assert (up["action"]["label"], down["action"]["label"]) == ("👍", "👎")
     assert "mint-kitami-2026" in message["text"]
     assert message["text"].endswith("\n\n出典: HAKKA HOUSE 滞在ガイド › Wi-Fi")
     assert fake_api.calls(PUSH) == [] and fake_api.calls(LOADING) == []

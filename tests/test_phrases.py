@@ -5,7 +5,8 @@ from __future__ import annotations
 import bot.engine.engine  # noqa: F401  (registers every answerer's phrases)
 from text.phrases import _CATALOGUE
 
-CHANNELS = ("line.", "alexa.")  # channel wording; Alexa's skill speaks ja-JP and en-US only
+# channel wording; Alexa's skill speaks ja-JP and en-US only; the staff console is ja/en (issue 12)
+CHANNELS = ("line.", "alexa.", "staff.")
 
 
 def test_every_answerer_phrase_is_in_all_four_languages():

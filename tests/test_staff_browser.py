@@ -49,10 +49,13 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     assert add.returncode == 0, add.stderr
     # A question a stayer asked that got "I don't know", as the LINE or Alexa channel logs it.
     from bot.config import Settings
+    from bot.engine.contract import Answer
     from bot.state import QuestionLog, database_for
 
     db = database_for(Settings.from_env(env))
-    QuestionLog(db).record(house_id=HOUSE, day="2026-12-01", abstained=True, text=UNANSWERED)
+    QuestionLog(db).record(channel="line", house_id=HOUSE, day="2026-12-01", text=UNANSWERED,
+                           answer=Answer(text="I don't know.", lang="en", intent="abstain", confidence=0.0,
+                                         abstained=True))
     db.dispose()
     server = ServeProcess(env).start(wait=120)
     try:

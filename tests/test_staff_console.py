@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import io
 import os
-from datetime import timedelta
+import re
+from datetime import datetime, time, timedelta
 
 import pytest
 
+from bot.engine.contract import Answer
 from tests.staffconsole import HOUSE, OTHER, PASSWORD, Console, login, make_console, post, token
 
 MANUAL = f"houses/{HOUSE}/manual.ja.md"
@@ -330,8 +332,16 @@ def test_an_invalid_upload_is_refused_with_path_line_messages(console: Console) 
 # -- questions, try it, LINE groups, accounts -------------------------------------------
 
 
+def abstain(console: Console, house: str, text: str) -> None:
+    """A question a stayer asked that got "I don't know", logged as the channels log it."""
+    answer = Answer(text="わかりません。管理人にお尋ねください。", lang="ja", intent="abstain", confidence=0.1,
+                    abstained=True)
+    console.staff.questions.record(channel="line", house_id=house, day="2026-12-01", text=text, answer=answer)
+
+
+
 def test_an_unanswered_question_is_listed_and_ignore_hides_it(console: Console) -> None:
-    console.staff.questions.record(house_id=HOUSE, day="2026-12-01", abstained=True, text="ジムはありますか")
+    abstain(console, HOUSE, "ジムはありますか")
     client = console.client("admin")
     assert "ジムはありますか" in client.get("/staff/questions").get_data(as_text=True)
     post(client, "/staff/questions/action", {"house": HOUSE, "text": "ジムはありますか", "action": "ignore"})
@@ -339,7 +349,7 @@ def test_an_unanswered_question_is_listed_and_ignore_hides_it(console: Console) 
 
 
 def test_questions_of_other_houses_are_hidden_from_a_limited_account(console: Console) -> None:
-    console.staff.questions.record(house_id=OTHER, day="2026-12-01", abstained=True, text="秘密の質問")
+    abstain(console, OTHER, "秘密の質問")
     assert "秘密の質問" not in console.client("hakka").get("/staff/questions").get_data(as_text=True)
     assert "秘密の質問" in console.client("admin").get("/staff/questions").get_data(as_text=True)
 
@@ -369,6 +379,39 @@ def test_a_binding_code_is_issued_for_a_house(console: Console) -> None:
     html = resp.get_data(as_text=True)
     assert resp.status_code == 200 and 'id="bind-code"' in html
     assert any(e.action == "bind_code" and e.target == HOUSE for e in console.staff.audit.recent())
+
+
+def test_a_group_bound_with_a_check_out_date_is_forgotten_by_the_daily_run_after_that_day(
+        console: Console) -> None:
+    from bot.line.client import Outcome
+    from bot.line.morning import daily_run
+
+    class Pushes:
+        def push(self, *args: object, **kw: object) -> Outcome:
+            return Outcome.PUSHED
+
+    state = console.staff.line_state
+    checkout = console.staff.now().date() + timedelta(days=1)
+    html = post(console.client("admin"), "/staff/line/code", {"house": HOUSE, "checkout": checkout.isoformat()}) \
+        .get_data(as_text=True)
+    code = re.search(r'id="bind-code">([A-Z0-9-]+)<', html)
+    group = "C" + "c" * 32
+    assert code and state.redeem_bind_code(code.group(1), group) == HOUSE
+    assert checkout.isoformat() in console.client("admin").get("/staff/line").get_data(as_text=True)
+    state.log_answer(house_id=HOUSE, day=checkout.isoformat(), text="サウナは何時まで？", chat_id=group,
+                     answer=Answer(text="わかりません", lang="ja", intent="abstain", confidence=0.1, abstained=True))
+    morning = datetime.combine(checkout, time(7, 0), console.engine.houses.timezone)
+    daily_run(console.engine, state, Pushes(), morning, 30)  # the check-out day: still their group
+    assert state.binding(group) is not None
+    daily_run(console.engine, state, Pushes(), morning + timedelta(days=1), 30)
+    assert state.binding(group) is None
+    assert "サウナは何時まで？" not in console.client("admin").get("/staff/questions").get_data(as_text=True)
+
+
+def test_a_check_out_date_in_the_past_is_refused(console: Console) -> None:
+    past = console.staff.now().date() - timedelta(days=1)
+    assert post(console.client("admin"), "/staff/line/code", {"house": HOUSE, "checkout": past.isoformat()}) \
+        .status_code == 400
 
 
 def test_an_admin_adds_limits_and_removes_an_account(console: Console) -> None:

@@ -42,6 +42,7 @@ from bot.line.morning import MorningTimeError, parse_morning_time
 from bot.line.outbox import Outbox
 from bot.line.render import utf16_len
 from bot.line.state import BotState, EscalationPolicy
+from bot.state.questions import rateable
 from ingest.knowledge import UnknownHouse
 from text.dates import hh_mm
 from text.detect import detect_lang, norm_lang
@@ -163,8 +164,11 @@ class EventHandlers:
             self._reply(event, chat, out, render.text_messages(texts.say_both("non_text"), chips=True))
 
     def on_postback(self, event: PostbackEvent, chat: Chat, out: Outbox) -> None:
-        """A tapped chip: ask the chip's question in the chip's language."""
+        """A tapped chip: ask the chip's question in the chip's language, or take a 👍/👎."""
         params = parse_qs(event.postback.data or "")
+        if "fb" in params:
+            self.on_rating(params, event, chat, out)
+            return
         topic = (params.get("topic") or [""])[0]
         if topic not in texts.TOPICS:
             log.info("ignoring a postback that is not one of ours")
@@ -172,6 +176,22 @@ class EventHandlers:
         lang = norm_lang((params.get("lang") or ["ja"])[0])
         _, question = texts.topic(topic, lang)
         self.answer(question, event, chat, out, lang)
+
+    def on_rating(self, params: dict[str, list[str]], event: PostbackEvent, chat: Chat, out: Outbox) -> None:
+        """👍/👎 on an answer: stored on the logged question (only if it came from this chat);
+        a 👎 puts it on the staff console's Questions page and is thanked."""
+        feedback = (params.get("fb") or [""])[0]
+        raw_id = (params.get("q") or [""])[0]
+        if feedback not in ("up", "down") or not raw_id.isdigit():
+            log.info("ignoring a malformed rating postback")
+            return
+        chat_id = None if chat.direct else chat.id
+        if not self.state.rate_answer(int(raw_id), feedback, chat_id):
+            log.info("a rating for an answer that is no longer kept (or not of this chat)")
+            return
+        if feedback == "down":
+            lang = norm_lang((params.get("lang") or ["ja"])[0])
+            self._reply(event, chat, out, render.text_messages(texts.say("feedback_down", lang), lang))
 
     def on_join(self, event: JoinEvent, chat: Chat, out: Outbox) -> None:
         text = texts.say_both("welcome")
@@ -232,10 +252,13 @@ class EventHandlers:
         suffix = ""
         if answer.abstained and not chat.direct and not is_staff and self._escalate(text, house, chat, out):
             suffix = texts.say("escalated", norm_lang(answer.lang))
-        self.state.log_answer(house_id=house, day=day, text=text, answer=answer, chat_id=group)
+        rated = rateable(answer) and not is_staff  # stayers rate answers from the documents
+        logged = self.state.log_answer(house_id=house, day=day, text=text, answer=answer, chat_id=group,
+                                       rated=rated)
         if not chat.direct and chat.id:
             self.state.remember_lang(chat.id, norm_lang(answer.lang))
-        self._reply(event, chat, out, render.answer_messages(answer, suffix=suffix))
+        rating = logged.question_id if rated and logged is not None else None
+        self._reply(event, chat, out, render.answer_messages(answer, suffix=suffix, rating=rating))
 
     def _escalate(self, text: str, house: str, chat: Chat, out: Outbox) -> bool:
         """Pass an unanswered question (text only) to the staff group, within the rate limit.

@@ -107,7 +107,8 @@ def daily_run(engine: ConciergeEngine, state: BotState, client: LineClient, now:
               question_log_days: int) -> MorningReport:
     """What runs once a day (scheduler or cron): apply the retention, then the morning push.
 
-    The purge lives here too so that old questions go even when no one writes to the bot.
+    The purge lives here too so that old questions go even when no one writes to the bot,
+    and groups whose stay ended (the binding's check-out date) are forgotten before the push.
     """
     state.purge(question_log_days, now.date().isoformat())
     return send_morning(engine, state, client, now)

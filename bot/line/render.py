@@ -107,9 +107,23 @@ def postback_data(topic: str, lang: str) -> str:
     return urlencode({"topic": topic, "lang": lang})
 
 
-def quick_reply(lang: str) -> QuickReply:
-    """Localized chips for the common topics; tapping one posts back the topic question."""
+#: 👍/👎 under an answer from the house's documents: (feedback, label = text shown when tapped).
+RATING_CHIPS = (("up", "👍"), ("down", "👎"))
+
+
+def rating_data(question_id: int, feedback: str, lang: str) -> str:
+    """Postback data of a 👍/👎 chip: the question log's row id, never anything about the person."""
+    return urlencode({"fb": feedback, "q": question_id, "lang": lang})
+
+
+def quick_reply(lang: str, rating: int | None = None) -> QuickReply:
+    """Localized chips for the common topics; tapping one posts back the topic question.
+    With ``rating`` (the logged question's id), 👍 and 👎 come first."""
     items = []
+    if rating is not None:
+        for feedback, label in RATING_CHIPS:
+            items.append(QuickReplyItem(action=PostbackAction(label=label, data=rating_data(rating, feedback, lang),
+                                                              display_text=label)))
     for name in CHIP_TOPICS:
         label, question = texts.topic(name, lang)
         items.append(
@@ -206,10 +220,12 @@ def garbage_week_flex(week: Any, lang: str) -> FlexMessage | None:
     return FlexMessage(alt_text=truncate("\n".join(alt_lines), MAX_ALT_TEXT), contents=bubble)
 
 
-def answer_messages(answer: Answer, *, chips: bool = True, suffix: str = "") -> list[Message]:
+def answer_messages(answer: Answer, *, chips: bool = True, suffix: str = "",
+                    rating: int | None = None) -> list[Message]:
     """The reply for one answer: text (split), source line, the week's Flex, chips on the last.
 
-    ``suffix`` is a fixed phrase added after the answer (e.g. "passed on to the staff").
+    ``suffix`` is a fixed phrase added after the answer (e.g. "passed on to the staff");
+    ``rating`` is the question log's id of this answer: the chips then start with 👍/👎.
     """
     lang = norm_lang(answer.lang)
     flex = garbage_week_flex(answer.data.get("week"), lang) if answer.data else None
@@ -230,7 +246,7 @@ def answer_messages(answer: Answer, *, chips: bool = True, suffix: str = "") -> 
     if not messages:
         messages.append(TextMessage(text=texts.say("help", lang)))
     if chips:
-        messages[-1].quick_reply = quick_reply(lang)
+        messages[-1].quick_reply = quick_reply(lang, rating)
     return messages
 
 

@@ -12,6 +12,9 @@ What is kept, and why (privacy design, see also docs in the LINE issue):
   cleared on ``morning off`` and deleted with the binding on ``leave``. If the secret is
   rotated, old ciphertexts stop decrypting; the next message in the group re-stores it.
 * **One-time bind codes** are stored as SHA-256 hashes with an expiry; redeeming deletes them.
+  A code may carry the stay's **check-out date**; the binding it makes keeps it, and the day
+  after check-out the group is forgotten like on ``leave`` (binding, sealed id, questions,
+  marks) by the daily purge, so the bot does not outlive the stay.
 * **The delivery queue** (``line_events``, :mod:`bot.line.queue`) holds each acknowledged
   webhook event until LINE accepted its answer. The event and the answer to send contain
   chat ids and the question, so both are sealed with the same AES-GCM key (the event key as
@@ -43,18 +46,18 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from bot.config import Settings
 from bot.line.tables import bind_codes, escalations, groups, line_events, morning_sent
 from bot.state import Database, QuestionLog, StateError, database_for, meta_value
 from bot.state.db import STATE_FILE
-from bot.state.questions import HouseCounts, UnansweredQuestion
+from bot.state.questions import HouseCounts, Logged, UnansweredQuestion
 
 if TYPE_CHECKING:
     from bot.engine.contract import Answer
@@ -82,6 +85,7 @@ class Binding:
     lang: str
     morning: bool
     bound_at: float
+    checkout: str | None = None  # ISO date: forgotten the day after
 
 
 @dataclass(frozen=True)
@@ -192,14 +196,17 @@ class BotState:
 
     # -- bind codes -----------------------------------------------------------------------
 
-    def issue_bind_code(self, house_id: str, ttl: timedelta = timedelta(hours=72)) -> str:
-        """A fresh one-time code for ``house_id``, shown as ``XXXX-XXXX``."""
+    def issue_bind_code(self, house_id: str, ttl: timedelta = timedelta(hours=72),
+                        checkout: date | None = None) -> str:
+        """A fresh one-time code for ``house_id``, shown as ``XXXX-XXXX``; the binding it makes
+        ends after ``checkout`` (the stay's last day) when given."""
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
         now = self._clock()
         with self.db.write() as conn:
             conn.execute(delete(bind_codes).where(bind_codes.c.expires_at < now))
             conn.execute(bind_codes.insert().values(code_hash=_code_hash(code), house_id=house_id,
-                                                    expires_at=now + ttl.total_seconds()))
+                                                    expires_at=now + ttl.total_seconds(),
+                                                    checkout=checkout.isoformat() if checkout else None))
         return format_code(code)
 
     def redeem_bind_code(self, raw_code: str, chat_id: str) -> str | None:
@@ -208,18 +215,19 @@ class BotState:
         now = self._clock()
         key = self.group_key(chat_id)
         with self.db.write() as conn:
-            row = conn.execute(select(bind_codes.c.house_id, bind_codes.c.expires_at)
+            row = conn.execute(select(bind_codes.c.house_id, bind_codes.c.expires_at, bind_codes.c.checkout)
                                .where(bind_codes.c.code_hash == code_hash)).first()
             if row is None:
                 return None
             conn.execute(delete(bind_codes).where(bind_codes.c.code_hash == code_hash))
-            house_id, expires_at = row
+            house_id, expires_at, checkout = row
             if expires_at < now:
                 return None
-            ins = self.db.insert(groups).values(group_key=key, house_id=house_id, bound_at=now)
+            ins = self.db.insert(groups).values(group_key=key, house_id=house_id, bound_at=now, checkout=checkout)
             conn.execute(ins.on_conflict_do_update(
                 index_elements=[groups.c.group_key],
-                set_={"house_id": ins.excluded.house_id, "bound_at": ins.excluded.bound_at}))
+                set_={"house_id": ins.excluded.house_id, "bound_at": ins.excluded.bound_at,
+                      "checkout": ins.excluded.checkout}))
         return str(house_id)
 
     # -- bindings -------------------------------------------------------------------------
@@ -236,10 +244,11 @@ class BotState:
         key = self.group_key(chat_id)
         g = groups.c
         with self.db.read() as conn:
-            row = conn.execute(select(g.house_id, g.lang, g.morning, g.bound_at).where(g.group_key == key)).first()
+            row = conn.execute(select(g.house_id, g.lang, g.morning, g.bound_at, g.checkout)
+                               .where(g.group_key == key)).first()
         if row is None:
             return None
-        return Binding(key, row[0], row[1], bool(row[2]), float(row[3]))
+        return Binding(key, row[0], row[1], bool(row[2]), float(row[3]), row[4])
 
     def remember_lang(self, chat_id: str, lang: str) -> None:
         """Keep the language the group last asked in, for the morning message.
@@ -311,32 +320,55 @@ class BotState:
         """Every bound group (salted hash, house, language, morning, since): the staff console's list."""
         g = groups.c
         with self.db.read() as conn:
-            rows = conn.execute(select(g.group_key, g.house_id, g.lang, g.morning, g.bound_at)
+            rows = conn.execute(select(g.group_key, g.house_id, g.lang, g.morning, g.bound_at, g.checkout)
                                 .order_by(g.bound_at.desc())).all()
-        return [Binding(r[0], r[1], r[2], bool(r[3]), float(r[4])) for r in rows]
+        return [Binding(r[0], r[1], r[2], bool(r[3]), float(r[4]), r[5]) for r in rows]
 
     def forget_group_key(self, group_key: str) -> bool:
         """:meth:`forget_group` by the group's hash (the staff console never sees raw ids)."""
         with self.db.write() as conn:
-            found = conn.execute(delete(groups).where(groups.c.group_key == group_key)).rowcount > 0
-            for table in (escalations, morning_sent):
-                conn.execute(delete(table).where(table.c.group_key == group_key))
-            self.questions.forget_group(conn, group_key)
+            return self._forget_key(conn, group_key)
+
+    def _forget_key(self, conn: Connection, group_key: str) -> bool:
+        found = conn.execute(delete(groups).where(groups.c.group_key == group_key)).rowcount > 0
+        for table in (escalations, morning_sent):
+            conn.execute(delete(table).where(table.c.group_key == group_key))
+        self.questions.forget_group(conn, group_key)
         return found
+
+    def forget_checked_out(self, today: str) -> int:
+        """Forget every group whose stay's check-out date is before ``today`` (site date)."""
+        with self.db.write() as conn:
+            keys = conn.execute(select(groups.c.group_key)
+                                .where(groups.c.checkout.is_not(None), groups.c.checkout < today)).scalars().all()
+            for key in keys:
+                self._forget_key(conn, key)
+        if keys:
+            log.info("forgot %d group(s) whose stay ended", len(keys))
+        return len(keys)
 
     # -- question log and counts ----------------------------------------------------------
 
     def log_answer(self, *, house_id: str, day: str, text: str, answer: Answer | None,
-                   chat_id: str | None = None) -> str | None:
+                   chat_id: str | None = None, rated: bool = False) -> Logged | None:
         """Count a LINE answer (``None``: the engine raised) in the shared question log, keeping
-        the text of abstained and low-confidence ones tied to the group's hash (forgotten on
-        ``leave``). Returns the outcome; a log that cannot be written costs no answer."""
+        the text of abstained and low-confidence ones (and of ``rated`` ones, which carry
+        👍/👎) tied to the group's hash (forgotten on ``leave``). Returns what was logged
+        (the outcome, the kept row's id); a log that cannot be written costs no answer."""
         try:
-            return self.questions.record(channel="line", house_id=house_id, day=day, text=text, answer=answer,
-                                         group_key=self.group_key(chat_id) if chat_id else None)
+            return self.questions.log(channel="line", house_id=house_id, day=day, text=text, answer=answer,
+                                      group_key=self.group_key(chat_id) if chat_id else None, rated=rated)
         except StateError as exc:
             log.warning("question log not written: %s", exc)
             return None
+
+    def rate_answer(self, question_id: int, feedback: str, chat_id: str | None) -> bool:
+        """A 👍/👎 postback from the chat ``chat_id`` (None: a 1:1 chat) on a logged answer."""
+        try:
+            return self.questions.rate(question_id, feedback, self.group_key(chat_id) if chat_id else None)
+        except StateError as exc:
+            log.warning("feedback not written: %s", exc)
+            return False
 
     def unanswered(self, days: int, limit: int = 20) -> list[UnansweredQuestion]:
         """Recent abstained and low-confidence questions, the same text counted once, most
@@ -373,6 +405,7 @@ class BotState:
         """Drop whatever is past its retention: called by the scheduler and on start-up."""
         now = self._clock()
         first_day = (datetime.fromisoformat(today) - timedelta(days=question_log_days)).date().isoformat()
+        self.forget_checked_out(today)
         with self.db.write() as conn:
             self.questions.purge(conn, question_log_days, today)
             conn.execute(delete(line_events).where(line_events.c.status != "pending",

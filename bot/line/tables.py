@@ -20,6 +20,7 @@ groups = Table(
     Column("lang", Text, nullable=False, server_default="ja"),
     Column("morning", Integer, nullable=False, server_default="0"),
     Column("sealed_id", Text),
+    Column("checkout", Text),  # the stay's check-out date (ISO); the group is forgotten after it
 )
 
 #: One-time bind codes, as SHA-256 hashes.
@@ -29,6 +30,7 @@ bind_codes = Table(
     Column("code_hash", Text, primary_key=True),
     Column("house_id", Text, nullable=False),
     Column("expires_at", Float, nullable=False),
+    Column("checkout", Text),  # passed on to the binding the code makes
 )
 
 #: The durable delivery queue: every acknowledged webhook event, from the moment the webhook

@@ -101,6 +101,12 @@ PHRASES: dict[str, dict[str, str]] = {
         "ja": "【未回答の質問】{house}\n「{text}」",
         "en": "[Unanswered question] {house}\n\"{text}\"",
     },
+    "feedback_down": {
+        "ja": "ありがとうございます。この回答はスタッフが確認します。",
+        "en": "Thank you. The staff will check this answer.",
+        "zh": "谢谢。工作人员会检查这个回答。",
+        "ko": "감사합니다. 이 답변은 직원이 확인하겠습니다.",
+    },
     "staff_only": {
         "ja": "このコマンドはスタッフグループでのみ使えます。",
         "en": "This command works only in the staff group.",

@@ -7,10 +7,11 @@ processes start at once: on PostgreSQL the migration holds a transaction-scoped 
 lock, on SQLite the migration's ``BEGIN IMMEDIATE`` is the lock; whoever comes second finds
 the head revision and does nothing.
 
-Each feature adds its own revisions (``bot/state/migrations/versions``): the LINE channel's
-chain starts at ``0001``, the staff console's branches off it; alembic upgrades every head
-("heads"), so features need not agree on numbering. A revision that needs another
-feature's tables says so with ``depends_on``.
+Each feature adds its own revisions (``bot/state/migrations/versions``), all on one line:
+a new revision revises the current single head, whoever writes it
+(``tests/test_staff_migrations.py`` fails on a second head). The staff console's first
+revision was a branch off ``0001``; ``staff_0002`` merged it back. Upgrading to "heads"
+still works for a database that has both of those old heads.
 
 A database made before migrations existed (the hand-written SQLite schema) is adopted by
 the first revision, which creates only the tables that are missing.

@@ -9,6 +9,10 @@ staff need to find wrong answers.
   low-confidence answers, the ones a person should look at: an answer is low-confidence
   when the engine's ``Answer.confidence`` is below :data:`LOW_CONFIDENCE_BELOW`. An
   ``unavailable`` answer is never filed: the knowledge was not at fault.
+* **A 👍/👎 on an answer** (LINE's quick replies under answers from the documents): such an
+  answer is kept with its text and the answer given (``rateable``), so that the postback,
+  which carries only the row's id, can reach it. A 👎 files it for staff like an abstention;
+  one that got no 👎 is dropped after :data:`FEEDBACK_WINDOW_SECONDS`.
 
 Privacy: texts are purged after ``settings.question_log_days``; a text is tied to a chat
 only through an opaque ``group_key`` (LINE's salted group hash) so that a group leaving
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, Connection, Float, Index, Integer, Table, Text, case, delete, func, select
+from sqlalchemy import Column, Connection, Float, Index, Integer, Table, Text, case, delete, func, or_, select, update
 
 from bot.state.db import Database, StateError
 from bot.state.schema import metadata
@@ -50,6 +54,13 @@ LOW_CONFIDENCE_BELOW = 0.7
 NOT_QUESTIONS = ("invalid",)
 #: Intent of the engine's answer while a dependency is down (``bot.engine.outage.UNAVAILABLE``).
 UNAVAILABLE_INTENT = "unavailable"
+#: Answers from the house's documents (retrieval, curated FAQ): the ones stayers may rate.
+RATED_INTENTS = ("retrieval", "faq")
+UP, DOWN = "up", "down"
+#: A rated answer that got no 👎 is kept this long (quick replies vanish at the next message).
+FEEDBACK_WINDOW_SECONDS = 2 * 86400
+#: The answer given is kept up to this many characters (the staff page shows it).
+MAX_ANSWER_CHARS = 2000
 
 answer_counts = Table(
     "answer_counts",
@@ -74,6 +85,9 @@ question_log = Table(
     Column("outcome", Text, nullable=False),
     Column("confidence", Float, nullable=False),
     Column("asked_at", Float, nullable=False),
+    Column("answer", Text),  # the answer given (migration staff_0002)
+    Column("feedback", Text),  # UP or DOWN from the stayer
+    Column("feedback_at", Float),
     Index("ix_question_log_asked_at", "asked_at"),
     Index("ix_question_log_group_key", "group_key"),
 )
@@ -90,6 +104,19 @@ def outcome_of(answer: Answer | None) -> str:
     if answer.intent not in NOT_QUESTIONS and answer.confidence < LOW_CONFIDENCE_BELOW:
         return LOW_CONFIDENCE
     return ANSWERED
+
+
+def rateable(answer: Answer | None) -> bool:
+    """True for an answer from the house's documents that a stayer may rate with 👍/👎."""
+    return answer is not None and not answer.abstained and answer.intent in RATED_INTENTS
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What :meth:`QuestionLog.log` did: the outcome, and the kept row's id (None: not kept)."""
+
+    outcome: str
+    question_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -148,8 +175,16 @@ class QuestionLog:
 
         Returns the outcome.
         """
+        return self.log(channel=channel, house_id=house_id, day=day, text=text, answer=answer,
+                        group_key=group_key).outcome
+
+    def log(self, *, channel: str, house_id: str, day: str, text: str, answer: Answer | None,
+            group_key: str | None = None, rated: bool = False) -> Logged:
+        """:meth:`record`, also keeping an answer the channel offers 👍/👎 on (``rated``);
+        the returned ``question_id`` is what the channel's feedback must carry."""
         outcome = outcome_of(answer)
         intent = answer.intent if answer is not None else ERROR
+        question_id: int | None = None
         with self.db.write() as conn:
             ins = self.db.insert(answer_counts).values(day=day, house_id=house_id, channel=channel,
                                                        intent=intent[:40], outcome=outcome, count=1)
@@ -158,11 +193,35 @@ class QuestionLog:
                                 answer_counts.c.intent, answer_counts.c.outcome],
                 set_={"count": answer_counts.c.count + 1},
             ))
-            if outcome in KEPT and text.strip() and answer is not None:
-                conn.execute(question_log.insert().values(
+            keep = outcome in KEPT or (rated and outcome == ANSWERED)
+            if keep and text.strip() and answer is not None:
+                result = conn.execute(question_log.insert().values(
                     channel=channel, house_id=house_id, group_key=group_key, text=text, intent=intent[:40],
-                    outcome=outcome, confidence=float(answer.confidence), asked_at=self._clock()))
-        return outcome
+                    outcome=outcome, confidence=float(answer.confidence), asked_at=self._clock(),
+                    answer=answer.text[:MAX_ANSWER_CHARS]))
+                pk = result.inserted_primary_key
+                question_id = int(pk[0]) if pk else None
+        return Logged(outcome, question_id)
+
+    def rate(self, question_id: int, feedback: str, group_key: str | None) -> bool:
+        """A stayer's 👍 (UP) or 👎 (DOWN) on a kept answer; False when the row is gone or
+        belongs to another chat (the postback's id is checked against where it came from)."""
+        if feedback not in (UP, DOWN):
+            raise ValueError(f"feedback must be {UP!r} or {DOWN!r}, not {feedback!r}")
+        t = question_log.c
+        same_chat = t.group_key.is_(None) if group_key is None else t.group_key == group_key
+        with self.db.write() as conn:
+            return conn.execute(update(question_log).where(t.id == question_id, same_chat)
+                                .values(feedback=feedback, feedback_at=self._clock())).rowcount > 0
+
+    def downvotes(self, days: int) -> dict[str, int]:
+        """Per house, the answers that got a 👎 in the last ``days`` days."""
+        t = question_log.c
+        since = self._clock() - days * 86400
+        query = (select(t.house_id, func.count()).where(t.feedback == DOWN, t.feedback_at >= since)
+                 .group_by(t.house_id))
+        with self.db.read() as conn:
+            return {r[0]: int(r[1]) for r in conn.execute(query)}
 
     def recorder(self, channel: str) -> Callable[[Question, Answer | None], None]:
         """``record`` for a channel that has a :class:`Question` at hand (Alexa). It never
@@ -232,9 +291,11 @@ class QuestionLog:
     def logged(self, days: int) -> int:
         """How many question texts are kept from the last ``days`` days."""
         since = self._clock() - days * 86400
+        t = question_log.c
         with self.db.read() as conn:
             return int(conn.execute(
-                select(func.count()).select_from(question_log).where(question_log.c.asked_at >= since)
+                select(func.count()).select_from(question_log)
+                .where(t.asked_at >= since, or_(t.outcome.in_(KEPT), t.feedback == DOWN))
             ).scalar_one())
 
     # -- deleting -------------------------------------------------------------------------
@@ -245,6 +306,11 @@ class QuestionLog:
 
     def purge(self, conn: Connection, days: int, today: str) -> None:
         """Drop texts and counts older than the retention (inside the caller's transaction)."""
-        conn.execute(delete(question_log).where(question_log.c.asked_at < self._clock() - days * 86400))
+        t = question_log.c
+        now = self._clock()
+        conn.execute(delete(question_log).where(t.asked_at < now - days * 86400))
+        conn.execute(delete(question_log).where(  # rated answers nobody turned down
+            t.outcome == ANSWERED, or_(t.feedback.is_(None), t.feedback != DOWN),
+            t.asked_at < now - FEEDBACK_WINDOW_SECONDS))
         conn.execute(delete(answer_counts).where(answer_counts.c.day < first_day(today, days + 1)))
 

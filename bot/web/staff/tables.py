@@ -2,7 +2,7 @@
 
 They live in the same database as LINE's state (SQLite by default, PostgreSQL with
 ``CONCIERGE_STATE_URL``), so every worker and every host sees the same accounts, drafts,
-publish progress and audit log. Migration: ``bot/state/migrations/versions/0002_staff_console.py``.
+publish progress and audit log. Migration: ``bot/state/migrations/versions/0100_staff_console.py``.
 
 Times are Unix seconds as ``Float`` (the state layer's convention). Nothing here holds a
 stayer's identity: question actions are keyed by house and the question's normalised text.

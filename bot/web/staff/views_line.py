@@ -1,5 +1,8 @@
 """LINE groups: binding codes for a house, the bound groups (hash prefix only), forget one.
 
+A code may carry the stay's check-out date: the group it binds is forgotten (binding,
+sealed id, its logged questions) the day after, by the LINE state's daily purge.
+
 Everything goes through the LINE state's public methods (:class:`bot.line.state.BotState`);
 the console never sees a raw group id, only the salted hash the state keys groups by.
 """
@@ -47,14 +50,18 @@ def line_code() -> Any:
     if house not in staff.engine.houses.ids() or not user().may_see_house(house):
         return refuse(tr("forbidden"), 403)
     ttl = CODE_TTL
-    checkout = request.form.get("checkout", "").strip()
-    if checkout:
+    raw = request.form.get("checkout", "").strip()
+    checkout: date | None = None
+    if raw:
         try:
-            end = datetime.combine(date.fromisoformat(checkout), time(23, 59), staff.engine.houses.timezone)
+            checkout = date.fromisoformat(raw)
         except ValueError:
-            return refuse(tr("checkout"), 400)
+            return refuse(tr("checkout_invalid"), 400)
+        if checkout < staff.now().date():
+            return refuse(tr("checkout_past"), 400)
+        end = datetime.combine(checkout, time(23, 59), staff.engine.houses.timezone)
         ttl = max(timedelta(minutes=1), min(ttl, end - staff.now()))
-    code = state.issue_bind_code(house, ttl)
+    code = state.issue_bind_code(house, ttl, checkout)
     staff.audit.record(user().name, "bind_code", house, f"checkout {checkout}" if checkout else "")
     flash(tr("code_issued", code=code))
     return render_template("staff/line.html", houses=[h for h in staff.engine.houses.ids()

@@ -21,7 +21,7 @@ class HouseWeek:
     name: str
     asked: int
     abstained: int
-    down: int | None  # None: the log does not count 👎 yet
+    down: int  # answers a stayer turned down with 👎 (not HouseCounts.down: that is outages)
 
     @property
     def answered_share(self) -> float | None:
@@ -33,14 +33,14 @@ def house_weeks(lang: str) -> list[HouseWeek]:
     me = user()
     today = staff.now().date().isoformat()
     counts = {c.house_id: c for c in staff.questions.counts(WEEK_DAYS, today)}
+    downvotes = staff.questions.downvotes(WEEK_DAYS)
     out = []
     for hid in staff.engine.houses.ids():
         if not me.may_see_house(hid):
             continue
         c = counts.get(hid)
-        down = getattr(c, "down", None) if c is not None else None
         out.append(HouseWeek(hid, staff.engine.houses.name(hid, lang), c.asked if c else 0,
-                             c.abstained if c else 0, down))
+                             c.abstained if c else 0, downvotes.get(hid, 0)))
     return out
 
 

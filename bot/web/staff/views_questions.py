@@ -31,7 +31,7 @@ def questions_page() -> str:
     staff = console()
     me = user()
     days = staff.settings.question_log_days
-    items = open_questions(staff.questions, staff.actions, days, me.may_see_house)
+    items = open_questions(staff.db, staff.actions, days, me.may_see_house)
     by_house: dict[str, list[Any]] = {}
     for q in items:
         by_house.setdefault(q.house_id, []).append(q)
