@@ -20,8 +20,8 @@ import click
 from bot.config import ConfigError, Settings, log_settings
 from bot.line.cli import line
 from bot.serve import serve
-from bot.web.staff.cli import staff
 from bot.state.cli import state
+from bot.web.staff.cli import staff
 from skills.alexa.cli import alexa
 
 if TYPE_CHECKING:
