@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from langchain_core.embeddings import Embeddings
 
@@ -134,7 +135,7 @@ def _publish(
     store.mkdir(parents=True, exist_ok=True)
     old, old_snapshot = read_published(store)
     if old is None or old.model != model_id or old.format != FORMAT_VERSION:
-        old_files: dict[str, dict] = {}
+        old_files: dict[str, dict[str, Any]] = {}
         old_records: list[ChunkRecord] = []
     else:
         old_files = old.files
@@ -147,7 +148,7 @@ def _publish(
 
     report = IngestReport(ok=True, notices=scan.notices)
     records: list[ChunkRecord] = []
-    files: dict[str, dict] = {}
+    files: dict[str, dict[str, Any]] = {}
     new_chunks = []
     for doc in scan.docs:
         prev = old_files.get(doc.rel)
@@ -175,8 +176,9 @@ def _publish(
 
     for data in scan.data:
         prev = old_files.get(data.rel)
-        if data.kind == "gtfs" and (prev is None or prev["hash"] != data.hash or not index_path(store, data.area).exists()):
-            _build_transit(data.path, index_path(store, data.area), report)
+        out = index_path(store, data.area)
+        if data.kind == "gtfs" and (prev is None or prev["hash"] != data.hash or not out.exists()):
+            _build_transit(data.path, out, report)
         if prev is None:
             report.added.append(data.rel)
         elif prev["hash"] != data.hash:

@@ -16,7 +16,7 @@ from pathlib import Path
 from ingest.expiry import endings
 from ingest.faq import FAQ_NAME, faq_paths, load_faq
 from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
-from ingest.knowledge import House, Knowledge, load_knowledge
+from ingest.knowledge import Area, House, Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
 from ingest.retrieval.documents import DOC_SUFFIXES, Section, read_document
 from ingest.transit.timetables import validate_feed
@@ -158,7 +158,7 @@ def scan_knowledge(root: Path | str, today: date | None = None) -> Scan:
 
 def _check_faq(scan: Scan, root: Path) -> None:
     """Curated answers (ingest.faq): every entry checked, problems with their line."""
-    owners = [*scan.knowledge.houses.values(), *scan.knowledge.areas.values()]
+    owners: list[House | Area] = [*scan.knowledge.houses.values(), *scan.knowledge.areas.values()]
     for owner in owners:
         for path in faq_paths(owner.dir):
             area = owner.area_id if isinstance(owner, House) else owner.id

@@ -16,13 +16,18 @@ import math
 import sqlite3
 import threading
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from ingest.transit.schema import NO_DROP_OFF, NO_PICKUP, SCHEMA_VERSION, index_file
+
+#: One SQLite result row (columns as selected by the query).
+Row = tuple[Any, ...]
 
 
 class IndexUnavailable(RuntimeError):
@@ -221,7 +226,7 @@ class TransitIndex:
             return []
         start, end = start.astimezone(self.tz), end.astimezone(self.tz)
         first_day = (start - timedelta(seconds=self.max_dep)).date()
-        found: list[tuple[datetime, tuple]] = []
+        found: list[tuple[datetime, Row]] = []
         d = first_day
         while d <= end.date():
             base = service_day_start(d, self.tz)
@@ -293,7 +298,7 @@ class TransitIndex:
         return list(groups.values())
 
     def _day(self, origins: list[Stop], dests: list[Stop] | None, services: tuple[int, ...],
-             lo: int, hi: int, limit: int, latest: bool) -> list[tuple]:
+             lo: int, hi: int, limit: int, latest: bool) -> list[Row]:
         o_ids = [s.idx for s in origins]
         o_q = ",".join("?" * len(o_ids))
         s_q = ",".join("?" * len(services))
@@ -321,7 +326,7 @@ class TransitIndex:
             params = [*d_ids, *o_ids, lo, hi, *services, limit * 2 + 2]
         return self._query(sql, params)
 
-    def _departure(self, d: date, base: datetime, row: tuple) -> Departure:
+    def _departure(self, d: date, base: datetime, row: Row) -> Departure:
         trip_idx, o_idx, dep, d_idx, arr = row
         trip = self._trip(trip_idx)
         return Departure(
@@ -337,11 +342,11 @@ class TransitIndex:
             last_stop=self.stops[trip[4]],
         )
 
-    def _trip(self, trip_idx: int) -> tuple:
+    def _trip(self, trip_idx: int) -> Row:
         return self._query("SELECT trip_id, route_idx, headsign, headsign_en, last_stop_idx"
                            " FROM trips WHERE idx=?", (trip_idx,))[0]
 
-    def _query(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[Row]:
         conn = self._thread_conn()
         if conn is None:  # the file was replaced: read the one this index was built from
             with self._lock:

@@ -65,7 +65,7 @@ class Table:
                 continue
             if len(cells) < ncols:
                 cells = cells + [""] * (ncols - len(cells))
-            yield reader.line_num, {c: v.strip() for c, v in zip(self.columns, cells)}
+            yield reader.line_num, {c: v.strip() for c, v in zip(self.columns, cells, strict=False)}
 
     def raw_rows(self) -> Iterator[tuple[int, list[str]]]:
         """Rows as lists (for column-count checks)."""

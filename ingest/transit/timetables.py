@@ -185,7 +185,7 @@ class _Builder:
         if t is None or not t.columns:
             return
         if "trans_id" in t.columns:
-            for line, r in t.rows():
+            for _line, r in t.rows():
                 key = _lang_key(r.get("lang", ""))
                 if key and r.get("trans_id") and r.get("translation"):
                     self.tr.by_text.setdefault(r["trans_id"], {})[key] = r["translation"]
@@ -196,7 +196,7 @@ class _Builder:
                             "unknown layout: expected table_name,field_name,language,translation,"
                             "... or trans_id,lang,translation")
             return
-        for line, r in t.rows():
+        for _line, r in t.rows():
             key = _lang_key(r["language"])
             if not key or not r["translation"]:
                 continue
@@ -527,7 +527,7 @@ class _TripAssembler:
         self.rows: list[_Row] = []
         self.done: set[int] = set()
         self.late: dict[int, list[_Row]] = defaultdict(list)
-        self.batch: list[tuple] = []
+        self.batch: list[tuple[Any, ...]] = []
 
     def add(self, row: _Row) -> None:
         trip = row[1]
