@@ -120,3 +120,27 @@ def test_old_snapshots_and_their_unused_files_are_collected(knowledge_copy, tmp_
         for text in conn.execute(select(snapshots.c.body)).scalars():
             used.update(json.loads(text)["objects"].values())
         assert set(conn.execute(select(objects.c.id)).scalars()) == used
+
+
+def test_an_engine_on_a_shared_database_serves_the_published_copy_and_follows_a_new_publish(
+        knowledge_copy, tmp_path, embeddings):
+    from dataclasses import replace
+
+    from bot.config import Settings
+    from bot.engine.contract import Question
+    from bot.engine.engine import Engine, run_ingest
+    from tests.conftest import at
+
+    config = replace(Settings(knowledge=knowledge_copy, store=tmp_path / "store").engine_config(),
+                     snapshot_url=f"sqlite:///{tmp_path / 'shared.sqlite3'}")
+    engine = Engine.open(config, embeddings=embeddings)
+    assert engine.knowledge.root.parts[-3] == SNAPSHOTS_DIR  # the published copy, not the folder
+    ask = lambda: engine.answer(Question("Wi-Fiのパスワードは？", "hakka-house", at("2026-12-01T10:00"))).text  # noqa: E731
+    assert "mint-kitami-2026" in ask()
+    for name in ("manual.en.md", "manual.ja.md"):
+        page = knowledge_copy / "houses/hakka-house" / name
+        page.write_text(page.read_text(encoding="utf-8").replace("mint-kitami-2026", "snow-kitami-2027"))
+    assert run_ingest(config, embeddings).ok  # `concierge ingest` in another process
+    assert engine.refresh() and "snow-kitami-2027" in ask()
+    assert engine.health()["published_snapshot"] == {"following": True, "error": None}
+    assert not engine.refresh()  # nothing new: nothing rebuilt

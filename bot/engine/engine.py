@@ -305,7 +305,7 @@ class Engine:
         one is not; /healthz then answers 503)."""
         loaded = self._loaded
         dependencies = self.check_dependencies()
-        return {
+        body = {
             "status": "ok" if all(d["up"] for d in dependencies.values()) else "unavailable",
             "dependencies": dependencies,
             "houses": loaded.houses.ids(),
@@ -314,6 +314,10 @@ class Engine:
             "indexed": loaded.manifest.updated,
             "answerers": [a.name for a in loaded.answerers],
         }
+        if self.shared is not None:  # several hosts: is this one keeping up with what is published?
+            body["published_snapshot"] = {"following": not self._follow_error,
+                                          "error": self._follow_error or None}
+        return body
 
     def check_dependencies(self) -> dict[str, dict[str, Any]]:
         """Ask the vector store for a heartbeat and check the published snapshot on disk;
