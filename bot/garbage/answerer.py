@@ -53,7 +53,8 @@ CATEGORY_EN = {
     "プラスチック": "Plastics", "プラスチック容器包装": "Plastic containers and packaging",
     "プラスチック製容器包装": "Plastic containers and packaging",
     "容器包装プラスチック": "Plastic containers and packaging",
-    "缶・びん・ペットボトル": "Cans, bottles and PET bottles", "びん・缶・ペットボトル": "Bottles, cans and PET bottles",
+    "缶・びん・ペットボトル": "Cans, bottles and PET bottles",
+    "びん・缶・ペットボトル": "Bottles, cans and PET bottles",
     "雑がみ": "Mixed paper", "紙類": "Paper", "古紙": "Paper", "枝・葉・草": "Branches, leaves and grass",
     "危険ごみ": "Hazardous waste", "有害ごみ": "Hazardous waste", "小型家電": "Small appliances",
     "粗大ごみ": "Oversized", "有料粗大ごみ": "Oversized (fee charged)", "市で収集しない": "Not collected by the city",
@@ -713,7 +714,8 @@ class GarbageAnswerer:
                     shown_closures.append(info.closed)
             reply.lines.append(f"{format_date(info.day, lang)}: {text}")
         if not reply.speech:
-            spoken = [f"{format_date(i.day, lang)} {_join([category_label(c, lang, with_japanese=False) for c in i.categories], lang)}"
+            spoken = [f"{format_date(i.day, lang)} "
+                      f"{_join([category_label(c, lang, with_japanese=False) for c in i.categories], lang)}"
                       for i in infos if i.categories][:2]
             reply.speech.append(" / ".join(spoken) if spoken else _t(lang, "week_title", area=area.name,
                                                                       start=format_date(days[0], lang),
@@ -748,7 +750,8 @@ class GarbageAnswerer:
         entries = [m.entry for m in matches]
         if len(entries) == 1:
             entry = entries[0]
-            line = _t(lang, "sort_one", item=self._item_name(entry, lang), cat=self._entry_category(entry, cal_area, lang))
+            line = _t(lang, "sort_one", item=self._item_name(entry, lang),
+                      cat=self._entry_category(entry, cal_area, lang))
             reply.lines.append(line)
             reply.speech.append(line)
             note = self._entry_note(entry, lang)
@@ -761,9 +764,10 @@ class GarbageAnswerer:
             for entry in entries:
                 note = self._entry_note(entry, lang)
                 line = f"・{self._item_name(entry, lang)}: {self._entry_category(entry, cal_area, lang)}"
-                reply.lines.append(line + (f"（{note}）" if note and _lang(lang) == "ja" else f" — {note}" if note else ""))
-        reply.sources = [Source(path=data.sorting.source, heading=e.item, score=round(m.confidence, 3),
-                                label=f"{_t(lang, 'sorting_label')} › {e.item}") for e, m in zip(entries, matches)]
+                suffix = (f"（{note}）" if _lang(lang) == "ja" else f" — {note}") if note else ""
+                reply.lines.append(line + suffix)
+        reply.sources = [Source(path=data.sorting.source, heading=m.entry.item, score=round(m.confidence, 3),
+                                label=f"{_t(lang, 'sorting_label')} › {m.entry.item}") for m in matches]
         if cal_area is not None and data.calendar is not None:
             self._sorting_dates(reply, signals, data, cal_area, entries, now, lang)
         reply.data["items"] = [{"item": e.item, "category": e.category, "note": e.note,

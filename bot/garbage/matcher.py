@@ -120,7 +120,8 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "ふた": ("キャップ",), "蓋": ("キャップ", "ふた"), "キャップ": ("ふた",), "ビニール袋": ("レジ袋",),
     "ポリ袋": ("レジ袋",), "空き缶": ("缶",), "あき缶": ("缶",), "ダンボール": ("段ボール",),
     "携帯": ("携帯電話", "スマートフォン"), "スマホ": ("スマートフォン",), "バッテリー": ("電池",),
-    "おむつ": ("紙おむつ",), "天ぷら油": ("食用油",), "てんぷら油": ("食用油", "天ぷら油"), "オムツ": ("紙おむつ",), "ペットボトルのふた": ("ペットボトルのキャップ",),
+    "おむつ": ("紙おむつ",), "天ぷら油": ("食用油",), "てんぷら油": ("食用油", "天ぷら油"), "オムツ": ("紙おむつ",),
+    "ペットボトルのふた": ("ペットボトルのキャップ",),
 }
 _LEXICON_FOLDED = {fold(k): tuple(fold(v) for v in vs) for k, vs in LEXICON.items()}
 
@@ -246,7 +247,7 @@ class SortingMatcher:
                            _en_words(entry.item_en), _en_alternatives(entry.item_en),
                            (_NOISE.sub("", _PARENS.sub("", reading)),) if reading else ())
             self._rows.append(row)
-            for name, grams in zip(names, row.name_bigrams):
+            for name, grams in zip(names, row.name_bigrams, strict=True):
                 if len(name) == 1:
                     self._short.add(i)
                 for g in grams:
@@ -338,7 +339,7 @@ class SortingMatcher:
         for i in rows:
             row = self._rows[i]
             best: ItemMatch | None = None
-            for name, name_bigrams in zip(row.names, row.name_bigrams):
+            for name, name_bigrams in zip(row.names, row.name_bigrams, strict=True):
                 found = self._score_name(row, name, name_bigrams, query, compact, query_bigrams, phrases)
                 if found and (best is None or found.score > best.score):
                     best = found

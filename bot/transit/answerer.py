@@ -559,7 +559,8 @@ def _distance(here: tuple[float, float] | None, stop: Stop, lang: str) -> str:
     rounded = max(50, round(metres / 50.0) * 50)
     if lang == "ja":
         return f"（{['北', '北東', '東', '南東', '南', '南西', '西', '北西'][sector]}へ約{rounded}m）"
-    return f", about {rounded} m {['north', 'north-east', 'east', 'south-east', 'south', 'south-west', 'west', 'north-west'][sector]}"
+    directions = ['north', 'north-east', 'east', 'south-east', 'south', 'south-west', 'west', 'north-west']
+    return f", about {rounded} m {directions[sector]}"
 
 
 # -- the morning briefing's line -------------------------------------------------------

@@ -118,7 +118,8 @@ WHEN_WORDS = re.compile(
     r"次|つぎ|何時|なんじ|いつ|まだ|最終|最後|終ばす|始発|出る|出ます|でる|発車|乗れ|あります|ある[?？]?$|"
     r"ある[?？]|あるか|ありますか|あるの|今から|いまから|これから|このあと|今夜|今晩|今日|明日|あした|"
     r"\d+時|\d+:\d\d|\bnext\b|\bwhen\b|what time|\blast\b|\bfirst\b|\bleave|\bdepart|\bany\b|"
-    r"tonight|today|tomorrow|\baround\b|\bwhich\b|\d ?[ap]\.?m\b|\bat \d|\bstill\b|\bschedule|timetable|几点|下一|末班|首班|"
+    r"tonight|today|tomorrow|\baround\b|\bwhich\b|\d ?[ap]\.?m\b|\bat \d|\bstill\b|\bschedule|timetable|"
+    r"几点|下一|末班|首班|"
     r"몇 ?시|다음|막차|첫차")
 #: Questions for the prose guide (fares, booking, how-to, durations), not the timetable.
 PROSE_WORDS = re.compile(
@@ -202,7 +203,8 @@ def parse_request(text: str) -> BusRequest | None:
 
 def _clock(q: str) -> tuple[int | None, int, str]:
     """The clock time asked about ("9時ごろ", "午後3時半", "21:30", "around 9 pm")."""
-    for jm in re.finditer(r"(午前|午後|朝|夜|夕方|晩)?\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])時(半|(\d{1,2})分)?", q):
+    clock = r"(午前|午後|朝|夜|夕方|晩)?\s*(\d{1,2}|十[一二]?|[一二三四五六七八九])時(半|(\d{1,2})分)?"
+    for jm in re.finditer(clock, q):
         if not jm.group(2).isdigit() and not jm.group(1) and jm.start() > 0 and _is_kanji(q[jm.start() - 1]):
             continue  # "赤十時病院" is a (mistyped) name, not ten o'clock
         hour = int(jm.group(2)) if jm.group(2).isdigit() else _KANJI_NUM[jm.group(2)]
