@@ -305,7 +305,7 @@ class Engine:
         one is not; /healthz then answers 503)."""
         loaded = self._loaded
         dependencies = self.check_dependencies()
-        body = {
+        body: dict[str, Any] = {
             "status": "ok" if all(d["up"] for d in dependencies.values()) else "unavailable",
             "dependencies": dependencies,
             "houses": loaded.houses.ids(),

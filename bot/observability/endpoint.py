@@ -31,9 +31,8 @@ def init_app(app: Flask, engine: Any) -> None:
         view = app.view_functions.get("healthz")
         if view is None:
             return dict(engine.health())
-        got = view()
-        response = got[0] if isinstance(got, tuple) else got
-        body = response.get_json(silent=True)
+        returned: Any = view()  # (body, status) from bot.health
+        body = app.make_response(returned).get_json(silent=True)
         return body if isinstance(body, dict) else {}
 
     live = LiveCollector(engine, queue_depth, health)
