@@ -22,7 +22,6 @@ from bot.config import Settings
 from tests.conftest import ROOT
 
 DEPLOY = ROOT / "deploy"
-PENDING_SETTINGS = {"CONCIERGE_STATE_URL"}  # being added to Settings in parallel
 URL = re.compile(r"https?://([^/\s'\"]+)")
 LOOPBACK = {"127.0.0.1", "localhost", "[::1]"}
 
@@ -194,7 +193,7 @@ def test_every_service_has_a_healthcheck(compose: dict[str, Any]) -> None:
 def test_the_bot_sets_only_settings_the_code_reads(compose: dict[str, Any]) -> None:
     env = compose["services"]["bot"]["environment"]
     assert isinstance(env, dict)
-    unknown = set(env) - settings_env_vars() - PENDING_SETTINGS
+    unknown = set(env) - settings_env_vars()
     assert not unknown, f"not read by Settings.from_env: {sorted(unknown)}"
     assert env["CHROMA_HOST"] == "chroma"
     state = str(env["CONCIERGE_STATE_URL"])
