@@ -362,6 +362,14 @@ def test_try_it_shows_the_answer_as_line_and_speaker_with_its_sources(console: C
     assert "mint-kitami-2026" in html and "manual.ja.md" in html and 'id="try-intent">retrieval' in html
 
 
+def test_try_it_shows_the_thumbs_a_stayer_gets_under_an_answer_from_the_manual(console: Console) -> None:
+    manual = post(console.client("admin"), "/staff/try",
+                  {"house": HOUSE, "q": "Wi-Fiのパスワードは？", "lang": "", "when": "2026-12-03T19:00"})
+    abstained = post(console.client("admin"), "/staff/try",
+                     {"house": HOUSE, "q": "Is there a gym nearby?", "lang": "en", "when": "2026-12-03T19:00"})
+    assert "👎" in manual.get_data(as_text=True) and "👎" not in abstained.get_data(as_text=True)
+
+
 def test_try_it_says_why_it_abstained(console: Console) -> None:
     resp = post(console.client("admin"), "/staff/try",
                 {"house": HOUSE, "q": "Is there a gym nearby?", "lang": "en", "when": "2026-12-03T19:00"})

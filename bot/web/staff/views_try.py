@@ -12,6 +12,7 @@ from flask import render_template, request
 
 from bot.engine.contract import Answer, Question
 from bot.line.render import answer_messages
+from bot.state.questions import rateable
 from bot.web.staff.blueprint import bp, refuse, tr, user
 from bot.web.staff.console import console
 from ingest.knowledge import UnknownHouse
@@ -29,8 +30,10 @@ class LineView:
 
 
 def line_view(answer: Answer) -> LineView:
+    """The reply LINE would get, 👍/👎 included for an answer stayers may rate (the row id
+    of a real reply is left out: nothing asked here is logged)."""
     view = LineView()
-    for m in answer_messages(answer):
+    for m in answer_messages(answer, rating=0 if rateable(answer) else None):
         text = getattr(m, "text", None)
         if text is not None:
             view.texts.append(text)
