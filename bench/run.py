@@ -119,7 +119,8 @@ def plain_baseline(engine: Engine, items: list[dict], store: Path) -> dict[str, 
     from langchain_chroma import Chroma
     from langchain_core.documents import Document
 
-    db = Chroma(collection_name="baseline", embedding_function=engine.embeddings, persist_directory=str(store / "baseline"))
+    db = Chroma(collection_name="baseline", embedding_function=engine.embeddings,
+                persist_directory=str(store / "baseline"))
     recs = engine.retriever.records
     db.add_documents([Document(r.text, metadata={"path": r.meta["path"], "heading": r.meta["heading"]}) for r in recs])
     facts = leaks = n_f = h1 = n_s = 0
@@ -143,8 +144,8 @@ def plain_baseline(engine: Engine, items: list[dict], store: Path) -> dict[str, 
 def synthetic_corpus(dst: Path, n_sections: int, houses: int = 50) -> None:
     """A knowledge folder of n_sections, built from the eval corpus's own sentences."""
     rng = random.Random(7)
-    sentences = [ln.strip("- ").strip() for p in CORPUS.rglob("*.md") for ln in p.read_text(encoding="utf-8").splitlines()
-                 if len(ln.strip()) > 12 and not ln.startswith(("#", "---"))]
+    lines = [ln for p in CORPUS.rglob("*.md") for ln in p.read_text(encoding="utf-8").splitlines()]
+    sentences = [ln.strip("- ").strip() for ln in lines if len(ln.strip()) > 12 and not ln.startswith(("#", "---"))]
     shutil.copytree(CORPUS / "areas", dst / "areas")
     per_house = n_sections // houses
     for h in range(houses):
@@ -153,7 +154,8 @@ def synthetic_corpus(dst: Path, n_sections: int, houses: int = 50) -> None:
         d.mkdir(parents=True)
         (d / "house.yaml").write_text(f"id: {hid}\nname: {{ja: {hid}, en: {hid}}}\narea: kitami\n"
                                       f"garbage_area: 北見市中央\nstops: [\"1002\"]\n"
-                                      f"contacts:\n  - {{label: {{ja: 管理人, en: Caretaker}}, phone: \"0157-00-{h:04d}\"}}\n",
+                                      "contacts:\n  - {label: {ja: 管理人, en: Caretaker}, "
+                                      f"phone: \"0157-00-{h:04d}\"}}\n",
                                       encoding="utf-8")
         lines = [f"# {hid} 滞在ガイド\n"]
         for s in range(per_house):
@@ -219,7 +221,8 @@ def synthetic_run(n: int, tmp: Path, emb, core: list[dict]) -> dict[str, object]
     s = Settings(knowledge=syn, store=tmp / "store")
     r, ingest_s, reingest_s = timed_ingest(s, emb)
     one = syn / "houses" / "house-000" / "manual.ja.md"
-    one.write_text(one.read_text(encoding="utf-8") + "\n## 追記\n\n- 灯油は玄関横のタンクにあります。\n", encoding="utf-8")
+    added = "\n## 追記\n\n- 灯油は玄関横のタンクにあります。\n"
+    one.write_text(one.read_text(encoding="utf-8") + added, encoding="utf-8")
     t = time.perf_counter()
     run_ingest(s.engine_config(), emb)
     one_changed_s = time.perf_counter() - t
@@ -232,7 +235,8 @@ def synthetic_run(n: int, tmp: Path, emb, core: list[dict]) -> dict[str, object]
            "ask_p50_ms": round(p50, 1), "ask_p95_ms": round(p95, 1),
            "cold_start_s": round(answered, 2), "cold_start_to_exit_s": round(exited, 2),
            "serving_process": serving_probe(syn, s.store_dir)}
-    print(f"[synthetic {r.sections}] ingest {ingest_s:.0f}s, re-ingest {reingest_s:.2f}s, p50 {p50:.1f} p95 {p95:.1f} ms, "
+    print(f"[synthetic {r.sections}] ingest {ingest_s:.0f}s, re-ingest {reingest_s:.2f}s, "
+          f"p50 {p50:.1f} p95 {p95:.1f} ms, "
           f"cold start {answered:.2f}s, serving RSS {out['serving_process']['peak_rss_mb']} MB", flush=True)
     return out
 
@@ -310,8 +314,9 @@ def main() -> None:
     comp = {}
     for label, cfg in fusion.items():
         use.retriever.fusion = cfg or replace(use.config.fusion, lexical_weight=0.0)
-        comp[label] = {**search_rankings(use, core), **{k: v for k, v in summarize(run_eval(use, core))["overall"].items()
-                                                         if k in ("fact_accuracy", "abstain_precision", "abstain_recall")}}
+        overall = summarize(run_eval(use, core))["overall"]
+        kept = ("fact_accuracy", "abstain_precision", "abstain_recall")
+        comp[label] = {**search_rankings(use, core), **{k: v for k, v in overall.items() if k in kept}}
     use.retriever.fusion = use.config.fusion
     comp["plain RRF, fugashi surfaces"] = rrf_fugashi(use, core)
     report["fusion_comparison"] = comp

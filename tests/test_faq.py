@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+
 import pytest
 
 from bot.config import Settings
@@ -52,7 +53,8 @@ def test_the_writer_appends_a_valid_entry_and_refuses_an_invalid_one(tmp_path):
     stored = append_entry(path, FaqEntry(["Where is the snow shovel?"], {"en": "In the shed, left side."}))
     assert stored.line == 2 and load_faq(path, tmp_path).problems == []
     append_entry(path, FaqEntry(["雪かきの道具は？"], {"ja": "物置の左側です。"}, season="winter"))
-    assert [e.questions[0] for e in load_faq(path, tmp_path).entries] == ["Where is the snow shovel?", "雪かきの道具は？"]
+    firsts = [e.questions[0] for e in load_faq(path, tmp_path).entries]
+    assert firsts == ["Where is the snow shovel?", "雪かきの道具は？"]
     before = path.read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="needs an answer"):
         append_entry(path, FaqEntry(["no answer"], {}))
