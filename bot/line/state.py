@@ -23,7 +23,8 @@ What is kept, and why (privacy design, see also docs in the LINE issue):
 * **The question log** (shared with Alexa, :mod:`bot.state.questions`) counts every answer by
   house, intent and outcome and keeps the text of abstained and low-confidence questions
   only, for ``/unanswered``, with the salted group hash so that ``leave`` can delete a
-  group's questions. Everything is purged after ``settings.question_log_days``.
+  group's questions; an answer offered with 👍/👎 is kept (with the answer given) for two
+  days in case of a 👎. Everything is purged after ``settings.question_log_days``.
 * **Escalation marks and morning claims** (group hash + time) rate-limit pushes to the staff
   group and make the morning message at-most-once per group and day across processes.
 
