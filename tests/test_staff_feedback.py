@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from statedb import dump
+from statedb import OpenState, dump, postgres, state_db  # noqa: F401 (fixtures)
 
 from bot.engine.contract import Answer
 from fakes.line_api import REPLY, FakeLineAPI
@@ -136,3 +136,35 @@ def test_a_rated_answer_nobody_turned_down_is_dropped_after_the_feedback_window(
         log.purge(conn, 30, "2027-01-17")
     texts = dump(staff.db)
     assert "Where is the axe?" not in texts and "Where is the saw?" in texts
+
+
+# -- the same on both state backends (SQLite and a real PostgreSQL 15) ----------------------
+
+
+def test_a_rating_reaches_only_the_answer_of_the_chat_it_came_from(state_db: OpenState) -> None:
+    from bot.line.state import BotState
+
+    state = BotState(state_db(), "channel-secret-1")
+    answer = Answer(text="It is in the hut.", lang="en", intent="retrieval", confidence=0.9)
+    logged = state.log_answer(house_id=HOUSE, day="2027-01-15", text="Where is the axe?", answer=answer,
+                              chat_id=GROUP, rated=True)
+    assert logged is not None and logged.question_id is not None
+    assert state.rate_answer(logged.question_id, "down", OTHER_GROUP) is False
+    assert state.rate_answer(logged.question_id + 1, "down", GROUP) is False
+    assert state.questions.downvotes(7) == {}
+    assert state.rate_answer(logged.question_id, "down", GROUP) is True
+    assert state.questions.downvotes(7) == {HOUSE: 1}
+
+
+def test_a_binding_is_forgotten_only_after_its_check_out_date(state_db: OpenState) -> None:
+    from datetime import date, timedelta
+
+    from bot.line.state import BotState
+
+    state = BotState(state_db(), "channel-secret-1")
+    code = state.issue_bind_code(HOUSE, timedelta(hours=1), checkout=date(2027, 1, 20))
+    assert state.redeem_bind_code(code, GROUP) == HOUSE
+    binding = state.binding(GROUP)
+    assert binding is not None and binding.checkout == "2027-01-20"
+    assert state.forget_checked_out("2027-01-20") == 0 and state.binding(GROUP) is not None
+    assert state.forget_checked_out("2027-01-21") == 1 and state.binding(GROUP) is None
