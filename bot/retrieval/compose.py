@@ -219,7 +219,8 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         sources.append(Source(f"houses/{house.dir.name}/house.yaml", "contacts", best.score,
                               f"{house.name_in(lang)} › house.yaml"))
     for h in hits[1:3]:
-        if h is not best and h.score >= best.score - 0.05:
+        translation = h.meta["lang"] != best.meta["lang"] and parallel(h.meta["path"], best.meta["path"])
+        if h is not best and not translation and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
     gaps = {g for g in best.meta.get("gaps", "").split("\n") if g}
     speech = best_lines(best.lines, gaps) if best.lines and len(body) > 220 else ""
