@@ -54,6 +54,7 @@ from chromaserver import ChromaServer  # noqa: E402
 
 import bot.engine.outage  # noqa: E402, F401 - registers engine.unavailable
 import bot.line.texts  # noqa: E402, F401 - registers line.error
+import skills.alexa.speech  # noqa: E402, F401 - registers alexa.error
 from fakes.alexa_envelope import encode, envelope  # noqa: E402
 from fakes.line_api import PUSH, REPLY, FakeLineAPI, Recorded  # noqa: E402
 from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
@@ -91,11 +92,12 @@ def classify(text: str) -> str:
 
 def _error_texts() -> tuple[str, ...]:
     out = []
-    for lang in LANGS:
-        try:
-            out.append(phrase("line.error", lang)[:24])
-        except KeyError:
-            pass
+    for key in ("line.error", "alexa.error"):
+        for lang in LANGS:
+            try:
+                out.append(phrase(key, lang)[:24])
+            except KeyError:
+                pass
     return tuple(out)
 
 
@@ -207,7 +209,9 @@ class Bench:
             with self.lock:
                 self.alexa[(phase, str(resp.status // 100) + "xx")] += 1
             if resp.status == 200:
-                card = json.loads(raw).get("response", {}).get("card", {}).get("content", "")
+                response = json.loads(raw).get("response", {})
+                card = response.get("card", {}).get("content", "") + " " + \
+                    str(response.get("outputSpeech", {}).get("ssml", ""))
                 with self.lock:
                     self.alexa_answers.append((phase, question, classify(card)))
                     if classify(card) == "idk":
@@ -376,6 +380,7 @@ def report(bench: Bench, phases: list[str], publish_times: list[float], log_path
         statuses = {k[1]: v for k, v in bench.alexa.items() if name == "total" or k[0] == name}
         if name == "total":
             statuses = dict(Counter(k[1] for k in bench.alexa.elements()))
+        alexa_errors = sum(1 for _, k in answers if k == "error")
         rows[name] = {
             "line_sent": len(mine), "line_acked": len(acked), "line_not_acked": len(mine) - len(acked),
             "lost": sum(1 for e in acked if not e.answers),
@@ -383,6 +388,7 @@ def report(bench: Bench, phases: list[str], publish_times: list[float], log_path
             "line_unavailable": kinds.get("unavailable", 0), "line_errors": kinds.get("error", 0),
             "alexa_requests": sum(statuses.values()), "alexa_statuses": statuses,
             "alexa_unavailable": sum(1 for _, k in answers if k == "unavailable"),
+            "alexa_error_replies": alexa_errors,
             "idk_by_fault": 0 if name == "baseline" else idk + alexa_idk,
         }
     rows["total"]["duplicated"] += sum(bench.extra_pushes.values())
@@ -399,11 +405,11 @@ def report(bench: Bench, phases: list[str], publish_times: list[float], log_path
                "line_idk": [[e.phase, e.question, e.answers[0][:120]] for e in events
                             if e.answers and classify(e.answers[0]) == "idk" and e.question in line_ok]}
     print(f"{'phase':15} {'LINE sent':>9} {'acked':>6} {'lost':>5} {'dup':>4} {'unavail':>7} {'errors':>6} "
-          f"{'Alexa':>6} {'A-unav':>6} {'IDK-by-fault':>12}  Alexa statuses")
+          f"{'Alexa':>6} {'A-unav':>6} {'A-err':>5} {'IDK-by-fault':>12}  Alexa statuses")
     for name, r in rows.items():
         print(f"{name:15} {r['line_sent']:9d} {r['line_acked']:6d} {r['lost']:5d} {r['duplicated']:4d} "
               f"{r['line_unavailable']:7d} {r['line_errors']:6d} {r['alexa_requests']:6d} {r['alexa_unavailable']:6d} "
-              f"{r['idk_by_fault']:12d}  {r['alexa_statuses']}")
+              f"{r['alexa_error_replies']:5d} {r['idk_by_fault']:12d}  {r['alexa_statuses']}")
     if publish_times:
         print(f"publishes: {len(publish_times)}, each {min(publish_times):.1f}-{max(publish_times):.1f} s")
     print(f"server tracebacks: {figures['server_tracebacks']}; log: {log_path}")

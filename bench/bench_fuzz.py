@@ -102,25 +102,42 @@ def hammer(n: int, seconds: float, concurrency: int, one: Callable[[int], int]) 
 # -- LINE against concierge serve ---------------------------------------------------------
 
 
-def fuzz_line(args: argparse.Namespace, work: Path) -> dict[str, Any]:
+def fuzz_line(args: argparse.Namespace, work: Path, alexa_bodies: list[bytes] | None = None) -> dict[str, Any]:
+    """LINE against `concierge serve`; with ``alexa_bodies`` (an older ``--tree``, whose
+    Alexa endpoint cannot be given a trusted chain from here), Alexa too, unsigned with
+    verification off."""
     rng = random.Random(args.seed)
     bodies = [line_body(rng) for _ in range(args.requests)]
     port = free_port()
+    tree = Path(args.tree).resolve() if args.tree else ROOT
     with FakeLineAPI(access_token=TOKEN) as api:
         env = {**os.environ, "CONCIERGE_KNOWLEDGE": str(ROOT / "knowledge"), "CONCIERGE_STORE": str(work / "store"),
                "CONCIERGE_DATA": str(work / "data"), "CONCIERGE_MORNING_TIME": "off",
                "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9", "CONCIERGE_OPENMETEO_BASE_URL": "http://127.0.0.1:9",
                "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE_URL": api.base_url}
+        if args.tree:
+            env["PYTHONPATH"] = str(tree)
+            env["ALEXA_VERIFY_REQUESTS"] = "false"
         code = f"from bot.serve import serve; serve.main(['--port', '{port}', '--threads', '8'])"
         log_path = work / "line-server.log"
+        alexa: dict[str, Any] = {}
         with open(log_path, "wb") as log_file:
-            proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env, stdout=log_file,
+            proc = subprocess.Popen([sys.executable, "-c", code], cwd=tree, env=env, stdout=log_file,
                                     stderr=subprocess.STDOUT)
             try:
                 _wait_healthy(port, proc)
                 statuses, took = hammer(len(bodies), args.seconds, args.concurrency,
                                         lambda i: post(port, "/line/webhook", bodies[i],
                                                        {"X-Line-Signature": sign(bodies[i])}))
+                if alexa_bodies:
+                    before = log_path.read_text(errors="replace").count("Traceback (most recent call last)")
+                    a_statuses, a_took = hammer(len(alexa_bodies), args.seconds, args.concurrency,
+                                                lambda i: post(port, "/alexa", alexa_bodies[i], {}))
+                    after = log_path.read_text(errors="replace").count("Traceback (most recent call last)")
+                    alexa = {"requests": sum(a_statuses.values()), "seconds": round(a_took, 1),
+                             "statuses": dict(a_statuses), "5xx": sum(c for k, c in a_statuses.items() if k >= 500),
+                             "transport_errors": a_statuses.get(-1, 0), "closed_on_large_body": a_statuses.get(-2, 0),
+                             "tracebacks": after - before, "note": "unsigned, verification off (older tree)"}
                 time.sleep(args.drain)  # let the delivery workers answer what was accepted
             finally:
                 proc.send_signal(signal.SIGTERM)
@@ -130,11 +147,12 @@ def fuzz_line(args: argparse.Namespace, work: Path) -> dict[str, Any]:
                     proc.kill()
         log = log_path.read_text(errors="replace")
         replies = len(api.delivered())
-    return {"requests": sum(statuses.values()), "seconds": round(took, 1), "statuses": dict(statuses),
+    line = {"requests": sum(statuses.values()), "seconds": round(took, 1), "statuses": dict(statuses),
             "5xx": sum(c for s, c in statuses.items() if s >= 500), "transport_errors": statuses.get(-1, 0),
             "closed_on_large_body": statuses.get(-2, 0),
-            "tracebacks": log.count("Traceback (most recent call last)"), "messages_delivered": replies,
-            "log": str(log_path)}
+            "tracebacks": log.count("Traceback (most recent call last)") - alexa.get("tracebacks", 0),
+            "messages_delivered": replies, "log": str(log_path)}
+    return {"line": line, **({"alexa": alexa} if alexa else {})}
 
 
 def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
@@ -259,15 +277,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drain", type=float, default=10.0, help="seconds for LINE's workers to finish")
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--only", choices=["line", "alexa"], default=None)
+    parser.add_argument("--tree", default="", help="serve and import another checkout (before/after)")
     parser.add_argument("--json", dest="json_out", default="")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
     work = Path(tempfile.mkdtemp(prefix="bench-fuzz-"))
     figures: dict[str, Any] = {}
-    if args.only in (None, "line"):
-        figures["line"] = fuzz_line(args, work)
-    if args.only in (None, "alexa"):
-        figures["alexa"] = fuzz_alexa(args, work)
+    if args.tree:
+        rng = random.Random(args.seed + 1)
+        figures.update(fuzz_line(args, work, [alexa_body(random.Random(rng.random() + i), datetime.now(UTC), SKILL_ID)
+                                              for i in range(args.requests)]))
+    else:
+        if args.only in (None, "line"):
+            figures.update(fuzz_line(args, work))
+        if args.only in (None, "alexa"):
+            figures["alexa"] = fuzz_alexa(args, work)
     for channel, f in figures.items():
         print(f"{channel}: {f['requests']} mutated signed requests in {f['seconds']} s; statuses {f['statuses']}; "
               f"5xx {f['5xx']}; transport errors {f['transport_errors']}; tracebacks {f['tracebacks']}"
