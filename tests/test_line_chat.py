@@ -75,7 +75,8 @@ def test_an_english_question_gets_english_source_and_chips(chat_bot: RunningApp,
     [message] = only_reply(fake_api)["messages"]
     assert "mint-kitami-2026" in message["text"]
     assert message["text"].endswith("\n\nSource: HAKKA HOUSE guest guide › Wi-Fi")
-    assert [i["action"]["label"] for i in message["quickReply"]["items"]] == ["Garbage", "Bus", "Wi-Fi", "Contacts"]
+    labels = [i["action"]["label"] for i in message["quickReply"]["items"]]
+    assert labels == ["👍", "👎", "Garbage", "Bus", "Wi-Fi", "Contacts"]  # rating first, then English topics
 
 
 def test_people_talking_among_themselves_in_a_group_are_not_interrupted(
