@@ -36,7 +36,7 @@ def test_answers_from_eight_threads_equal_single_threaded_answers(eval_engine) -
 
     def work(offset: int) -> None:
         start.wait()
-        for i in range(len(questions)):
+        for i in range(len(questions) // 2):  # half each, the threads together cover all
             n = (i * 7 + offset * 5) % len(questions)  # each thread its own order
             try:
                 got = eval_engine.answer(questions[n]).to_json()
