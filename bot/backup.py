@@ -68,6 +68,9 @@ def backup(settings: Settings, target: Path) -> Report:
     report.parts["knowledge"] = str(knowledge)
     _backup_store(store, target / "store")
     report.parts["store"] = str(store)
+    if settings.chroma_host:
+        report.notes.append("the vectors are in the Chroma server: back up its --path folder too (or, after a "
+                            "restore, remove the store's manifest.json and run `concierge ingest` to embed again)")
     state: dict[str, Any]
     if _is_postgresql(settings.state_url):
         state = {"kind": "postgresql"}

@@ -114,9 +114,11 @@ def test_restore_refuses_to_write_over_a_machine_in_use(machine: tuple[Settings,
     assert got.exit_code != 0 and "not empty" in got.output and "--force" in got.output
 
 
-def test_a_postgresql_state_database_is_left_to_pg_dump(machine: tuple[Settings, Engine], tmp_path: Path) -> None:
-    env = {**env_of(machine[0]), "CONCIERGE_STATE_URL": "postgresql://concierge@127.0.0.1:9/concierge"}
+def test_a_postgresql_state_and_a_chroma_server_are_left_to_their_own_tools(
+        machine: tuple[Settings, Engine], tmp_path: Path) -> None:
+    env = {**env_of(machine[0]), "CONCIERGE_STATE_URL": "postgresql://concierge@127.0.0.1:9/concierge",
+           "CHROMA_HOST": "127.0.0.1"}
     got = CliRunner().invoke(cli, ["backup", str(tmp_path / "b")], env=env)
     assert got.exit_code == 0, got.output
-    assert "pg_dump" in got.output
+    assert "pg_dump" in got.output and "Chroma server" in got.output
     assert (tmp_path / "b" / "store" / "manifest.json").is_file() and not (tmp_path / "b" / "state").exists()
