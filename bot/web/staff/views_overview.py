@@ -9,7 +9,7 @@ from flask import render_template
 
 from bot.web.staff.blueprint import bp, user
 from bot.web.staff.console import console
-from bot.web.staff.expiry import endings
+from ingest.expiry import endings
 from ingest.validate import fingerprint
 
 WEEK_DAYS = 7
