@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from fakes.line_api import PUSH, FakeLineAPI, Recorded  # noqa: E402
 from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
+from fakes.serve_process import wait_healthy  # noqa: E402
 from text.phrases import phrase  # noqa: E402
 
 QUESTIONS = [
@@ -102,21 +103,6 @@ def error_texts() -> set[str]:
         out.add(texts.say("error", lang)[:20])
     return {t for t in out if t}
 
-
-def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float) -> float:
-    started = time.monotonic()
-    while time.monotonic() - started < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early with status {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return time.monotonic() - started
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not become healthy in time")
 
 
 def free_port() -> int:

@@ -58,6 +58,7 @@ import skills.alexa.speech  # noqa: E402, F401 - registers alexa.error
 from fakes.alexa_envelope import encode, envelope  # noqa: E402
 from fakes.line_api import PUSH, REPLY, FakeLineAPI, Recorded  # noqa: E402
 from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
+from fakes.serve_process import wait_healthy  # noqa: E402
 from text.phrases import phrase  # noqa: E402
 
 PHASES = ("baseline", "line-500", "line-429", "line-hang", "worker-kill", "chroma-restart", "publishes")
@@ -299,7 +300,7 @@ def main(argv: list[str] | None = None) -> int:
                             stderr=subprocess.STDOUT, start_new_session=True)
     publish_times: list[float] = []
     try:
-        _wait_healthy(bench.port, proc)
+        wait_healthy(bench.port, proc)
         embeddings = make_embeddings(settings.embedding) if "publishes" in phases and tree is None else None
         clients = [threading.Thread(target=bench.line_client, args=(n,), daemon=True)
                    for n in range(args.line_clients)]
@@ -423,21 +424,6 @@ def _free_port() -> int:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
 
-
-def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early ({proc.returncode})")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not become healthy")
 
 
 if __name__ == "__main__":

@@ -50,6 +50,7 @@ from fakes.alexa_envelope import SKILL_ID  # noqa: E402
 from fakes.line_api import FakeLineAPI  # noqa: E402
 from fakes.line_harness import SECRET, TOKEN, sign  # noqa: E402
 from fakes.mutations import alexa_body, line_body  # noqa: E402
+from fakes.serve_process import wait_healthy  # noqa: E402
 
 #: Bodies above this may be refused before they are read (LINE's limit is 1 MiB, Alexa's 128 KiB).
 LARGE_BODY = 128 * 1024
@@ -125,7 +126,7 @@ def fuzz_line(args: argparse.Namespace, work: Path, alexa_bodies: list[bytes] | 
             proc = subprocess.Popen([sys.executable, "-c", code], cwd=tree, env=env, stdout=log_file,
                                     stderr=subprocess.STDOUT)
             try:
-                _wait_healthy(port, proc)
+                wait_healthy(port, proc)
                 statuses, took = hammer(len(bodies), args.seconds, args.concurrency,
                                         lambda i: post(port, "/line/webhook", bodies[i],
                                                        {"X-Line-Signature": sign(bodies[i])}))
@@ -154,21 +155,6 @@ def fuzz_line(args: argparse.Namespace, work: Path, alexa_bodies: list[bytes] | 
             "messages_delivered": replies, "log": str(log_path)}
     return {"line": line, **({"alexa": alexa} if alexa else {})}
 
-
-def _wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early ({proc.returncode})")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not become healthy")
 
 
 # -- Alexa in process, verification on ---------------------------------------------------

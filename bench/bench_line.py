@@ -49,6 +49,7 @@ from fakes.line_harness import (  # noqa: E402
     group_text,
     sign,
 )
+from fakes.serve_process import wait_healthy  # noqa: E402
 
 QUESTIONS = [
     "Wi-Fiのパスワードは？", "What is the wifi password?", "チェックアウトは何時？", "暖房の使い方は？",
@@ -133,21 +134,6 @@ class Poster(threading.local):
                 if attempt == 2:  # a dropped keep-alive is retried once on a fresh connection
                     shot.error = f"{type(exc).__name__}: {exc}"
 
-
-def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited early with status {proc.returncode}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("server did not become healthy in time")
 
 
 def main(argv: list[str] | None = None) -> int:

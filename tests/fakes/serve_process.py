@@ -29,6 +29,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 300) -> float:
+    """Seconds until ``/healthz`` on ``port`` answers 200; exits the calling benchmark (with
+    why) when the server process dies first or does not get healthy within ``timeout``."""
+    started = time.monotonic()
+    while time.monotonic() - started < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited early with status {proc.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return time.monotonic() - started
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit("server did not become healthy in time")
+
+
 def wait_for(predicate: Callable[[], Any], timeout: float, step: float = 0.1) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
