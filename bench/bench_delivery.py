@@ -1,5 +1,6 @@
-"""Delivery load benchmark (not a test): N concurrent signed LINE clients for D seconds
-against `concierge serve`, with LINE's API replaced by the fake (tests/fakes/line_api.py).
+"""Delivery load benchmark (not a test): N concurrent clients mixing signed LINE webhooks and
+Alexa requests for D seconds against `concierge serve`, with LINE's API replaced by the fake
+(tests/fakes/line_api.py).
 
 Loopback only and bounded. Each client is a group member asking the bot a question (a
 signed webhook with a group mention, built from LINE's payload shapes), waiting until the
@@ -10,13 +11,18 @@ answer reaches the fake LINE API, then asking the next one. Reports:
 * webhook acknowledgement latency (p50, p95) and non-200 acknowledgements;
 * error replies (the "can't answer right now" / "cannot look this up" phrases);
 * lost (acknowledged, never delivered by the end of a drain period) and duplicated
-  (a reply token delivered twice, or any push: with a healthy API every answer is a reply).
+  (a reply token delivered twice, or any push: with a healthy API every answer is a reply);
+* for the ``--alexa-clients`` (part of ``--clients``): responses, their time p50/p95 and
+  error responses (not 200, or the error phrase). Amazon's signature cannot be produced
+  here, so the server runs with ``ALEXA_VERIFY_REQUESTS=false`` (the skill id check stays).
+
+Answers/s counts both channels: the issue's load target is on the mix.
 
 Options: ``--postgres`` runs the state database on a throwaway PostgreSQL 15 (as the tests
 do) instead of the embedded SQLite; ``--workers`` gunicorn processes; ``--tree DIR`` serves
 another checkout (e.g. ``git archive`` of an older commit) for a before/after comparison.
 
-Usage:  .venv/bin/python bench/bench_delivery.py [--clients 20] [--seconds 60] [--json out.json]
+Usage:  .venv/bin/python bench/bench_delivery.py [--clients 20] [--alexa-clients 6] [--seconds 60] [--json out.json]
 Exit status 1 when anything was lost, duplicated or answered with an error.
 """
 
@@ -43,6 +49,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+import skills.alexa.speech  # noqa: E402, F401 - registers alexa.error
+from bot.serve import DEFAULT_THREADS  # noqa: E402
+from fakes.alexa_envelope import encode, envelope  # noqa: E402
 from fakes.line_api import PUSH, FakeLineAPI, Recorded  # noqa: E402
 from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
 from fakes.serve_process import wait_healthy  # noqa: E402
@@ -53,7 +62,7 @@ QUESTIONS = [
     "灯油がなくなったら？", "When is check-out?", "次のバスは？", "ごみはどこに出す？",
     "How do I use the heater?", "鍵はどこ？", "明日のごみは？", "電池は何ごみ？",
 ]
-ERROR_PHRASES = ("error", "engine.unavailable")
+ERROR_PHRASES = ("error", "engine.unavailable", "alexa.error")
 #: ``--stand-in``: the LINE blueprint alone, under the same embedded gunicorn as ``concierge serve``.
 STAND_IN_SERVER = """
 import sys
@@ -80,6 +89,14 @@ class Sent:
     status: int = 0
     replies: list[Recorded] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
+
+
+@dataclass
+class AlexaCall:
+    status: int
+    ms: float
+    ended: float
+    speech: str = ""
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -116,9 +133,10 @@ def free_port() -> int:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--alexa-clients", type=int, default=6, help="how many of --clients ask through /alexa")
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="as `concierge serve`")
     parser.add_argument("--answer-timeout", type=float, default=30.0, help="a client waits this long per answer")
     parser.add_argument("--drain", type=float, default=60.0, help="seconds to wait for late answers at the end")
     parser.add_argument("--knowledge", default=str(ROOT / "knowledge"))
@@ -174,6 +192,7 @@ def main(argv: list[str] | None = None) -> int:
                 "LINE_API_BASE_URL": api.base_url,
                 "HF_HUB_OFFLINE": "1",
                 "ANONYMIZED_TELEMETRY": "False",
+                "ALEXA_VERIFY_REQUESTS": "false",
             }
             if pg is not None:
                 env["CONCIERGE_STATE_URL"] = pg.url(pg.create_database("bench"))
@@ -216,13 +235,21 @@ def main(argv: list[str] | None = None) -> int:
                         if any(str(m.get("text", "")).startswith(tuple(errors)) for m in r.json.get("messages", [])))
     latency = [(s.replies[0].at - s.sent_at) * 1000 for s in acked if s.replies]
     acks = [s.ack_ms for s in sent.values() if s.status]
+    alexa: list[AlexaCall] = figures.pop("alexa")
+    alexa_ms = [c.ms for c in alexa if c.status == 200]
+    alexa_errors = sum(1 for c in alexa if c.status != 200 or c.speech.startswith(tuple(errors)))
+    alexa_in_run = sum(1 for c in alexa if c.status == 200 and c.ended <= figures["ended_at"])
     figures.update({
         "state": "postgresql" if args.postgres else "sqlite",
         "gunicorn": f"{args.workers} worker(s) x {args.threads} threads",
         "acknowledged": len(acked),
         "not_acknowledged": len(sent) - len(acked),
-        "answers_per_s": sum(1 for s in acked if s.replies and s.replies[0].at <= figures["ended_at"])
-        / figures["wall_s"],
+        "answers_per_s": (sum(1 for s in acked if s.replies and s.replies[0].at <= figures["ended_at"])
+                          + alexa_in_run) / figures["wall_s"],
+        "line_clients": args.clients - args.alexa_clients,
+        "alexa_clients": args.alexa_clients,
+        "alexa": {"responses": len(alexa_ms), "p50_ms": percentile(alexa_ms, 50),
+                  "p95_ms": percentile(alexa_ms, 95), "error_responses": alexa_errors},
         "reply_ms": {"p50": percentile(latency, 50), "p95": percentile(latency, 95),
                      "max": max(latency) if latency else float("nan")},
         "ack_ms": {"p50": percentile(acks, 50), "p95": percentile(acks, 95),
@@ -237,13 +264,16 @@ def main(argv: list[str] | None = None) -> int:
     r, a = figures["reply_ms"], figures["ack_ms"]
     engine = "stand-in engine (delivery path only)" if args.stand_in else "real engine"
     figures["engine"] = engine
-    print(f"LINE delivery benchmark: {args.clients} clients x {args.seconds:.0f} s, {figures['gunicorn']}, "
-          f"state on {figures['state']}, {engine}")
-    print(f"  events: {len(sent)} sent, {len(acked)} acknowledged, {figures['not_acknowledged']} not")
-    print(f"  answers/s: {figures['answers_per_s']:.1f}")
+    print(f"Delivery benchmark: {args.clients} clients ({args.alexa_clients} Alexa) x {args.seconds:.0f} s, "
+          f"{figures['gunicorn']}, state on {figures['state']}, {engine}")
+    print(f"  LINE events: {len(sent)} sent, {len(acked)} acknowledged, {figures['not_acknowledged']} not")
+    print(f"  answers/s (LINE + Alexa): {figures['answers_per_s']:.1f}")
     print(f"  time until the reply reached LINE, ms: p50 {r['p50']:.0f}  p95 {r['p95']:.0f}  max {r['max']:.0f}")
     print(f"  webhook acknowledgement, ms: p50 {a['p50']:.1f}  p95 {a['p95']:.1f}")
     print(f"  error replies: {error_replies}   lost: {len(lost)}   duplicated: {duplicated}")
+    al = figures["alexa"]
+    print(f"  Alexa: {al['responses']} responses, ms p50 {al['p50_ms']:.0f}  p95 {al['p95_ms']:.0f}, "
+          f"error responses {alexa_errors}")
     print(f"  server start-up {startup:.1f} s; log: {log_path}")
     if args.json_out:
         Path(args.json_out).parent.mkdir(parents=True, exist_ok=True)
@@ -251,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.store:
         shutil.rmtree(work / "store", ignore_errors=True)
     shutil.rmtree(work / "data", ignore_errors=True)
-    ok = not lost and not duplicated and not error_replies and not figures["not_acknowledged"]
+    ok = not lost and not duplicated and not error_replies and not alexa_errors and not figures["not_acknowledged"]
     print("  result:", "PASS" if ok else "FAIL")
     return 0 if ok else 1
 
@@ -288,13 +318,43 @@ def run(args: argparse.Namespace, port: int, sent: dict[str, Sent], lock: thread
             if item.status == 200:
                 item.done.wait(args.answer_timeout)
 
-    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(args.clients)]
+    alexa: list[AlexaCall] = []
+
+    def alexa_client(n: int) -> None:
+        rng = random.Random(args.seed * 7000 + n)
+        while time.monotonic() < stop_at:
+            question = rng.choice(QUESTIONS)
+            body = encode(envelope("AskQuestionIntent", slots={"query": question},
+                                   locale="en-US" if question.isascii() else "ja-JP",
+                                   device_id=f"amzn1.ask.device.BENCH{n}"))
+            t0 = time.monotonic()
+            call = AlexaCall(0, 0.0, 0.0)
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=args.answer_timeout)
+                conn.request("POST", "/alexa", body=body, headers={"Content-Type": "application/json"})
+                resp = conn.getresponse()
+                raw = resp.read()
+                conn.close()
+                call.status = resp.status
+                if resp.status == 200:
+                    call.speech = str(json.loads(raw).get("response", {}).get("outputSpeech", {}).get("ssml", ""))
+                    call.speech = call.speech.removeprefix("<speak>")
+            except (OSError, http.client.HTTPException, ValueError):
+                call.status = -1
+            call.ended = time.monotonic()
+            call.ms = (call.ended - t0) * 1000
+            with lock:
+                alexa.append(call)
+
+    n_line = max(0, args.clients - args.alexa_clients)
+    threads = [threading.Thread(target=client, args=(n,), daemon=True) for n in range(n_line)]
+    threads += [threading.Thread(target=alexa_client, args=(n,), daemon=True) for n in range(args.clients - n_line)]
     for t in threads:
         t.start()
     for t in threads:
         t.join(args.seconds + args.answer_timeout + 15)
     ended = time.monotonic()
-    return {"clients": args.clients, "wall_s": ended - started, "ended_at": ended}
+    return {"clients": args.clients, "wall_s": ended - started, "ended_at": ended, "alexa": alexa}
 
 
 if __name__ == "__main__":

@@ -51,20 +51,24 @@ class USEEmbeddings(Embeddings):
         # warm-up thread share the model).
         self._lock = threading.Lock()
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
+    def _encode(self, texts: list[str], threads: int) -> np.ndarray:
         if not texts:
             return np.zeros((0, 512), dtype=np.float32)
         with self._lock:
             if self._model is None:
                 self._model = _use_backend()
+            self._model.threads = threads
             out = [self._model.encode(texts[i : i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
         return np.asarray(np.vstack(out), dtype=np.float32)
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
-        return _rows(self._encode(list(texts)))
+        return _rows(self._encode(list(texts), _threads()))
 
     def embed_query(self, text: str) -> list[float]:
-        return _row(self._encode([text])[0])
+        # One BLAS thread: a single question's matrices are too small to split, and the
+        # idle BLAS threads spin, doubling the CPU per answer that a busy server's other
+        # request threads need (measured: CPU per answer 10.3 -> 5.7 ms, wall unchanged).
+        return _row(self._encode([text], 1)[0])
 
 
 def _use_backend() -> Any:
