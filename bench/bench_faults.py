@@ -55,6 +55,7 @@ from chromaserver import ChromaServer  # noqa: E402
 import bot.engine.outage  # noqa: E402, F401 - registers engine.unavailable
 import bot.line.texts  # noqa: E402, F401 - registers line.error
 import skills.alexa.speech  # noqa: E402, F401 - registers alexa.error
+from bot.serve import DEFAULT_THREADS  # noqa: E402
 from fakes.alexa_envelope import encode, envelope  # noqa: E402
 from fakes.line_api import PUSH, REPLY, FakeLineAPI, Recorded  # noqa: E402
 from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
@@ -258,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--line-clients", type=int, default=8)
     parser.add_argument("--alexa-clients", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=DEFAULT_THREADS, help="as `concierge serve`")
     parser.add_argument("--chroma-down", type=float, default=8.0)
     parser.add_argument("--publishes", type=int, default=10)
     parser.add_argument("--line-wait", type=float, default=3.0,

@@ -113,6 +113,16 @@ def test_an_explicit_origin_is_read_from_kara() -> None:
     assert req is not None and (req.origin_phrase, req.dest_phrase) == ("北見駅前", "空港")
 
 
+def test_the_place_a_flight_lands_at_is_the_origin_and_to_names_the_destination() -> None:
+    r = parse_request("my flight lands at memanbetsu around 8pm - is there still an airport bus to kitami after that?")
+    assert r is not None and (r.origin_phrase, r.dest_phrase, r.hour, r.meridiem) == ("memanbetsu", "kitami", 8, "pm")
+
+
+def test_a_named_direction_beats_the_place_one_arrives_at() -> None:
+    r = parse_request("8時に女満別空港に着くんだけど北見行きのバスある？")
+    assert r is not None and r.dest_phrase == "北見"
+
+
 def test_ima_kara_is_not_an_origin() -> None:
     req = parse_request("今から美芳5丁目まで行くバスってまだありますか？")
     assert req is not None and (req.origin_phrase, req.dest_phrase) == ("", "美芳5丁目")

@@ -250,27 +250,36 @@ def _day(q: str) -> tuple[int | None, int | None]:
     return None, None
 
 
-_DEST_JA = re.compile(r"([^、。？?！!\s,]+?)(?:行き|ゆき|いき|方面|まで|に行|へ行|にいく|へいく|に向か|へ|に着)")
-_DEST_EN = re.compile(r"\b(?:to|for|toward|towards|bound for|at)\s+(?:the\s+)?(.+?)(?=\s+(?:tonight|today|tomorrow|"
-                      r"at|around|about|after|before|by|from|this|on|please|leave|leaves|depart|departs|"
-                      r"is|are|go|goes|still)\b|[?.!,]|$)")
+_DEST_END = (r"(?=\s+(?:tonight|today|tomorrow|at|around|about|after|before|by|from|this|on|please|leave|leaves|"
+             r"depart|departs|is|are|go|goes|still)\b|[?.!,]|$)")
+#: Destination markers, strongest first: a named direction ("北見行き", "to Kitami") beats
+#: a place one arrives at ("空港に着く", "lands at Memanbetsu"), which is often the origin.
+_DEST = (
+    (re.compile(r"\b(?:to|for|toward|towards|bound for)\s+(?:the\s+)?(.+?)" + _DEST_END),
+     re.compile(r"([^、。？?！!\s,]+?)(?:行き|ゆき|いき|方面|まで|に行|へ行|にいく|へいく|に向か|へ)")),
+    (re.compile(r"\bat\s+(?:the\s+)?(.+?)" + _DEST_END), re.compile(r"([^、。？?！!\s,]+?)に着")),
+)
 _ORIGIN_JA = re.compile(r"([^、。？?！!\s,]+?)から")
-_ORIGIN_EN = re.compile(r"\bfrom\s+(?:the\s+)?(.+?)(?=\s+(?:to|for|toward|towards|tonight|today|tomorrow|"
-                        r"at|around|after|before)\b|[?.!,]|$)")
-_FILLER = re.compile(r"^.*(?:から|\d時(?:ごろ|頃|半|くらい|ぐらい)?|\d分(?:ごろ|頃)?)[にへでの]?|"
+#: "from X"; arriving somewhere ("my flight lands at X", "arriving at X") makes X the origin.
+_ORIGIN_EN = re.compile(r"(?:\bfrom|\b(?:land|lands|landing|landed|arrive|arrives|arriving|arrived|get in|gets in)"
+                        r"\s+(?:at|in))\s+(?:the\s+)?(.+?)(?=\s+(?:to|for|toward|towards|tonight|today|tomorrow|"
+                        r"at|around|after|before)\b|\s+-\s|[?.!,]|$)")
+_FILLER = re.compile(r"^.*(?:から|けど|けれど|ので|\d時(?:ごろ|頃|半|くらい|ぐらい)?|\d分(?:ごろ|頃)?)[にへでの]?|"
                      r"次の|つぎの|明日の|あしたの|今日の|今夜の|今晩の|最終の|始発の|最後の|^[にへでをの]")
 _NOT_PLACES = re.compile(r"^(今|いま|これ|ここ|家|うち|宿|ホテル|now|here|home|the house|my place|"
                          r"there|it|me|us)$")
 
 
 def _dest_phrase(q: str) -> str:
-    for rx in (_DEST_EN, _DEST_JA):
-        for m in rx.finditer(q):
-            phrase = _FILLER.sub("", m.group(1)).strip()
-            if rx is _DEST_EN and all(w in DESTINATION_STOP or w.isdigit() for w in re.findall(r"[\w']+", phrase)):
-                continue
-            if phrase and not _NOT_PLACES.match(phrase):
-                return phrase
+    origin = _origin_phrase(q)
+    for english, japanese in _DEST:
+        for rx in (english, japanese):
+            for m in rx.finditer(q):
+                phrase = _FILLER.sub("", m.group(1)).strip()
+                if rx is english and all(w in DESTINATION_STOP or w.isdigit() for w in re.findall(r"[\w']+", phrase)):
+                    continue
+                if phrase and not _NOT_PLACES.match(phrase) and phrase != origin:
+                    return phrase
     return ""
 
 
