@@ -46,3 +46,12 @@ def test_an_english_question_on_a_japanese_only_page_gets_an_english_line_first(
                                          at("2026-07-10T10:00:00")))
     if not answer.abstained and answer.sources[0].path.endswith(".ja.md"):
         assert answer.text.splitlines()[0] == "This is only written in Japanese:"
+
+
+
+def test_a_where_question_is_answered_by_the_section_that_says_where(eval_engine):
+    # "備品の破損・紛失" is as close to the question as the room layout, but only the layout
+    # says where something is: the answer-type bonus breaks the tie (FusionConfig).
+    question = Question("ふとん足りない、予備ってどっかある？", "doto-house", at("2026-10-17T22:15:00+09:00"))
+    hits = eval_engine.search(question)
+    assert hits[0].meta["heading"] == "間取りと定員"
