@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from ingest.problems import Problem
+from ingest.retrieval.pdftext import Block, body_size, drop_furniture, outline, page_lines
 from ingest.retrieval.residue import residue_warnings, serve_text
 from text.detect import LANGS, document_lang
 
@@ -226,30 +227,59 @@ def parse_markdown(text: str, path: Path, rel: str,
     return sections, problems
 
 
-def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[list[Section], list[Problem]]:
-    import docx  # python-docx
-    from docx.opc.exceptions import PackageNotFoundError
-
-    try:
-        document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
-        return [], [Problem(rel, 0, f"cannot read Word file: {exc.__class__.__name__}: {exc}")]
-    except Exception as exc:  # zipfile.BadZipFile and friends: a corrupt upload
-        return [], [Problem(rel, 0, f"cannot read Word file ({exc.__class__.__name__})")]
-    meta = DocMeta()
+def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Section]:
+    """Sections from an outline of headings (level 1-3) and paragraphs (level 0), as a
+    Markdown file's headings would make them; the first heading is the title unless the
+    file has one. ``Block.page`` becomes the section's line (a Word paragraph's number, a
+    PDF's page)."""
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     buf: list[str] = []
-    heading, n = "", 0
+    heading, where = "", 1
 
     def flush() -> None:
         body = "\n".join(buf).strip()
         if body:
-            sections.append(Section(rel, heading or meta.title, [h for _, h in stack] or [meta.title], body, n, meta))
+            sections.append(Section(rel, heading or meta.title, [h for _, h in stack] or [meta.title],
+                                    body, where, meta))
 
-    for i, para in enumerate(document.paragraphs):
-        style = (para.style.name or "") if para.style is not None else ""
+    for block in blocks:
+        if block.level:
+            flush()
+            if not meta.title:
+                meta.title = block.text
+            while stack and stack[-1][0] >= block.level:
+                stack.pop()
+            stack.append((block.level, block.text))
+            heading, buf, where = block.text, [], block.page
+        else:
+            buf.append(block.text)
+    flush()
+    return sections
+
+
+def _docx_blocks(document: Any) -> list[Block]:
+    """A Word document's headings (Title and Heading n styles), paragraphs and table rows,
+    in document order; list paragraphs keep a bullet as in Markdown."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    blocks: list[Block] = []
+    for n, child in enumerate(document.element.body.iterchildren(), start=1):
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
+                if any(cells):
+                    blocks.append(Block(0, " | ".join(cells), n))
+            continue
+        if tag != "p":
+            continue
+        para = Paragraph(child, document)
         text = para.text.strip()
+        if not text:
+            continue
+        style = (para.style.name or "") if para.style is not None else ""
         level = 0
         if style == "Title":
             level = 1
@@ -258,20 +288,29 @@ def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[li
                 level = min(3, int(style.split()[-1]))
             except ValueError:
                 level = 1
-        if level and text:
-            flush()
-            if not meta.title:
-                meta.title = text
-            while stack and stack[-1][0] >= level:
-                stack.pop()
-            stack.append((level, text))
-            heading, buf, n = text, [], i + 1
-        elif text:
-            buf.append(text)
-    for table in document.tables:
-        for row in table.rows:
-            buf.append(" | ".join(c.text.strip() for c in row.cells))
-    flush()
+        elif style.startswith("List") or child.find(".//" + _W_NUMPR) is not None:
+            text = text if _LIST_MARK.match(text) else f"- {text}"
+        blocks.append(Block(level, text, n))
+    return blocks
+
+
+_W_NUMPR = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}numPr"
+_LIST_MARK = re.compile(r"^(?:[-*+•・●▪]|\d{1,3}[.)])\s")
+
+
+def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[list[Section], list[Problem]]:
+    import docx  # python-docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        document = docx.Document(str(path))
+        blocks = _docx_blocks(document)
+    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+        return [], [Problem(rel, 0, f"cannot read Word file: {exc.__class__.__name__}: {exc}")]
+    except Exception as exc:  # zipfile.BadZipFile and friends: a corrupt upload
+        return [], [Problem(rel, 0, f"cannot read Word file ({exc.__class__.__name__})")]
+    meta = DocMeta()
+    sections = outline_sections(blocks, rel, meta)
     meta.title = meta.title or path.stem.split(".")[0]
     decide_lang(meta, path, "\n".join(s.heading + "\n" + s.text for s in sections), languages)
     if sections:
@@ -280,6 +319,8 @@ def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[li
 
 
 def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[list[Section], list[Problem]]:
+    """Sections from the headings the type shows (``pdftext.outline``); a PDF whose text
+    is all one size and weight gives a section per page, titled by its first line."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
@@ -287,24 +328,32 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
         reader = PdfReader(str(path))
         if reader.is_encrypted:
             return [], [Problem(rel, 0, "PDF is encrypted; export an unprotected copy")]
-        pages = [(p.extract_text() or "") for p in reader.pages]
+        lines = [page_lines(p, no) for no, p in enumerate(reader.pages, start=1)]
     except (PdfReadError, OSError, ValueError) as exc:
         return [], [Problem(rel, 0, f"cannot read PDF: {exc}")]
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         return [], [Problem(rel, 0, f"cannot read PDF ({exc.__class__.__name__})")]
-    meta = DocMeta(title=path.stem.split(".")[0])
-    sections: list[Section] = []
-    for no, text in enumerate(pages, start=1):
-        lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
-        if not lines:
-            continue
-        first = lines[0]
-        heading = first if len(first) <= 40 and len(lines) > 1 else f"p.{no}"
-        body = "\n".join(lines[1:] if heading == first else lines)
-        sections.append(Section(rel, heading, [meta.title, heading], body, no, meta))
+    blocks = outline(lines)
+    if blocks:
+        meta = DocMeta()
+        sections = outline_sections(blocks, rel, meta)
+        meta.title = meta.title or path.stem.split(".")[0]
+    else:
+        meta = DocMeta(title=path.stem.split(".")[0])
+        sections = []
+        for no, page in enumerate(drop_furniture(lines, body_size([ln for p in lines for ln in p])), start=1):
+            texts = [ln.text for ln in page]
+            if not texts:
+                continue
+            first = texts[0]
+            heading = first if len(first) <= 40 and len(texts) > 1 else f"p.{no}"
+            body = "\n".join(texts[1:] if heading == first else texts)
+            sections.append(Section(rel, heading, [meta.title, heading], body, no, meta))
     if not sections:
         return [], [Problem(rel, 0, "PDF has no extractable text (scanned image?); add a Markdown version")]
     decide_lang(meta, path, "\n".join(s.heading + "\n" + s.text for s in sections), languages)
+    if blocks:
+        sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1)
     return sections, []
 
 
