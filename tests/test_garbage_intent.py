@@ -121,3 +121,56 @@ def test_a_one_word_item_message_is_sorting_only_when_the_item_is_the_whole_mess
     signals = analyze("電池", TODAY)
     assert decide(signals, True, False, item_is_message=True) == SORTING
     assert decide(analyze("オーナーさんの携帯番号を教えてください", TODAY), True, False) is None
+
+
+# -- cues that need garbage context -----------------------------------------------------
+
+
+def test_people_going_out_is_not_garbage_going_out():
+    assert not analyze("should we leave the heater on when we go out?", TODAY).put_out
+    assert analyze("What goes out on Friday?", TODAY).put_out
+
+
+def test_a_day_as_a_span_of_time_is_not_a_collection_day():
+    assert not analyze("we are out for the day, is the stove ok?", TODAY).day_cue
+    assert not analyze("can the heater run all day", TODAY).day_cue
+    assert analyze("when is trash day?", TODAY).day_cue
+
+
+def test_an_item_mentioned_among_other_things_with_only_weak_cues_is_not_sorting():
+    """A heater in a question about settings, "when we go out for the day": no garbage there."""
+    signals = analyze("which setting for the heater, and do we switch it off when we go out for the day", TODAY)
+    assert decide(signals, True, False) is None
+
+
+def test_asking_what_to_do_with_garbage_is_for_the_manual_not_the_calendar():
+    """"How do I handle it" without a date or a when-word asks for the house's procedure."""
+    assert decide(analyze("帰る日がごみの日と合わないんだけど、ごみはどうすればいい？", TODAY), False, False) is None
+    assert decide(analyze("trash day is after we leave, what should we do with the trash?", TODAY),
+                  False, False) is None
+    assert decide(analyze("明日はごみの日？どうすればいい？", TODAY), False, False) == GARBAGE_DAY
+
+
+def test_when_can_an_unknown_item_be_thrown_away_is_about_the_item_not_the_calendar():
+    assert decide(analyze("古いソファはいつ捨てられる？", TODAY), False, False) == SORTING
+    assert decide(analyze("ごみはいつ捨てればいい？", TODAY), False, False) == GARBAGE_DAY
+
+
+def test_a_dictionary_item_named_only_as_a_modifier_hands_the_question_over():
+    """"冷蔵庫の中のもの": the fridge is where the things are, not what is thrown away."""
+    signals = analyze("冷蔵庫の中のもの、捨てられちゃうの？", TODAY)
+    assert decide(signals, False, False, item_is_modifier=True) is None
+
+
+# -- the item phrase ----------------------------------------------------------------------
+
+
+def test_a_predicate_glued_to_the_item_is_not_part_of_the_item():
+    assert analyze("蛍光灯切れたんだけど、どう捨てればいい？", TODAY).item_phrase == "蛍光灯"
+    assert analyze("ママさんダンプこわれたんだけど何ごみ？", TODAY).item_phrase == "ままさんだんぷ"
+    assert analyze("割れたガラスは何ごみ？", TODAY).item_phrase == "割れたがらす"
+
+
+def test_a_message_with_a_predicate_is_not_a_bare_item_name():
+    """"電池切れた" reports a flat battery; it does not ask how to throw batteries away."""
+    assert decide(analyze("電池切れた", TODAY), True, False, item_is_message=True) is None

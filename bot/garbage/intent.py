@@ -21,6 +21,7 @@ from datetime import date, timedelta
 from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
 from text.english import GARBAGE_QUESTION_STOP
 from text.normalize import fold
+from text.sudachi import morphemes
 
 DAY, WEEK, NONE = "day", "week", "none"
 GARBAGE_DAY, SORTING = "garbage_day", "sorting"
@@ -109,22 +110,30 @@ _SORTING_CUE = _rx(
     "属于", "扔", "丢", r"어떻게 버[^\s?]*", r"버리[^\s?]*", r"버려[^\s?]*", r"버릴[^\s?]*", "무슨 쓰레기",
     "어떤 쓰레기",
 )
+#: "for the day", "all day", "every day": a span of time, not a collection day ("trash day").
+_DAY_NOT_SPAN = "".join(rf"(?<!\b{w} )" for w in ("a", "all", "any", "each", "every", "per", "one", "that",
+                                                   "whole", "same", "the"))
 #: Words that mean garbage collection by themselves ("1月2日は収集ある？").
 _COLLECTION = _rx("収集", "しゅうしゅう", "回収", "かいしゅう", r"collection days?", r"\bcollected\b", "收集",
                   "回收", "수거")
 _DAY_CUE = _rx(
     "の日", "のひ", "収集", "しゅうしゅう", "回収", "かいしゅう", "曜日", "ゴミ出し", "ごみだし", "カレンダー",
     "予定",
-    r"\bcollect\w*", r"pick ?-?up", r"\bday\b", r"\bdays\b", r"schedule", r"calendar",
+    r"\bcollect\w*", r"pick ?-?up", _DAY_NOT_SPAN + r"\bdays?\b", r"schedule", r"calendar",
     "收", "几号", "수거", "배출", "언제",
 )
+#: "when we go out": people going out, not garbage ("What goes out on Friday?").
+_NOT_PERSON = "".join(rf"(?<!\b{w} )" for w in ("i", "we", "you", "they", "he", "she", "let's", "lets"))
 #: Putting garbage out: garbage context on its own when a day is named ("What goes out on Friday?").
 _PUT_OUT = _rx("出す", "出せ", "出して", "だす", "だせ", "だして", r"put (it |them |the \w+ )?out",
-               r"take (it |them |the \w+ )?out", r"go(es)? out", "배출", "내놓")
+               r"take (it |them |the \w+ )?out", _NOT_PERSON + r"go(es)? out", "배출", "내놓")
 _GARBAGE_WORD = _rx("ごみ", "ゴミ", "塵", r"\bgomi\b", r"garbage", r"trash", r"rubbish", r"\brefuse\b",
                     r"\bwaste\b", r"\bbins?\b", "垃圾", "쓰레기", "분리수거", "재활용", "資源", "しげん")
 _WEEKDAYS_ASKED = _rx(r"which days", r"what days", "何曜日", "なんようび", "何曜", "星期几", "周几", "礼拜几",
                       "무슨 ?요일", "몇 ?요일")
+#: "どうしたらいい", "what should we do with": asks for a procedure (the manual's), not a day.
+_HOW = _rx("どう(?:したら|すれば|すると|する|しよう|すん|やって)", r"what (?:should|do|can|shall) (?:i|we) do",
+           r"how (?:do|should|can|shall) (?:i|we) (?:handle|deal)", "怎么办", "怎么处理", "어떻게 (?:해|하)")
 _WHERE = _rx("どこ", r"\bwhere\b", "哪里", "哪儿", "在哪", "어디")
 _YES_NO = _rx("ある", "あります", "出せる", "だせる", "出していい", "大丈夫", r"\bok\b",
               r"\bis there\b", r"\bare there\b", r"\bany\b", r"\bcan i\b", r"\bdo they\b", r"\bwill there\b",
@@ -190,8 +199,10 @@ class Signals:
     where: bool = False
     yes_no: bool = False
     asks_weekdays: bool = False  # "which days", "何曜日": the weekly rule, not one date
+    asks_how: bool = False  # "どうしたらいい": what to do, not which day
     concepts: frozenset[str] = frozenset()
     residual: str = ""
+    predicate: bool = False  # a verb was glued to the item ("蛍光灯切れたん"): more than a name
     words: tuple[str, ...] = ()
     item_text: str = ""
 
@@ -371,14 +382,51 @@ def analyze(question: str, today: date) -> Signals:
     signals.where = text.has(_WHERE)
     signals.yes_no = bool(_YES_NO.search(folded))
     signals.asks_weekdays = bool(_WEEKDAYS_ASKED.search(folded))
+    signals.asks_how = bool(_HOW.search(folded))
     text.take(_FILLER)
-    residual = _PUNCT.sub(" ", text.value).strip()
-    signals.residual = re.sub(r"\s+", " ", residual)
+    residual = re.sub(r"\s+", " ", _PUNCT.sub(" ", text.value).strip())
+    signals.residual, signals.predicate = _without_predicates(residual)
     signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
     return signals
 
 
-def decide(signals: Signals, item_found: bool, category_found: bool, item_is_message: bool = False) -> str | None:
+#: Parts of speech of a predicate glued to an item ("切れたん", "こわれちゃった").
+_PREDICATE_POS = frozenset({"動詞", "助動詞", "助詞"})
+_NOUN_POS = frozenset({"名詞", "代名詞", "接尾辞", "接頭辞"})
+
+
+def _without_predicates(residual: str) -> tuple[str, bool]:
+    """The residual with the predicate that ends each Japanese segment removed, and whether
+    one was: "蛍光灯切れたん" names 蛍光灯. A segment that is only a predicate ("ちゃう") is
+    dropped when another segment names something; a noun after a verb ("割れたガラス") stays."""
+    kept: list[str] = []
+    found = False
+    for segment in residual.split(" "):
+        if not segment or segment.isascii():
+            kept.append(segment)
+            continue
+        tokens = list(morphemes(segment, "C"))
+        end = len(tokens)
+        while end and tokens[end - 1].part_of_speech()[0] in _PREDICATE_POS:
+            end -= 1
+        if end == len(tokens):
+            kept.append(segment)
+            continue
+        if any(t.part_of_speech()[0] in _NOUN_POS for t in tokens[:end]):
+            kept.append("".join(t.surface() for t in tokens[:end]))
+            found = found or any(t.part_of_speech()[0] == "動詞" for t in tokens[end:])
+        elif not end:
+            found = found or any(t.part_of_speech()[0] == "動詞" for t in tokens)
+            kept.append("")  # only a predicate: dropped unless nothing else is left
+        else:
+            kept.append(segment)
+    if not any(k.strip() for k in kept):
+        return residual, found
+    return " ".join(k for k in kept if k), found
+
+
+def decide(signals: Signals, item_found: bool, category_found: bool, item_is_message: bool = False,
+           item_is_modifier: bool = False) -> str | None:
     """The intent: ``garbage_day``, ``sorting`` or None (not a question this answerer takes).
 
     The rules, in order:
@@ -392,6 +440,13 @@ def decide(signals: Signals, item_found: bool, category_found: bool, item_is_mes
 
     ``item_is_message`` says the recognised item accounts for nearly the whole item phrase
     (so "オーナーの携帯番号" is not a question about throwing away a phone).
+    ``item_is_modifier`` says the only item recognised names where or whose something is
+    ("冷蔵庫の中の食べ物"): the question is about that something, which the dictionary does not
+    list, so it goes to the guides rather than to an "unknown item" reply.
+
+    "When" asked of an unknown item ("ソファはいつ捨てられる？") is about the item, and "what
+    should I do" without a date ("ごみはどうしたらいい？") asks for the house's procedure:
+    neither is a calendar question.
     """
     has_when = signals.when.kind != NONE
     if item_found and category_found and not (has_when or signals.day_cue or signals.wants_next):
@@ -399,15 +454,17 @@ def decide(signals: Signals, item_found: bool, category_found: bool, item_is_mes
     if signals.sorting_cue:
         if item_found:
             return SORTING
-        if category_found or has_when or signals.wants_next:
+        if category_found or has_when or (signals.wants_next and (signals.garbage_word or not signals.item_phrase)):
             return GARBAGE_DAY
-        return SORTING if signals.item_phrase else None
+        return SORTING if signals.item_phrase and not item_is_modifier else None
     if has_when or signals.day_cue or signals.wants_next or (signals.put_out and signals.garbage_word):
         if category_found:
             return GARBAGE_DAY
         if item_found and (signals.garbage_word or signals.collection_word or signals.put_out or signals.day_cue):
             return SORTING
         garbage_context = signals.garbage_word or signals.collection_word or (signals.put_out and has_when)
+        if signals.asks_how and not (has_when or signals.wants_next):
+            return None  # "ごみの日じゃないけど、ごみどうしたらいい？": the manual's procedure
         if garbage_context and not (signals.where and not has_when):
             return GARBAGE_DAY
         return None
@@ -422,4 +479,4 @@ def _is_bare(signals: Signals) -> bool:
     """The message is little more than a name (a LINE message of one word: "電池", "spray cans?")."""
     phrase = signals.item_phrase
     short = len(signals.words) <= 3 if phrase.isascii() else len(phrase) <= 12
-    return short and len(signals.folded.strip()) <= 24 and not signals.where
+    return short and len(signals.folded.strip()) <= 24 and not signals.where and not signals.predicate
