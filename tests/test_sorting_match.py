@@ -113,6 +113,27 @@ def test_the_tsu_2015_english_column_is_searchable():
         "アイスクリームのスプーン")
 
 
+def test_an_item_named_only_as_the_modifier_of_another_noun_is_flagged_as_a_modifier():
+    """"テレビの台" is the TV stand and "冷蔵庫の中の食べ物" the food: neither is the TV or the fridge."""
+    for question in ("テレビの台は何ごみ？", "冷蔵庫の中の食べ物、捨てられちゃう？"):
+        signals = analyze(question, TODAY)
+        found = matcher(EVAL).match(signals.item_text, signals.item_phrase, signals.words)
+        assert found and all(m.modifier for m in found), question
+
+
+def test_an_attribute_of_the_item_keeps_the_item():
+    assert items(EVAL, "スプレー缶の中身が残ってるけどどう捨てる？") == ["スプレー缶"]
+    assert items(EVAL, "ペットボトルのラベルは？") == ["ペットボトルのラベル"]
+
+
+def test_a_predicate_glued_to_the_item_does_not_hide_the_item():
+    assert items(EVAL, "電池切れちゃったんだけど、どうやって捨てる？")[0] == "乾電池"
+
+
+def test_the_everyday_word_for_a_fluorescent_tube_finds_it():
+    assert items(EVAL, "蛍光灯は何ごみ？") == ["蛍光管"]
+
+
 def test_coverage_tells_an_item_message_from_a_mention():
     m = matcher(SAMPLE)
     for question, expected in [("でんち", True), ("ペットボトルのふた", True), ("オーナーさんの携帯番号", False)]:

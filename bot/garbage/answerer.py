@@ -470,14 +470,15 @@ class GarbageAnswerer:
         matches: list[ItemMatch] = []
         if data.matcher is not None and (signals.item_phrase or signals.words):
             matches = data.matcher.match(signals.item_text, signals.item_phrase, signals.words)
-        item_found = bool(matches) and matches[0].confidence >= CONFIDENT
+        item_is_modifier = bool(matches) and matches[0].modifier
+        item_found = bool(matches) and matches[0].confidence >= CONFIDENT and not item_is_modifier
         if item_found and categories and not self._named_exactly(signals, categories):
             item_categories = {m.entry.category for m in matches}
             if not item_categories & {c.name for c in categories}:
                 categories = []
         item_is_message = (item_found and data.matcher is not None
                            and data.matcher.covers(matches[0], signals.item_phrase, signals.words))
-        intent = decide(signals, item_found, bool(categories), item_is_message)
+        intent = decide(signals, item_found, bool(categories), item_is_message, item_is_modifier)
         lang = ctx.lang if ctx.lang in _TEXT else "en"
         if intent == GARBAGE_DAY:
             if data.calendar is None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ingest.garbage.dictionary import SortingDict, SortingEntry
 from text.english import ITEM_NAME_STOP, singular
@@ -121,7 +121,7 @@ LEXICON: dict[str, tuple[str, ...]] = {
     "ポリ袋": ("レジ袋",), "空き缶": ("缶",), "あき缶": ("缶",), "ダンボール": ("段ボール",),
     "携帯": ("携帯電話", "スマートフォン"), "スマホ": ("スマートフォン",), "バッテリー": ("電池",),
     "おむつ": ("紙おむつ",), "天ぷら油": ("食用油",), "てんぷら油": ("食用油", "天ぷら油"), "オムツ": ("紙おむつ",),
-    "ペットボトルのふた": ("ペットボトルのキャップ",),
+    "ペットボトルのふた": ("ペットボトルのキャップ",), "蛍光灯": ("蛍光管",),
 }
 _LEXICON_FOLDED = {fold(k): tuple(fold(v) for v in vs) for k, vs in LEXICON.items()}
 
@@ -163,6 +163,7 @@ class ItemMatch:
     confidence: float
     how: str
     score: float
+    modifier: bool = False  # named only as "XのY" with Y another thing ("冷蔵庫の中の食べ物")
 
 
 @dataclass
@@ -343,6 +344,8 @@ class SortingMatcher:
                 found = self._score_name(row, name, name_bigrams, query, compact, query_bigrams, phrases)
                 if found and (best is None or found.score > best.score):
                     best = found
+            if best and best.how == EXACT and _only_as_modifier(row.names, query):
+                best = replace(best, modifier=True)
             if best:
                 out.append(best)
         return out
@@ -475,7 +478,16 @@ class SortingMatcher:
         return close[0] if close else ""
 
     def _best_group(self, candidates: list[ItemMatch]) -> list[ItemMatch]:
-        """The winning rows: those scoring close to the best in the same way, best first."""
+        """The winning rows: those scoring close to the best in the same way, best first.
+
+        Rows named only as a modifier ("冷蔵庫の中の食べ物") lose to any confident reading
+        of what the question is about; alone, they are returned flagged ``modifier``."""
+        things = [m for m in candidates if not m.modifier]
+        if any(m.confidence >= CONFIDENT for m in things) or len(things) == len(candidates):
+            return self._group(things)
+        return self._group([m for m in candidates if m.modifier])
+
+    def _group(self, candidates: list[ItemMatch]) -> list[ItemMatch]:
         if not candidates:
             return []
         by_entry: dict[int, ItemMatch] = {}
@@ -492,6 +504,32 @@ class SortingMatcher:
         if top.how == EXACT:  # same name: keep variants unless the qualifier told them apart
             group = [m for m in group if top.score - m.score < sc.group_exact_margin]
         return group[:sc.max_rows]
+
+
+#: Nouns that say something about the item itself ("スプレー缶の中身", "電池の種類"): after
+#: "Xの" they keep X the item, unlike a separate thing ("テレビの台", "冷蔵庫の中の食べ物").
+_ATTRIBUTE_NOUNS = frozenset(fold(w) for w in (
+    "こと", "もの", "ほう", "方", "場合", "件", "種類", "中身", "大きさ", "サイズ", "量", "数", "扱い", "区分",
+    "処分", "出し方", "捨て方", "分け方"))
+
+
+def _only_as_modifier(names: tuple[str, ...], query: str) -> bool:
+    """Every occurrence of the item's names in ``query`` is "nameのY" with Y a noun naming
+    another thing: the name says where or whose Y is, and Y is what is asked about."""
+    seen = False
+    for segment in query.split():
+        for name in names:
+            if len(name) < 2 or name.isascii():
+                continue
+            for m in re.finditer(re.escape(name), segment):
+                seen = True
+                tail = segment[m.end():]
+                if not tail.startswith("の") or len(tail) < 2:
+                    return False
+                head = next(iter(morphemes(tail[1:], "C")), None)
+                if head is None or head.part_of_speech()[0] != "名詞" or fold(head.surface()) in _ATTRIBUTE_NOUNS:
+                    return False
+    return seen
 
 
 _KANA = re.compile(r"[\u3041-\u309fー]")
