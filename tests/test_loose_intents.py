@@ -46,3 +46,33 @@ def test_a_garbage_question_in_a_house_without_a_calendar_goes_to_retrieval(tmp_
                          embeddings=embeddings)
     answer = engine.answer(Question("ゴミの日は何曜日？", "fox-den", at("2026-07-10T18:00:00-06:00")))
     assert answer.intent == "retrieval" and "Friday" in answer.text
+
+
+def test_a_heater_in_a_question_about_using_it_is_not_a_sorting_question(eval_engine):
+    answer = ask(eval_engine, "how warm should we keep the heaters and do we turn them off when we go out for the day?")
+    assert answer.intent == "retrieval"
+
+
+def test_what_to_do_with_garbage_on_a_day_without_collection_is_answered_from_the_manual(eval_engine):
+    answer = ask(eval_engine, "帰る日がごみの日じゃないんだけど、ごみはどうしたらいい？", when="2026-07-15T21:00:00")
+    assert answer.intent == "retrieval"
+
+
+def test_the_food_in_the_fridge_is_not_the_fridge(eval_engine):
+    answer = ask(eval_engine, "冷蔵庫の中の食べ物、名前書かないと捨てられちゃう？", house="kitami-base")
+    assert answer.intent == "retrieval"
+
+
+def test_a_broken_item_reported_in_passing_is_still_looked_up(eval_engine):
+    answer = ask(eval_engine, "蛍光灯が切れちゃったんだけど、どうやって捨てればいい？", house="kitami-base")
+    assert answer.intent == "sorting" and "蛍光管" in answer.text
+
+
+def test_whether_the_bus_runs_over_a_holiday_period_is_answered_from_the_guide(eval_engine):
+    answer = ask(eval_engine, "お正月って空港行きのバス走ってる？", house="kitami-base", when="2026-12-20T20:00:00")
+    assert answer.intent != "transit"
+
+
+def test_a_bus_question_for_a_named_date_is_answered_for_that_date(eval_engine):
+    answer = ask(eval_engine, "1/2の空港行きのバスは何時？", house="kitami-base", when="2026-12-20T20:00:00")
+    assert answer.intent == "transit" and "1月2日" in answer.text

@@ -182,3 +182,29 @@ def test_romaji_round_trips_through_kana() -> None:
     assert romaji_to_kana("station") is None
     assert romanize("きたみえきまえ") == "Kitamiekimae"
     assert romanize("ハッサム") == "Hassamu"
+
+
+# -- service over a period ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "年末年始って空港行きのバス動いてる？",
+    "お盆も駅行きのバスは運行してますか？",
+    "does the airport bus run over the new year holidays?",
+])
+def test_whether_a_service_runs_over_a_holiday_period_is_not_a_timetable_question(text):
+    assert parse_request(text) is None
+
+
+@pytest.mark.parametrize("text", [
+    "明日も空港行きのバス動いてる？",
+    "次の空港行きのバスは？",
+])
+def test_whether_a_bus_runs_today_or_tomorrow_stays_a_timetable_question(text):
+    assert parse_request(text) is not None
+
+
+def test_a_named_date_is_the_day_asked_about():
+    request = parse_request("1/2の空港行きのバスは何時？")
+    assert request is not None and request.date == (1, 2)
+    assert parse_request("12月31日の最終バスは？").date == (12, 31)

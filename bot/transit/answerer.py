@@ -16,7 +16,7 @@ import math
 import re
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -302,7 +302,7 @@ def _trip_answer(c: _Context, groups: list[list[Stop]], dest: Match | None, ques
     outcome: Outcome | None = None
     origins = groups[0]
     for group in groups:
-        o = plan(c.index, group, dest_stops, c.now, r.kind, day_offset=r.day_offset,
+        o = plan(c.index, group, dest_stops, c.now, r.kind, day_offset=_day_offset(r, c.now),
                  weekday=r.weekday, hour=r.hour, minute=r.minute, meridiem=r.meridiem)
         if o.departures or o.next_first or o.last_left:
             outcome, origins = o, group
@@ -329,6 +329,21 @@ def _trip_answer(c: _Context, groups: list[list[Stop]], dest: Match | None, ques
         speech=speech,
         data=_data(c, outcome, origins, dest_label),
     )
+
+
+def _day_offset(r: BusRequest, now: datetime) -> int | None:
+    """Days from today to the day asked: "明日" says it, "1/2" is its next occurrence."""
+    if r.date is None:
+        return r.day_offset
+    month, day = r.date
+    for year in (now.year, now.year + 1):
+        try:
+            asked = date(year, month, day)
+        except ValueError:
+            return r.day_offset
+        if asked >= now.date():
+            return (asked - now.date()).days
+    return r.day_offset
 
 
 def _dest_label(c: _Context, dest: Match | None, outcome: Outcome) -> tuple[str, str]:

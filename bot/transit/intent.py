@@ -136,6 +136,15 @@ WHERE_STOP = re.compile(
 DEST_MARKER = re.compile(r"行き|ゆき|まで|に行|へ行|方面|\bto\b|\bfor\b|去|가는")
 LAST_WORDS = re.compile(r"最終|最後|終ばす|終発|\blast\b|final|末班|막차")
 FIRST_WORDS = re.compile(r"始発|一番早い|朝一|\bfirst\b|earliest|首班|첫차")
+#: "Is it running?": whether a service operates at all, not when the next bus leaves.
+RUNS = re.compile(r"動いて|動く|動き|運行|運転して|走って|走る|やって(?:る|ます)|\bruns?\b|\brunning\b|\boperat|"
+                  r"in service|运行|운행")
+#: Holiday periods: a timetable answer for one day (today) does not answer them.
+PERIOD = re.compile(r"年末|年始|正月|お盆|盆休|連休|祝日|休日|祭日|ごーるでんうぃーく|\bgw\b|週末|土日|"
+                    r"holiday|new year|christmas|weekend|golden week|\bobon\b|"
+                    r"春节|春節|假期|连休|연휴|명절|공휴일|주말")
+_DATE_JA = re.compile(r"(\d{1,2})月(\d{1,2})日")
+_DATE_SLASH = re.compile(r"(?<![\d/:])(\d{1,2})/(\d{1,2})(?![\d/])")
 ARRIVE_BY = re.compile(r"までに(着|つ|行|間に合)|\bby\b.{0,12}\b(arriv|get there|be there)|"
                        r"\barrive\b.{0,16}\bby\b|\bbe at\b.{0,30}\bby\b")
 
@@ -172,6 +181,7 @@ class BusRequest:
     meridiem: str = ""  # "am", "pm" or "" when unsaid
     day_offset: int | None = None
     weekday: int | None = None
+    date: tuple[int, int] | None = None  # (month, day) named ("1/2", "12月31日")
 
 
 def parse_request(text: str) -> BusRequest | None:
@@ -187,6 +197,9 @@ def parse_request(text: str) -> BusRequest | None:
         return None
     hour, minute, meridiem = _clock(q)
     day_offset, weekday = _day(q)
+    named = _date(q)
+    if PERIOD.search(q) and (RUNS.search(q) or (day_offset is None and weekday is None and named is None)):
+        return None  # "年末年始ってバス動いてる？": how service runs over a period is the guide's to say
     if hour is not None and ARRIVE_BY.search(q):
         kind = "arrive_by"
     elif hour is not None:
@@ -198,7 +211,16 @@ def parse_request(text: str) -> BusRequest | None:
     else:
         kind = "next"
     return BusRequest(kind, q, _dest_phrase(q), _origin_phrase(q), hour, minute, meridiem,
-                      day_offset, weekday)
+                      day_offset, weekday, named if day_offset is None and weekday is None else None)
+
+
+def _date(q: str) -> tuple[int, int] | None:
+    """A (month, day) named in the question ("1/2", "12月31日"), when it is a real date."""
+    for rx in (_DATE_JA, _DATE_SLASH):
+        m = rx.search(q)
+        if m and 1 <= int(m.group(1)) <= 12 and 1 <= int(m.group(2)) <= 31:
+            return int(m.group(1)), int(m.group(2))
+    return None
 
 
 def _clock(q: str) -> tuple[int | None, int, str]:
