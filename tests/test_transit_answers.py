@@ -252,3 +252,13 @@ def test_the_shipped_sample_feed_answers_the_sample_house(tmp_path: Path) -> Non
     assert a is not None and "北見駅前から女満別空港へ行く次のバスは 9時10分 発です" in a.text
     holiday = ask(bus, house.id, "9時ごろ赤十字病院に行くバスある？", "2026-11-23T07:00:00+09:00")
     assert holiday is not None and "病院線" not in holiday.text  # weekday-only line, holiday
+
+
+def test_the_last_bus_of_a_named_date_says_that_date_not_today(answerer: BusAnswerer) -> None:
+    a = ask(answerer, "doto-house", "12月31日の最終バスは？", "2026-12-03T09:00:00+09:00")
+    assert a is not None and "これが12月31日（木）の最終です。" in a.text and "今日" not in a.text
+
+
+def test_the_last_bus_asked_for_tomorrow_says_tomorrow(answerer: BusAnswerer) -> None:
+    a = ask(answerer, "doto-house", "last bus to Kitami station tomorrow?", "2026-12-03T09:00:00+09:00", "en")
+    assert a is not None and "That is the last bus tomorrow." in a.text and "today" not in a.text

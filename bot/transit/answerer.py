@@ -49,7 +49,10 @@ _BUS: dict[str, dict[str, str]] = {
         "next": "次のバス", "last": "最終のバス", "first": "始発のバス", "around": "{tt}ごろのバス",
         "arrive_by": "{tt}までに着くバス", "to": "{dest}へ行く", "arr": "（{dest}着 {a}）",
         "lead": "{origin}から{to}{what}は {t} 発です{arr}。", "say": "{to}{what}は、{t}に{origin}を出ます。",
-        "last_today": "これが今日の最終です。", "after_that": "その次は {nf} 発です。",
+        "last_today": "これが今日の最終です。", "last_on": "これが{day}の最終です。",
+        "day_tomorrow": "明日", "day_on": "{date}",
+        "expired_on": "この時刻表データは {date} で終わっていて、{day}のバスは分かりません。"
+                      "最新の時刻はバス会社か{who}に確認してください。", "after_that": "その次は {nf} 発です。",
         "expired": "この時刻表データは {date} で終わっていて、今日のバスは分かりません。"
                    "最新の時刻はバス会社か{who}に確認してください。",
         "expired_brief": "バスの時刻表データは {date} で終わっています。",
@@ -70,7 +73,11 @@ _BUS: dict[str, dict[str, str]] = {
         "next": "The next bus", "last": "The last bus", "first": "The first bus", "around": "The bus around {tt}",
         "arrive_by": "To arrive by {tt}, the bus", "to": " to {dest}", "arr": ", arriving at {a}",
         "lead": "{what} from {origin}{to} leaves at {t}{arr}.", "say": "{what}{to} leaves {origin} at {t}.",
-        "last_today": "That is the last bus today.", "after_that": "After that, the next one is at {nf}.",
+        "last_today": "That is the last bus today.", "last_on": "That is the last bus {day}.",
+        "day_tomorrow": "tomorrow", "day_on": "on {date}",
+        "expired_on": "This timetable ended on {date}, so it cannot tell the buses {day};"
+                      " please check with the bus company or {who}.",
+        "after_that": "After that, the next one is at {nf}.",
         "expired": "This timetable ended on {date}, so it cannot tell today's buses;"
                    " please check with the bus company or {who}.",
         "expired_brief": "The bus timetable data ended on {date}.",
@@ -91,7 +98,10 @@ _BUS: dict[str, dict[str, str]] = {
         "next": "下一班车", "last": "末班车", "first": "首班车", "around": "{tt}左右的车",
         "arrive_by": "{tt}前到达的车", "to": "开往{dest}", "arr": "（{a}到达{dest}）",
         "lead": "从{origin}{to}的{what}{t}发车{arr}。", "say": "{to}的{what}{t}从{origin}发车。",
-        "last_today": "这是今天的末班车。", "after_that": "再下一班是{nf}。",
+        "last_today": "这是今天的末班车。", "last_on": "这是{day}的末班车。",
+        "day_tomorrow": "明天", "day_on": "{date}",
+        "expired_on": "这份时刻表已于{date}结束，无法告诉您{day}的班次，请向巴士公司或{who}确认最新时间。",
+        "after_that": "再下一班是{nf}。",
         "expired": "这份时刻表已于{date}结束，无法告诉您今天的班次，请向巴士公司或{who}确认最新时间。",
         "expired_brief": "巴士时刻表数据已于{date}结束。",
         "caretaker": "管理员",
@@ -112,7 +122,10 @@ _BUS: dict[str, dict[str, str]] = {
         "arrive_by": "{tt}까지 도착하는 버스", "to": "{dest}행 ", "arr": " ({dest} 도착 {a})",
         "lead": "{origin}에서 {to}{what}는 {t}에 출발합니다{arr}.",
         "say": "{to}{what}는 {t}에 {origin}에서 출발합니다.",
-        "last_today": "오늘의 막차입니다.", "after_that": "그다음은 {nf}에 출발합니다.",
+        "last_today": "오늘의 막차입니다.", "last_on": "{day}의 막차입니다.",
+        "day_tomorrow": "내일", "day_on": "{date}",
+        "expired_on": "이 시간표는 {date}에 끝나서 {day} 버스는 알 수 없습니다. "
+                      "버스 회사나 {who}에게 최신 시간을 확인해 주세요.", "after_that": "그다음은 {nf}에 출발합니다.",
         "expired": "이 시간표는 {date}에 끝나서 오늘 버스는 알 수 없습니다. "
                    "버스 회사나 {who}에게 최신 시간을 확인해 주세요.",
         "expired_brief": "버스 시간표 데이터는 {date}에 끝났습니다.",
@@ -400,7 +413,8 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
         lines.append(lead)
         lines.extend(_row(d, now, c.lang, bool(dest)) for d in o.departures)
         if o.is_last and o.kind in ("next", "last"):
-            lines.append(_b(lg, "last_today"))
+            day = _day_asked(o, now, lg)
+            lines.append(_b(lg, "last_on", day=day) if day else _b(lg, "last_today"))
             if o.next_first is not None and o.kind == "next":
                 lines.append(_b(lg, "after_that", nf=clock(o.next_first.dep, now, lg)))
         return lines, speech
@@ -410,7 +424,9 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
     to = _b(lg, "to", dest=dest) if dest else ""
     if o.expired_on is not None:
         d = o.expired_on
-        msg = _b(lg, "expired", date=month_day(d, lg, year=True), who=c.who or _b(lg, "caretaker"))
+        day = _day_asked(o, now, lg)
+        msg = _b(lg, "expired_on" if day else "expired", date=month_day(d, lg, year=True), day=day,
+                 who=c.who or _b(lg, "caretaker"))
         return [msg], msg
     if o.transfer is not None:
         leg1, leg2 = o.transfer
@@ -443,6 +459,17 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
     if not ja:
         speech = re.sub(r" \([^)]*\)", "", speech)
     return lines, speech
+
+
+def _day_asked(o: Outcome, now: datetime, lang: str) -> str:
+    """The service day a later-day answer is about, as its sentences name it ("明日",
+    "on Thursday, December 31"); "" for today, which the plain wording already says."""
+    if not o.future_day:
+        return ""
+    day = o.window_start.date()
+    if (day - now.date()).days == 1:
+        return _b(lang, "day_tomorrow")
+    return _b(lang, "day_on", date=format_date(day, lang))
 
 
 def _row(d: Departure, now: datetime, lang: str, with_arrival: bool, alight: Stop | None = None) -> str:
