@@ -56,7 +56,9 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     margin = best.score - rivals[0].score if rivals else 0.3
     bm25 = retriever.bm25
     kana = is_kana_only(text)
-    words = set(kana_words(text, bm25.vocab)) if kana else set(tokenize(text))
+    # Sorted, never set order: Python salts string hashes per process, so iterating a set
+    # made the evidence (and the decision to answer) differ from one process to the next.
+    words = sorted(set(kana_words(text, bm25.vocab)) if kana else set(tokenize(text)))
     topic = set(kana_words(text, bm25.vocab)) if kana else set(topic_words(text))
     idf = {t: bm25.idf(t, retriever.conf.unknown_idf) for t in words}
     total = sum(idf.values()) or 1.0
@@ -72,7 +74,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
         share = float((mask & (retriever.langs == lang)).sum()) / max(1, int(mask.sum()))
         share = share if lang == "en" else min(1.0, 2 * share)
         unseen = share * sum(v for t, v in idf.items() if t in topic and not retriever._seen(t, mask)) / total
-    known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: -idf[t])[:2]
+    known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: (-idf[t], t))[:2]  # ties: by the word
     entity_unknown = not (same and known)
     entity = 0.0 if entity_unknown else float(any(t in have for t in known))
     fit = type_fit(text, best.record.text)

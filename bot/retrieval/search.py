@@ -204,7 +204,7 @@ class Retriever:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""
         c = self.conf
         # Kana-only typing: judge by the corpus words found in it; the rest are fragments.
-        qt = set(kana_words(text, self.bm25.vocab)) if is_kana_only(text) else set(tokenize(text))
+        qt = sorted(set(kana_words(text, self.bm25.vocab)) if is_kana_only(text) else set(tokenize(text)))
         score = hit.dense
         if not qt:
             return score
