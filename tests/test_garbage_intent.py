@@ -171,6 +171,12 @@ def test_a_predicate_glued_to_the_item_is_not_part_of_the_item():
     assert analyze("割れたガラスは何ごみ？", TODAY).item_phrase == "割れたがらす"
 
 
+def test_katakana_items_are_analysed_as_written_not_as_folded_hiragana():
+    """SudachiPy splits folded "りもこん" as り・も・こん and "こーど" loses its ど as a particle."""
+    assert analyze("リモコン壊れたんだけど何ごみ？", TODAY).item_phrase == "りもこん"
+    assert analyze("ヒーターのコードは何ごみ？", TODAY).item_phrase == "ひーたーのこーど"
+
+
 def test_a_message_with_a_predicate_is_not_a_bare_item_name():
     """"電池切れた" reports a flat battery; it does not ask how to throw batteries away."""
     assert decide(analyze("電池切れた", TODAY), True, False, item_is_message=True) is None

@@ -23,6 +23,8 @@ from text.english import GARBAGE_QUESTION_STOP
 from text.normalize import fold
 from text.sudachi import morphemes
 
+from .spelling import respell, spelled
+
 DAY, WEEK, NONE = "day", "week", "none"
 GARBAGE_DAY, SORTING = "garbage_day", "sorting"
 
@@ -189,6 +191,7 @@ class Signals:
 
     text: str
     folded: str
+    spelling: str = ""  # ``folded`` with katakana as written (same length): for SudachiPy
     when: When = field(default_factory=When)
     wants_next: bool = False
     day_cue: bool = False
@@ -369,7 +372,7 @@ def analyze(question: str, today: date) -> Signals:
     """Recognise dates, cues and category concepts in ``question`` asked on ``today``."""
     folded = correct_english(fold(question))
     text = _Text(folded)
-    signals = Signals(text=question, folded=folded)
+    signals = Signals(text=question, folded=folded, spelling=correct_english(spelled(question)))
     signals.concepts = concepts_in(folded)
     signals.when = _parse_when(text, today)
     signals.sorting_cue = text.has(_SORTING_CUE)
@@ -385,7 +388,7 @@ def analyze(question: str, today: date) -> Signals:
     signals.asks_how = bool(_HOW.search(folded))
     text.take(_FILLER)
     residual = re.sub(r"\s+", " ", _PUNCT.sub(" ", text.value).strip())
-    signals.residual, signals.predicate = _without_predicates(residual)
+    signals.residual, signals.predicate = _without_predicates(residual, folded, signals.spelling)
     signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
     return signals
 
@@ -395,17 +398,19 @@ _PREDICATE_POS = frozenset({"動詞", "助動詞", "助詞"})
 _NOUN_POS = frozenset({"名詞", "代名詞", "接尾辞", "接頭辞"})
 
 
-def _without_predicates(residual: str) -> tuple[str, bool]:
+def _without_predicates(residual: str, folded: str = "", spelling: str = "") -> tuple[str, bool]:
     """The residual with the predicate that ends each Japanese segment removed, and whether
     one was: "蛍光灯切れたん" names 蛍光灯. A segment that is only a predicate ("ちゃう") is
-    dropped when another segment names something; a noun after a verb ("割れたガラス") stays."""
+    dropped when another segment names something; a noun after a verb ("割れたガラス") stays.
+    Segments are analysed as the stayer spelled them (``spelling`` of ``folded``): SudachiPy
+    splits folded katakana wrongly ("らべる")."""
     kept: list[str] = []
     found = False
     for segment in residual.split(" "):
         if not segment or segment.isascii():
             kept.append(segment)
             continue
-        tokens = list(morphemes(segment, "C"))
+        tokens = list(morphemes(respell(segment, folded, spelling), "C"))
         end = len(tokens)
         while end and tokens[end - 1].part_of_speech()[0] in _PREDICATE_POS:
             end -= 1
@@ -413,7 +418,7 @@ def _without_predicates(residual: str) -> tuple[str, bool]:
             kept.append(segment)
             continue
         if any(t.part_of_speech()[0] in _NOUN_POS for t in tokens[:end]):
-            kept.append("".join(t.surface() for t in tokens[:end]))
+            kept.append(fold("".join(t.surface() for t in tokens[:end])))
             found = found or any(t.part_of_speech()[0] == "動詞" for t in tokens[end:])
         elif not end:
             found = found or any(t.part_of_speech()[0] == "動詞" for t in tokens)
