@@ -76,3 +76,8 @@ def test_whether_the_bus_runs_over_a_holiday_period_is_answered_from_the_guide(e
 def test_a_bus_question_for_a_named_date_is_answered_for_that_date(eval_engine):
     answer = ask(eval_engine, "1/2の空港行きのバスは何時？", house="kitami-base", when="2026-12-20T20:00:00")
     assert answer.intent == "transit" and "1月2日" in answer.text
+
+
+def test_the_batteries_of_a_remote_are_sorted_as_batteries(eval_engine):
+    answer = ask(eval_engine, "リモコンの電池は何ごみ？")
+    assert answer.intent == "sorting" and "乾電池" in answer.text

@@ -8,7 +8,8 @@ from functools import cache
 import pytest
 
 from bot.garbage.intent import analyze
-from bot.garbage.matcher import MatchScores, SortingMatcher, stem
+from bot.garbage.matcher import MatchScores, SortingMatcher, head_noun, stem
+from bot.garbage.spelling import spelled
 from ingest.garbage.dictionary import load_sorting
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 
@@ -32,7 +33,8 @@ TSU = "garbage-sorting-dict-tsu-mie/original_2024-04-19.csv"
 
 def items(path: str, question: str) -> list[str]:
     signals = analyze(question, TODAY)
-    return [m.entry.item for m in matcher(path).match(signals.item_text, signals.item_phrase, signals.words)]
+    return [m.entry.item for m in matcher(path).match(signals.item_text, signals.item_phrase, signals.words,
+                                                      signals.spelling)]
 
 
 @pytest.mark.parametrize("question,item", [
@@ -155,3 +157,28 @@ def test_the_matchers_scores_are_injectable() -> None:
     signals = analyze("電池は何ごみ？", TODAY)
     one = SortingMatcher(sorting, MatchScores(max_rows=1))
     assert len(one.match(signals.item_text, signals.item_phrase, signals.words)) == 1
+
+
+def test_the_head_noun_is_looked_up_when_the_rest_only_modifies_it():
+    """"リモコンの電池": the remote says whose batteries; the batteries are thrown away."""
+    assert "乾電池" in items(EVAL, "リモコンの電池は何ごみ？")
+    assert "乾電池" in items(SAMPLE, "リモコンの電池は何ごみ？")
+
+
+def test_a_possessor_in_english_does_not_hide_the_head_noun():
+    assert "乾電池" in items(EVAL, "what bin do the remote's batteries go in?")
+    assert "乾電池" in items(EVAL, "how do I throw away batteries of the remote?")
+
+
+def test_the_head_of_a_japanese_noun_phrase_is_its_last_noun():
+    assert head_noun("りもこんの電池", spelled("リモコンの電池")) == "電池"
+    assert head_noun("冷蔵庫の中の食べ物") == "食べ物"
+    assert head_noun("電池") == ""  # the phrase is its own head
+    assert head_noun("てれびの台", spelled("テレビの台")) == ""  # one character is too little to look up
+
+
+def test_a_katakana_noun_after_no_is_read_as_the_stayer_wrote_it():
+    """"テレビのリモコン" is the remote: read from folded "りもこん", SudachiPy saw no noun there."""
+    signals = analyze("テレビのリモコンは何ごみ？", TODAY)
+    found = matcher(EVAL).match(signals.item_text, signals.item_phrase, signals.words, signals.spelling)
+    assert found and all(m.modifier for m in found)

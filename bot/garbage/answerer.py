@@ -469,7 +469,8 @@ class GarbageAnswerer:
         categories = resolve_categories(signals, cal_area) if cal_area is not None else []
         matches: list[ItemMatch] = []
         if data.matcher is not None and (signals.item_phrase or signals.words):
-            matches = data.matcher.match(signals.item_text, signals.item_phrase, signals.words)
+            matches = data.matcher.match(signals.item_text, signals.item_phrase, signals.words,
+                                          signals.spelling)
         item_is_modifier = bool(matches) and matches[0].modifier
         item_found = bool(matches) and matches[0].confidence >= CONFIDENT and not item_is_modifier
         if item_found and categories and not self._named_exactly(signals, categories):

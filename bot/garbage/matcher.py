@@ -29,6 +29,8 @@ from text.english import ITEM_NAME_STOP, singular
 from text.normalize import fold
 from text.sudachi import morphemes
 
+from .spelling import respell
+
 EXACT, PARTIAL, FUZZY, READING, ENGLISH = "exact", "partial", "fuzzy", "reading", "english"
 #: A match at least this confident is the item the stayer meant (else the answer asks back).
 CONFIDENT = 0.6
@@ -293,17 +295,34 @@ class SortingMatcher:
             known |= _bigrams(r)
         return bool(reading) and len(reading & known) / len(reading) >= self.scores.covers_min_share
 
-    def match(self, folded_text: str, phrase: str = "", words: tuple[str, ...] = ()) -> list[ItemMatch]:
+    def match(self, folded_text: str, phrase: str = "", words: tuple[str, ...] = (),
+              spelling: str = "") -> list[ItemMatch]:
         """The best-matching rows for a question, best first; [] when nothing is close enough.
 
         ``folded_text`` is the folded question with date and cue words blanked, ``phrase``
-        the item phrase left after cue words were removed, ``words`` its English content words.
+        the item phrase left after cue words were removed, ``words`` its English content words,
+        ``spelling`` the whole question as the stayer spelled it (see :mod:`.spelling`), for
+        the morphological rules.
+
+        When nothing confident names the item itself (only "X" of "XのY", or nothing at all),
+        the head noun of the phrase is looked up on its own: "リモコンの電池" is a battery.
         """
+        found = self._match(folded_text, phrase, words, spelling)
+        if found and found[0].confidence >= CONFIDENT and not found[0].modifier:
+            return found
+        head = head_noun(_NOISE.sub("", phrase), spelling)
+        if head:
+            by_head = self._match(head, head, (), spelling)
+            if by_head and by_head[0].confidence >= CONFIDENT and not by_head[0].modifier:
+                return by_head
+        return found
+
+    def _match(self, folded_text: str, phrase: str, words: tuple[str, ...], spelling: str) -> list[ItemMatch]:
         expansions = self._expand(folded_text)
         text = _NOISE.sub(" ", folded_text)
         query = f"{text} {' '.join(expansions)}".strip()
         compact_phrase = _NOISE.sub("", phrase)
-        candidates = self._surface(query, compact_phrase, expansions)
+        candidates = self._surface(query, compact_phrase, expansions, spelling)
         best_conf = max((m.confidence for m in candidates), default=0.0)
         probe = compact_phrase or query.replace(" ", "")
         if best_conf < self.scores.reading_probe_below and probe and not probe.isascii():
@@ -326,7 +345,7 @@ class SortingMatcher:
             out.extend(_LEXICON_FOLDED[m.group(0)])
         return list(dict.fromkeys(out))
 
-    def _surface(self, query: str, phrase: str, expansions: list[str]) -> list[ItemMatch]:
+    def _surface(self, query: str, phrase: str, expansions: list[str], spelling: str = "") -> list[ItemMatch]:
         compact = query.replace(" ", "")
         query_bigrams = _segment_bigrams(query)
         phrases = [p for p in [phrase, *expansions] if p]
@@ -344,7 +363,7 @@ class SortingMatcher:
                 found = self._score_name(row, name, name_bigrams, query, compact, query_bigrams, phrases)
                 if found and (best is None or found.score > best.score):
                     best = found
-            if best and best.how == EXACT and _only_as_modifier(row.names, query):
+            if best and best.how == EXACT and _only_as_modifier(row.names, query, spelling):
                 best = replace(best, modifier=True)
             if best:
                 out.append(best)
@@ -513,10 +532,12 @@ _ATTRIBUTE_NOUNS = frozenset(fold(w) for w in (
     "処分", "出し方", "捨て方", "分け方"))
 
 
-def _only_as_modifier(names: tuple[str, ...], query: str) -> bool:
+def _only_as_modifier(names: tuple[str, ...], query: str, spelling: str = "") -> bool:
     """Every occurrence of the item's names in ``query`` is "nameのY" with Y a noun naming
-    another thing: the name says where or whose Y is, and Y is what is asked about."""
+    another thing: the name says where or whose Y is, and Y is what is asked about.
+    Y is analysed as the stayer spelled it (``spelling`` of the question)."""
     seen = False
+    folded = fold(spelling)
     for segment in query.split():
         for name in names:
             if len(name) < 2 or name.isascii():
@@ -526,10 +547,32 @@ def _only_as_modifier(names: tuple[str, ...], query: str) -> bool:
                 tail = segment[m.end():]
                 if not tail.startswith("の") or len(tail) < 2:
                     return False
-                head = next(iter(morphemes(tail[1:], "C")), None)
+                head = next(iter(morphemes(respell(tail[1:], folded, spelling), "C")), None)
                 if head is None or head.part_of_speech()[0] != "名詞" or fold(head.surface()) in _ATTRIBUTE_NOUNS:
                     return False
     return seen
+
+
+#: Parts of speech that end a noun phrase without being its head ("電池は", "電池って").
+_AFTER_HEAD = frozenset({"助詞", "助動詞", "補助記号", "空白"})
+
+
+def head_noun(phrase: str, spelling: str = "") -> str:
+    """The head of a Japanese noun phrase, folded: its last noun ("リモコンの電池" -> 電池,
+    "リモコン電池" -> 電池), or "" when the phrase is that noun already or has none.
+    A one-character head ("テレビの台" -> 台) is too short to look up on its own."""
+    if not phrase or phrase.isascii():
+        return ""
+    tokens = list(morphemes(respell(phrase, fold(spelling), spelling), "C"))
+    while tokens and tokens[-1].part_of_speech()[0] in _AFTER_HEAD:
+        tokens.pop()
+    if len(tokens) < 2 or tokens[-1].part_of_speech()[0] != "名詞":
+        return ""
+    start = len(tokens) - 1
+    while start and tokens[start - 1].part_of_speech()[0] == "接頭辞":
+        start -= 1  # "お茶" keeps its prefix
+    head = fold("".join(t.surface() for t in tokens[start:]))
+    return head if len(head) >= 2 and head != phrase else ""
 
 
 _KANA = re.compile(r"[\u3041-\u309fー]")
