@@ -262,3 +262,8 @@ def test_the_last_bus_of_a_named_date_says_that_date_not_today(answerer: BusAnsw
 def test_the_last_bus_asked_for_tomorrow_says_tomorrow(answerer: BusAnswerer) -> None:
     a = ask(answerer, "doto-house", "last bus to Kitami station tomorrow?", "2026-12-03T09:00:00+09:00", "en")
     assert a is not None and "That is the last bus tomorrow." in a.text and "today" not in a.text
+
+
+def test_a_chinese_answer_writes_a_later_day_in_chinese(answerer: BusAnswerer) -> None:
+    a = ask(answerer, "doto-house", "12月31日去北见站的末班车是几点？", "2026-12-03T09:00:00+09:00", "zh")
+    assert a is not None and "12月31日（周四）" in a.text and "Thu" not in a.text

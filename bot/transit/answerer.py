@@ -201,6 +201,8 @@ def clock(moment: datetime, now: datetime, lang: str, same_day_as: datetime | No
         return _b(lang, "tomorrow_at", hm=hm)
     if lang == "ja":
         return f"{format_date(moment, 'ja')}{hm}"  # "12月4日（金）8時05分"
+    if lang in ("zh", "ko"):
+        return f"{format_date(moment, lang)} {hm}"  # "12月4日（周五） 8:05", "12월 4일 (금) 8시 05분"
     wd, month = weekday_name(moment, "en", short=True), month_name(moment.month, "en", short=True)
     return f"{wd} {moment.day} {month}, {hm}"  # "Fri 4 Dec, 8:05"
 
