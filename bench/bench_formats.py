@@ -1,13 +1,23 @@
-"""The same real guide dropped in as Markdown, Word and PDF: how well each answers (not a test).
+"""The same guide dropped in as Markdown, Word and PDF: how well each answers (not a test).
 
-The host guide in ../shared/realdata/house-manuals/fox_den_boulder is converted by
-tests/fakes/guide_formats.py (Word in Word's styles; PDF printed by headless Chromium with
-its running header and footer), each version becomes the house's only documents beside
-the same house.yaml (tests/realguide.py), and bench/realguide.jsonl's 38 questions are
-asked of each. A source ``houses/fox-den/kitchen.md#Coffee`` counts for the other formats
-as ``kitchen.<format>#Coffee``: the same file stem and heading.
+Two guides, converted by tests/fakes/guide_formats.py (Word in Word's styles; PDF printed
+by headless Chromium with its running header and footer):
 
-Usage:  .venv/bin/python bench/bench_formats.py [--formats md,docx,pdf] [--cache DIR] [-v]
+- ``--guide boulder`` (default): the English host guide in
+  ../shared/realdata/house-manuals/fox_den_boulder; each version becomes the house's only
+  documents beside the same house.yaml (tests/realguide.py), and bench/realguide.jsonl's 38
+  questions are asked of each.
+- ``--guide eval``: the eval corpus (/work/shared/eval/corpus, read-only) copied to a
+  temporary folder in which the Japanese house manuals (``--convert``) are replaced by
+  their Word or PDF versions (``manual.ja.docx``, ``manual.ja.pdf``); the dev and loose
+  questions of those houses that the documents answer (kinds manual, area, contact,
+  season, staff_only, unanswerable) are asked, each set reported on its own.
+
+A source ``houses/fox-den/kitchen.md#Coffee`` counts for the other formats as
+``kitchen.<format>#Coffee``: the same file stem and heading.
+
+Usage:  .venv/bin/python bench/bench_formats.py [--guide boulder|eval] [--formats md,docx,pdf]
+        [--convert houses/doto-house/manual.ja.md,...] [--cache DIR] [-v]
 (--cache keeps the converted files between runs: printing nine PDFs takes most of a minute).
 """
 
@@ -16,6 +26,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -30,8 +41,13 @@ import realguide  # noqa: E402 - tests/ is put on the path above
 
 from bot.config import Settings  # noqa: E402
 from bot.engine.engine import Engine  # noqa: E402
-from bot.evaluation import load_questions, run_eval, summarize  # noqa: E402
-from fakes.guide_formats import convert_folder  # noqa: E402
+from bot.evaluation import Row, load_questions, run_eval, summarize  # noqa: E402
+from fakes.guide_formats import convert_folder, markdown_to_docx, markdown_to_pdf  # noqa: E402
+
+EVAL = Path("/work/shared/eval")
+EVAL_CONVERT = "houses/doto-house/manual.ja.md,houses/kitami-base/manual.ja.md"
+#: The kinds of question documents answer (garbage and bus answers do not read them).
+DOCUMENT_KINDS = {"manual", "area", "contact", "season", "staff_only", "unanswerable"}
 
 
 def build(dst: Path, fmt: str, cache: Path) -> Path:
@@ -49,27 +65,63 @@ def build(dst: Path, fmt: str, cache: Path) -> Path:
     return dst
 
 
-def questions_for(fmt: str) -> list[dict[str, Any]]:
-    """The questions with each expected source renamed to the format's file."""
+def build_eval(dst: Path, fmt: str, cache: Path, convert: list[str]) -> Path:
+    """A copy of the eval corpus in ``dst`` whose ``convert`` files (relative Markdown
+    paths) are replaced by their ``fmt`` versions (converted once into ``cache``)."""
+    shutil.copytree(EVAL / "corpus", dst, dirs_exist_ok=True)
+    if fmt == "md":
+        return dst
+    for rel in convert:
+        src = EVAL / "corpus" / rel
+        target = cache / "eval" / fmt / Path(rel).with_suffix(f".{fmt}")
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            (markdown_to_docx if fmt == "docx" else markdown_to_pdf)(src, target)
+        (dst / rel).unlink()
+        shutil.copy(target, dst / Path(rel).with_suffix(f".{fmt}"))
+    return dst
+
+
+def questions_for(fmt: str, path: Path = realguide.QUESTIONS, renamed: set[str] | None = None,
+                  houses: set[str] | None = None) -> list[dict[str, Any]]:
+    """The questions (of ``houses``, document kinds only, when given) with each expected
+    source in a ``renamed`` file (every Markdown file when None) renamed to the format's."""
     out = []
-    for item in load_questions(realguide.QUESTIONS):
+    for item in load_questions(path):
+        if houses is not None and (item["house"] not in houses or item.get("kind") not in DOCUMENT_KINDS):
+            continue
         expect = dict(item.get("expect", {}))
         if expect.get("sources"):
-            expect["sources"] = [_rename(s, fmt) for s in expect["sources"]]
+            expect["sources"] = [_rename(s, fmt, renamed) for s in expect["sources"]]
         out.append({**item, "expect": expect})
     return out
 
 
-def _rename(source: str, fmt: str) -> str:
+def _rename(source: str, fmt: str, renamed: set[str] | None = None) -> str:
     path, sep, heading = source.partition("#")
-    if path.endswith(".md"):
+    if path.endswith(".md") and (renamed is None or path in renamed):
         path = path[: -len(".md")] + f".{fmt}"
     return path + sep + heading
 
 
+def report(label: str, rows: list[Row], verbose: bool) -> dict[str, Any]:
+    overall: dict[str, Any] = summarize(rows)["overall"]
+    print(f"{label:12s} correct {overall['correct']:.3f}  hit@1 {overall['hit@1']:.3f}  "
+          f"hit@3 {overall['hit@3']:.3f}  facts {overall['fact_accuracy']:.3f}  (n={overall['n']})", flush=True)
+    if verbose:
+        for r in rows:
+            if not r.correct or (r.expect.get("sources") and r.rank != 1):
+                top = [f"{p.rsplit('/', 1)[-1]}#{h[:30]}" for p, h in r.ranked[:3]]
+                print(f"   {r.id} correct={r.correct} rank={r.rank} Q: {r.q}\n      top {top}\n"
+                      f"      A: {r.answer['answer'][:160]!r}")
+    return overall
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--guide", choices=("boulder", "eval"), default="boulder")
     ap.add_argument("--formats", default="md,docx,pdf")
+    ap.add_argument("--convert", default=EVAL_CONVERT, help="eval corpus files replaced by their conversions")
     ap.add_argument("--cache", type=Path, help="folder for converted files, kept between runs")
     ap.add_argument("--json", type=Path, help="write per-format summaries here")
     ap.add_argument("-v", "--verbose", action="store_true", help="list each wrong answer")
@@ -77,19 +129,19 @@ def main() -> None:
     cache = args.cache or Path(tempfile.mkdtemp(prefix="formats-"))
     results: dict[str, Any] = {}
     for fmt in args.formats.split(","):
-        knowledge = build(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache)
-        engine = Engine.open(Settings(knowledge=knowledge, store=Path(tempfile.mkdtemp(prefix="s-"))).engine_config())
-        rows = run_eval(engine, questions_for(fmt))
-        overall = summarize(rows)["overall"]
-        results[fmt] = overall
-        print(f"{fmt:5s} correct {overall['correct']:.3f}  hit@1 {overall['hit@1']:.3f}  "
-              f"hit@3 {overall['hit@3']:.3f}  facts {overall['fact_accuracy']:.3f}  (n={overall['n']})", flush=True)
-        if args.verbose:
-            for r in rows:
-                if not r.correct or r.rank != 1:
-                    top = [f"{p.rsplit('/', 1)[-1]}#{h[:30]}" for p, h in r.ranked[:3]]
-                    print(f"   {r.id} correct={r.correct} rank={r.rank} Q: {r.q}\n      top {top}\n"
-                          f"      A: {r.answer['answer'][:160]!r}")
+        store = Path(tempfile.mkdtemp(prefix="s-"))
+        if args.guide == "boulder":
+            knowledge = build(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache)
+            engine = Engine.open(Settings(knowledge=knowledge, store=store).engine_config())
+            results[fmt] = report(fmt, run_eval(engine, questions_for(fmt)), args.verbose)
+            continue
+        convert = [c.strip() for c in args.convert.split(",") if c.strip()]
+        knowledge = build_eval(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache, convert)
+        engine = Engine.open(Settings(knowledge=knowledge, store=store).engine_config())
+        houses = {Path(c).parts[1] for c in convert}
+        for name in ("dev", "loose"):
+            asked = questions_for(fmt, EVAL / f"questions.{name}.jsonl", set(convert), houses)
+            results[f"{fmt}/{name}"] = report(f"{fmt}/{name}", run_eval(engine, asked), args.verbose)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=2), encoding="utf-8")

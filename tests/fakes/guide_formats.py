@@ -24,8 +24,8 @@ from typing import Any
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "chrome")
 
 _CSS = """
-body { font-family: "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 11pt; line-height: 1.35;
-       margin: 0 1.5cm; }
+body { font-family: "DejaVu Sans", "Liberation Sans", Arial, "Noto Sans CJK JP", sans-serif;
+       font-size: 11pt; line-height: 1.35; margin: 0 1.5cm; }
 h1 { font-size: 22pt; } h2 { font-size: 16pt; } h3 { font-size: 13pt; }
 table { border-collapse: collapse; } td, th { border: 1px solid #999; padding: 2px 6px; }
 """
