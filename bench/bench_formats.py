@@ -65,18 +65,23 @@ def build(dst: Path, fmt: str, cache: Path) -> Path:
     return dst
 
 
-def build_eval(dst: Path, fmt: str, cache: Path, convert: list[str]) -> Path:
+def build_eval(dst: Path, fmt: str, cache: Path, convert: list[str], docx_styles: str = "en") -> Path:
     """A copy of the eval corpus in ``dst`` whose ``convert`` files (relative Markdown
-    paths) are replaced by their ``fmt`` versions (converted once into ``cache``)."""
+    paths) are replaced by their ``fmt`` versions (converted once into ``cache``; Word
+    files with the style names of an English or a Japanese template)."""
     shutil.copytree(EVAL / "corpus", dst, dirs_exist_ok=True)
     if fmt == "md":
         return dst
     for rel in convert:
         src = EVAL / "corpus" / rel
-        target = cache / "eval" / fmt / Path(rel).with_suffix(f".{fmt}")
+        kind = f"docx-{docx_styles}" if fmt == "docx" else fmt
+        target = cache / "eval" / kind / Path(rel).with_suffix(f".{fmt}")
         if not target.exists():
             target.parent.mkdir(parents=True, exist_ok=True)
-            (markdown_to_docx if fmt == "docx" else markdown_to_pdf)(src, target)
+            if fmt == "docx":
+                markdown_to_docx(src, target, styles=docx_styles)
+            else:
+                markdown_to_pdf(src, target)
         (dst / rel).unlink()
         shutil.copy(target, dst / Path(rel).with_suffix(f".{fmt}"))
     return dst
@@ -122,6 +127,8 @@ def main() -> None:
     ap.add_argument("--guide", choices=("boulder", "eval"), default="boulder")
     ap.add_argument("--formats", default="md,docx,pdf")
     ap.add_argument("--convert", default=EVAL_CONVERT, help="eval corpus files replaced by their conversions")
+    ap.add_argument("--docx-styles", choices=("en", "ja"), default="en",
+                    help="Word files in the style names of an English or a Japanese template (--guide eval)")
     ap.add_argument("--cache", type=Path, help="folder for converted files, kept between runs")
     ap.add_argument("--json", type=Path, help="write per-format summaries here")
     ap.add_argument("-v", "--verbose", action="store_true", help="list each wrong answer")
@@ -136,7 +143,8 @@ def main() -> None:
             results[fmt] = report(fmt, run_eval(engine, questions_for(fmt)), args.verbose)
             continue
         convert = [c.strip() for c in args.convert.split(",") if c.strip()]
-        knowledge = build_eval(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache, convert)
+        knowledge = build_eval(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache, convert,
+                               args.docx_styles)
         engine = Engine.open(Settings(knowledge=knowledge, store=store).engine_config())
         houses = {Path(c).parts[1] for c in convert}
         for name in ("dev", "loose"):

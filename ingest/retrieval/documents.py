@@ -14,6 +14,7 @@ language was decided, for ``concierge validate``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -259,8 +260,8 @@ def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Secti
 
 
 def _docx_blocks(document: Any) -> list[Block]:
-    """A Word document's headings (Title and Heading n styles), paragraphs and table rows,
-    in document order; list paragraphs keep a bullet as in Markdown."""
+    """A Word document's headings (see ``_docx_level``), paragraphs and table rows, in
+    document order; list paragraphs keep a bullet as in Markdown."""
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
@@ -279,23 +280,72 @@ def _docx_blocks(document: Any) -> list[Block]:
         text = para.text.strip()
         if not text:
             continue
-        style = (para.style.name or "") if para.style is not None else ""
-        level = 0
-        if style == "Title":
-            level = 1
-        elif style.startswith("Heading"):
-            try:
-                level = min(3, int(style.split()[-1]))
-            except ValueError:
-                level = 1
-        elif style.startswith("List") or child.find(".//" + _W_NUMPR) is not None:
+        level = _docx_level(para)
+        if not level and _docx_listed(para):
             text = text if _LIST_MARK.match(text) else f"- {text}"
         blocks.append(Block(level, text, n))
     return blocks
 
 
-_W_NUMPR = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}numPr"
-_LIST_MARK = re.compile(r"^(?:[-*+•・●▪]|\d{1,3}[.)])\s")
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_LIST_MARK = re.compile(r"^(?:[-*+•・●▪■◆◇□○◎]\s?|\d{1,3}[.)]\s|[（(]?[０-９]{1,3}[．.）)]\s?|[①-⑳])")
+#: Style names as Word shows them in English and Japanese (a document keeps the name of
+#: the template it came from: '見出し 1' as often as 'Heading 1').
+_HEADING_STYLE = re.compile(r"^(?:heading|見出し)\s*(\d)?$")
+_TITLE_STYLES = ("title", "表題", "タイトル")
+_LIST_STYLE = re.compile(r"^(?:list|リスト|箇条書き|段落番号)")
+
+
+def _styles(para: Any) -> list[Any]:
+    """The paragraph's style and the styles it is based on (a custom heading style is
+    usually based on a built-in one)."""
+    out: list[Any] = []
+    style = para.style
+    while style is not None and len(out) < 8:
+        out.append(style)
+        style = style.base_style
+    return out
+
+
+def _style_name(style: Any) -> str:
+    return unicodedata.normalize("NFKC", style.name or "").strip().casefold()
+
+
+def _outline_level(ppr: Any) -> int | None:
+    """A paragraph property's outline level (0 = level 1; 9 means body text)."""
+    lvl = ppr.find(_W + "outlineLvl") if ppr is not None else None
+    value = lvl.get(_W + "val") if lvl is not None else None
+    return int(value) if value is not None and value.isdigit() and int(value) < 9 else None
+
+
+def _docx_level(para: Any) -> int:
+    """A Word paragraph's heading level (0 for text): the Title or Heading n style, under
+    its English or Japanese name, directly or as a base style, else an outline level set on
+    the paragraph or its style (what Word's navigation pane shows)."""
+    direct = _outline_level(para._p.pPr)
+    if direct is not None:
+        return min(3, direct + 1)
+    for style in _styles(para):
+        name = _style_name(style)
+        if name in _TITLE_STYLES:
+            return 1
+        m = _HEADING_STYLE.match(name)
+        if m:
+            return min(3, int(m.group(1) or 1)) or 1
+        level = _outline_level(style.element.pPr)
+        if level is not None:
+            return min(3, level + 1)
+    return 0
+
+
+def _docx_listed(para: Any) -> bool:
+    """Whether a paragraph is a list item: numbered by Word (on itself or its style) or in a
+    list style."""
+    if para._p.find(".//" + _W + "numPr") is not None:
+        return True
+    return any(_LIST_STYLE.match(_style_name(st)) or (st.element.pPr is not None and
+                                                        st.element.pPr.find(_W + "numPr") is not None)
+               for st in _styles(para))
 
 
 def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[list[Section], list[Problem]]:

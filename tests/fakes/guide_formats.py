@@ -4,7 +4,9 @@ Hosts keep their guide in Word or print it to PDF from a browser; to measure wha
 format loses, a Markdown guide is turned into both the way those tools would write it:
 
 - ``.docx`` with python-docx: ``Heading 1/2/3`` styles, ``List Bullet``/``List Number``
-  paragraphs (``… 2`` when nested), bold runs, link text without the link, tables.
+  paragraphs (``… 2`` when nested), bold runs, link text without the link, tables; with
+  ``styles="ja"`` the styles carry the names and ids a Japanese Word template gives them
+  (``見出し 1`` with id ``1``, ``箇条書き``, ``段落番号``, ``標準``).
 - ``.pdf`` by rendering the Markdown to HTML (markdown-it-py) and printing it with
   headless Chromium, as "Print → Save as PDF" does: real fonts, wrapped lines, and, with
   ``headers=True``, the browser's running header (date, title) and footer (file URL,
@@ -68,13 +70,26 @@ def markdown_to_pdf(src: Path, dst: Path, *, headers: bool = True, timeout: floa
     return dst
 
 
-def markdown_to_docx(src: Path, dst: Path) -> Path:
-    """Write the Markdown file ``src`` as a Word document ``dst`` in Word's own styles."""
+#: Word's built-in styles as a Japanese template names them (name, style id).
+JA_STYLES = {"Normal": ("標準", "a"), "Title": ("表題", "a3"), "List Bullet": ("箇条書き", "a4"),
+             "List Number": ("段落番号", "a5"),
+             **{f"Heading {n}": (f"見出し {n}", str(n)) for n in (1, 2, 3)},
+             **{f"List Bullet {n}": (f"箇条書き {n}", f"{n}0") for n in (2, 3)},
+             **{f"List Number {n}": (f"段落番号 {n}", f"{n}1") for n in (2, 3)}}
+
+
+def markdown_to_docx(src: Path, dst: Path, *, styles: str = "en") -> Path:
+    """Write the Markdown file ``src`` as a Word document ``dst`` in Word's own styles
+    (``styles="ja"``: under the names of a Japanese template)."""
     import docx
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").enable("table").parse(_without_front_matter(src.read_text(encoding="utf-8")))
     document = docx.Document()
+    style_of = {name: document.styles[name] for name in JA_STYLES}
+    if styles == "ja":
+        for name, (local, style_id) in JA_STYLES.items():
+            style_of[name].name, style_of[name].style_id = local, style_id
     lists: list[str] = []  # "bullet" / "number", innermost last
     row: list[str] | None = None
     rows: list[list[str]] = []
@@ -82,7 +97,7 @@ def markdown_to_docx(src: Path, dst: Path) -> Path:
     while i < len(tokens):
         tok = tokens[i]
         if tok.type == "heading_open":
-            document.add_heading(_plain(tokens[i + 1]), level=min(3, int(tok.tag[1])))
+            document.add_paragraph(_plain(tokens[i + 1]), style=style_of[f"Heading {min(3, int(tok.tag[1]))}"])
             i += 3
             continue
         if tok.type in ("bullet_list_open", "ordered_list_open"):
@@ -109,7 +124,7 @@ def markdown_to_docx(src: Path, dst: Path) -> Path:
                 style = "List Bullet" if lists[-1] == "bullet" else "List Number"
                 if len(lists) > 1:
                     style += f" {min(3, len(lists))}"
-            _add_runs(document.add_paragraph(style=style), tok)
+            _add_runs(document.add_paragraph(style=style_of[style] if style else None), tok)
         elif tok.type in ("fence", "code_block"):
             for line in tok.content.splitlines():
                 document.add_paragraph(line)
