@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from ingest.validate import validate
-from tests.conftest import EVAL_CORPUS, SAMPLE_KNOWLEDGE
+from tests.conftest import EVAL_CORPUS, ROOT, SAMPLE_KNOWLEDGE
 
 
 def messages(root: Path) -> list[str]:
@@ -77,6 +79,21 @@ def test_non_utf8_markdown_names_the_line(knowledge_copy):
 def test_an_unreadable_pdf_is_reported(knowledge_copy):
     (knowledge_copy / "houses/hakka-house/broken.pdf").write_bytes(b"%PDF-1.4\nthis is not a pdf")
     assert any(m.startswith("houses/hakka-house/broken.pdf:0: cannot read PDF") for m in messages(knowledge_copy))
+
+
+def test_a_damaged_word_file_says_what_to_do_and_not_where_it_lives_on_disk(knowledge_copy):
+    (knowledge_copy / "houses/hakka-house/old.docx").write_bytes(b"\xd0\xcf\x11\xe0 an old .doc renamed")
+    prefix = "houses/hakka-house/old.docx:0: cannot read Word file"
+    found = [m for m in messages(knowledge_copy) if m.startswith(prefix)]
+    assert found and "save it again" in found[0] and str(knowledge_copy) not in found[0]
+
+
+def test_a_damaged_pdf_is_one_message_not_library_warnings(knowledge_copy):
+    (knowledge_copy / "houses/hakka-house/broken.pdf").write_bytes(b"garbage, not even a header")
+    out = subprocess.run([sys.executable, "-m", "bot", "validate", "--knowledge", str(knowledge_copy)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    lines = [ln for ln in (out.stdout + out.stderr).splitlines() if "broken.pdf" in ln or "pypdf" in ln]
+    assert out.returncode == 1 and len(lines) == 1 and lines[0].startswith("houses/hakka-house/broken.pdf:0: ")
 
 
 def test_other_file_types_are_ignored_not_fatal(knowledge_copy):

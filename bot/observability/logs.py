@@ -21,6 +21,9 @@ TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 #: Loggers that are chatty at INFO; quiet unless the level is DEBUG.
 NOISY = ("httpx", "httpcore", "chromadb", "urllib3", "alembic", "posthog", "opentelemetry", "backoff",
          "sentence_transformers", "filelock", "werkzeug")
+#: Libraries whose warnings are about a file we already report ourselves ("path:0: cannot
+#: read PDF: ..."): errors only, so a damaged upload gives one message, not three.
+REPORTED_BY_US = ("pypdf",)
 FORMATS = ("text", "json")
 LEVELS = ("debug", "info", "warning", "error")
 
@@ -59,6 +62,8 @@ def configure_logging(fmt: str = "text", level: str = "info", *, stream: Any = N
     root.setLevel(numeric)
     for name in NOISY:
         logging.getLogger(name).setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.WARNING)
+    for name in REPORTED_BY_US:
+        logging.getLogger(name).setLevel(logging.DEBUG if numeric <= logging.DEBUG else logging.ERROR)
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 

@@ -355,7 +355,10 @@ def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[li
     try:
         document = docx.Document(str(path))
         blocks = _docx_blocks(document)
-    except (PackageNotFoundError, KeyError, ValueError, OSError) as exc:
+    except PackageNotFoundError:  # its message is only the absolute path
+        return [], [Problem(rel, 0, "cannot read Word file: not a .docx document (empty, damaged, or an old .doc "
+                                    "renamed); save it again as Word (.docx) or Markdown")]
+    except (KeyError, ValueError, OSError) as exc:
         return [], [Problem(rel, 0, f"cannot read Word file: {exc.__class__.__name__}: {exc}")]
     except Exception as exc:  # zipfile.BadZipFile and friends: a corrupt upload
         return [], [Problem(rel, 0, f"cannot read Word file ({exc.__class__.__name__})")]
