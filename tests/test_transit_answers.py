@@ -265,5 +265,20 @@ def test_the_last_bus_asked_for_tomorrow_says_tomorrow(answerer: BusAnswerer) ->
 
 
 def test_a_chinese_answer_writes_a_later_day_in_chinese(answerer: BusAnswerer) -> None:
-    a = ask(answerer, "doto-house", "12月31日去北见站的末班车是几点？", "2026-12-03T09:00:00+09:00", "zh")
+    a = ask(answerer, "doto-house", "12月31日去红十字医院的末班车是几点？", "2026-12-03T09:00:00+09:00", "zh")
     assert a is not None and "12月31日（周四）" in a.text and "Thu" not in a.text
+
+
+def test_a_chinese_destination_the_timetable_does_not_know_is_left_to_the_guides(answerer: BusAnswerer) -> None:
+    # Before, "去北见站" extracted no destination and the answer listed buses to anywhere.
+    assert ask(answerer, "doto-house", "去北见站的公交车几点？", "2026-12-03T09:00:00+09:00", "zh") is None
+
+
+def test_a_korean_destination_the_timetable_knows_is_answered(answerer: BusAnswerer) -> None:
+    a = ask(answerer, "doto-house", "공항 가는 버스 몇 시예요?", "2026-12-03T09:00:00+09:00", "ko")
+    assert a is not None and "女満別空港" in a.text
+
+
+def test_a_korean_question_to_a_station_named_in_hangul_gets_buses_to_it(answerer: BusAnswerer) -> None:
+    a = ask(answerer, "doto-house", "기타미역 가는 버스 다음 거 몇 시예요?", "2026-07-21T14:00:00+09:00", "ko")
+    assert a is not None and "Kitami Station (北見駅前)행" in a.text

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.transit.intent import PlaceMatcher, parse_request, romaji_to_kana, romanize
+from bot.transit.intent import PlaceMatcher, hangul_to_romaji, parse_request, romaji_to_kana, romanize
 from bot.transit.query import Place
 
 PLACES = [
@@ -123,6 +123,16 @@ def test_a_named_direction_beats_the_place_one_arrives_at() -> None:
     assert r is not None and r.dest_phrase == "北見"
 
 
+def test_chinese_names_the_destination_after_qu_and_the_origin_after_cong() -> None:
+    r = parse_request("从北见站到机场的末班车？")
+    assert r is not None and (r.kind, r.origin_phrase, r.dest_phrase) == ("last", "北见站", "机场")
+
+
+def test_korean_names_the_destination_before_ganeun() -> None:
+    r = parse_request("공항 가는 버스 몇 시예요?")
+    assert r is not None and r.dest_phrase == "공항"
+
+
 def test_ima_kara_is_not_an_origin() -> None:
     req = parse_request("今から美芳5丁目まで行くバスってまだありますか？")
     assert req is not None and (req.origin_phrase, req.dest_phrase) == ("", "美芳5丁目")
@@ -208,3 +218,14 @@ def test_a_named_date_is_the_day_asked_about():
     request = parse_request("1/2の空港行きのバスは何時？")
     assert request is not None and request.date == (1, 2)
     assert parse_request("12月31日の最終バスは？").date == (12, 31)
+
+
+@pytest.mark.parametrize("hangul, romaji", [("기타미", "kitami"), ("삿포로", "sapporo"), ("메만베쓰", "memanbetsu"),
+                                            ("아바시리", "abashiri"), ("시즈오카", "shizuoka"), ("나가노", "nagano")])
+def test_japanese_names_written_in_hangul_read_as_romaji(hangul: str, romaji: str) -> None:
+    assert hangul_to_romaji(hangul) == romaji
+
+
+def test_a_station_named_in_korean_finds_its_stop(matcher: PlaceMatcher) -> None:
+    found = matcher.match("기타미역")
+    assert found and found[0].place.key == "北見駅前"

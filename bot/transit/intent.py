@@ -107,6 +107,42 @@ def romaji_to_kana(word: str) -> str | None:
     return "".join(out)
 
 
+#: Hangul as Korean writes Japanese names (기타미 = Kitami, 삿포로 = Sapporo): initial
+#: consonants, word-initial first ("" for ㅇ), then the vowels, in jamo order.
+_KO_INITIAL = ("k", "k", "n", "t", "t", "r", "m", "b", "p", "s", "s", "", "ch", "ts", "ch", "k", "t", "p", "h")
+_KO_INITIAL_MID = ("g", "k", "n", "d", "t", "r", "m", "b", "p", "s", "s", "", "j", "ts", "ch", "k", "t", "p", "h")
+_KO_VOWEL = ("a", "e", "ya", "ye", "o", "e", "yo", "ye", "o", "wa", "we", "we", "yo", "u", "wo", "we", "wi", "yu",
+             "u", "i", "i")
+_KO_SPELLING = {"si": "shi", "ji": "ji", "chi": "chi", "tsu": "tsu", "hu": "fu", "tu": "tsu", "chu": "tsu"}
+
+
+def hangul_to_romaji(word: str) -> str | None:
+    """A Japanese name written in Hangul -> romaji ("기타미" -> "kitami", "삿포로" -> "sapporo"),
+    or None when ``word`` is not all Hangul syllables. A final ㅅ or ㄱ doubles the next
+    consonant (っ), a final ㄴ is ん; other finals are dropped."""
+    out: list[str] = []
+    double = False
+    for i, ch in enumerate(word):
+        code = ord(ch) - 0xAC00
+        if not 0 <= code < 11172:
+            return None
+        initial, vowel, final = code // 588, (code % 588) // 28, code % 28
+        cons = (_KO_INITIAL if i == 0 else _KO_INITIAL_MID)[initial]
+        syllable = cons + _KO_VOWEL[vowel]
+        if initial in (10, 14) and vowel == 18:  # 쓰, 츠: つ
+            syllable = "tsu"
+        elif initial == 12 and vowel == 18:  # 즈: ず
+            syllable = "zu"
+        syllable = _KO_SPELLING.get(syllable, syllable)
+        if double and syllable and syllable[0] not in "aiueon":
+            syllable = syllable[0] + syllable
+        out.append(syllable)
+        double = final in (1, 19)
+        if final == 4:
+            out.append("n")
+    return "".join(out)
+
+
 # -- what kind of question -----------------------------------------------------------
 
 #: Words that make a message about buses at all (folded forms).
@@ -276,12 +312,19 @@ _DEST_END = (r"(?=\s+(?:tonight|today|tomorrow|at|around|about|after|before|by|f
              r"depart|departs|is|are|go|goes|still)\b|[?.!,]|$)")
 #: Destination markers, strongest first: a named direction ("北見行き", "to Kitami") beats
 #: a place one arrives at ("空港に着く", "lands at Memanbetsu"), which is often the origin.
+#: Chinese "去/到/往 X", Korean "X(으)로 가는", "X행": the same named direction.
+_DEST_ZH = re.compile(r"(?:去|到|往|前往|开往|開往)([^\s，,。？?！!的吗嗎呢]+?)"
+                      r"(?=的|吗|嗎|呢|要|怎么|怎麼|有|坐|[，,。？?！!]|$)")
+_DEST_KO = re.compile(r"([가-힣A-Za-z0-9]+?)(?:으로|로|에)?\s*(?:가는|갈|가요|가려면|행)")
 _DEST = (
     (re.compile(r"\b(?:to|for|toward|towards|bound for)\s+(?:the\s+)?(.+?)" + _DEST_END),
-     re.compile(r"([^、。？?！!\s,]+?)(?:行き|ゆき|いき|方面|まで|に行|へ行|にいく|へいく|に向か|へ)")),
+     re.compile(r"([^、。？?！!\s,]+?)(?:行き|ゆき|いき|方面|まで|に行|へ行|にいく|へいく|に向か|へ)"),
+     _DEST_ZH, _DEST_KO),
     (re.compile(r"\bat\s+(?:the\s+)?(.+?)" + _DEST_END), re.compile(r"([^、。？?！!\s,]+?)に着")),
 )
 _ORIGIN_JA = re.compile(r"([^、。？?！!\s,]+?)から")
+_ORIGIN_ZH = re.compile(r"从([^\s，,。？?！!的]+?)(?=到|去|往|出发|坐|开|的|[，,。？?！!]|$)")
+_ORIGIN_KO = re.compile(r"([가-힣A-Za-z0-9]+?)에서")
 #: "from X"; arriving somewhere ("my flight lands at X", "arriving at X") makes X the origin.
 _ORIGIN_EN = re.compile(r"(?:\bfrom|\b(?:land|lands|landing|landed|arrive|arrives|arriving|arrived|get in|gets in)"
                         r"\s+(?:at|in))\s+(?:the\s+)?(.+?)(?=\s+(?:to|for|toward|towards|tonight|today|tomorrow|"
@@ -294,11 +337,13 @@ _NOT_PLACES = re.compile(r"^(今|いま|これ|ここ|家|うち|宿|ホテル|n
 
 def _dest_phrase(q: str) -> str:
     origin = _origin_phrase(q)
-    for english, japanese in _DEST:
-        for rx in (english, japanese):
+    for english, *others in _DEST:
+        for rx in (english, *others):
             for m in rx.finditer(q):
                 phrase = _FILLER.sub("", m.group(1)).strip()
                 if rx is english and all(w in DESTINATION_STOP or w.isdigit() for w in re.findall(r"[\w']+", phrase)):
+                    continue
+                if rx is _DEST_KO and phrase in ("버스", "차", "어디", "뭐"):
                     continue
                 if phrase and not _NOT_PLACES.match(phrase) and phrase != origin:
                     return phrase
@@ -306,7 +351,7 @@ def _dest_phrase(q: str) -> str:
 
 
 def _origin_phrase(q: str) -> str:
-    for rx in (_ORIGIN_EN, _ORIGIN_JA):
+    for rx in (_ORIGIN_EN, _ORIGIN_JA, _ORIGIN_ZH, _ORIGIN_KO):
         for m in rx.finditer(q):
             phrase = re.sub(r"^.*(?:の|は|、)", "", m.group(1).strip())
             if phrase and not _NOT_PLACES.match(phrase) and not re.fullmatch(r"\d+時.*|.*時|.*分", phrase):
@@ -424,5 +469,12 @@ def expand(phrase: str) -> str:
         f = re.sub(r"[a-z][a-z'\-]*", " ", f) + " " + latin
     extra = [dst for src, dst in ALIASES if fold(src) in f]
     kana = [k for w in words if len(w) >= 4 and (k := romaji_to_kana(w))]
+    for w in re.findall(r"[가-힣]{2,}", f):  # a Japanese name written in Hangul; "…역" is "…station"
+        if any(fold(src) == w for src, _ in ALIASES):
+            continue  # a Korean word (공항), not a name
+        stem, station = (w[:-1], "えき") if w.endswith("역") and len(w) > 2 else (w, "")
+        roman = hangul_to_romaji(stem)
+        if roman and (k := romaji_to_kana(roman)):
+            kana.append(k + station)
     f = re.sub(r"ばす(?!たーみなる|せんたー)", " ", f)
     return compact(" ".join([f, "".join(kana), *extra]))
