@@ -31,10 +31,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -53,8 +51,8 @@ import skills.alexa.speech  # noqa: E402, F401 - registers alexa.error
 from bot.serve import DEFAULT_THREADS  # noqa: E402
 from fakes.alexa_envelope import encode, envelope  # noqa: E402
 from fakes.line_api import PUSH, FakeLineAPI, Recorded  # noqa: E402
-from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
-from fakes.serve_process import wait_healthy  # noqa: E402
+from fakes.line_harness import TOKEN, body_of, group_mention, sign  # noqa: E402
+from fakes.serve_process import bench_env, free_port, terminate, wait_healthy  # noqa: E402
 from text.phrases import phrase  # noqa: E402
 
 QUESTIONS = [
@@ -122,14 +120,6 @@ def error_texts() -> set[str]:
 
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=20)
@@ -179,21 +169,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with FakeLineAPI(access_token=TOKEN) as api:
             api.listeners.append(on_delivered)
-            env = {
-                **os.environ,
-                "CONCIERGE_KNOWLEDGE": args.knowledge,
-                "CONCIERGE_STORE": args.store or str(work / "store"),
-                "CONCIERGE_DATA": str(work / "data"),
-                "CONCIERGE_MORNING_TIME": "off",
-                "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9",
-                "CONCIERGE_OPENMETEO_BASE_URL": "http://127.0.0.1:9",
-                "LINE_CHANNEL_SECRET": SECRET,
-                "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-                "LINE_API_BASE_URL": api.base_url,
-                "HF_HUB_OFFLINE": "1",
-                "ANONYMIZED_TELEMETRY": "False",
-                "ALEXA_VERIFY_REQUESTS": "false",
-            }
+            env = bench_env(args.knowledge, args.store or work / "store", work / "data", api.base_url,
+                            ALEXA_VERIFY_REQUESTS="false")
             if pg is not None:
                 env["CONCIERGE_STATE_URL"] = pg.url(pg.create_database("bench"))
             tree = Path(args.tree).resolve() if args.tree else ROOT
@@ -218,11 +195,7 @@ def main(argv: list[str] | None = None) -> int:
                         time.sleep(0.2)
                     time.sleep(1.0)  # a duplicate would arrive now
                 finally:
-                    proc.send_signal(signal.SIGTERM)
-                    try:
-                        proc.wait(timeout=40)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
+                    terminate(proc)
     finally:
         if pg is not None:
             pg.close()

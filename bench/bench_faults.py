@@ -58,8 +58,8 @@ import skills.alexa.speech  # noqa: E402, F401 - registers alexa.error
 from bot.serve import DEFAULT_THREADS  # noqa: E402
 from fakes.alexa_envelope import encode, envelope  # noqa: E402
 from fakes.line_api import PUSH, REPLY, FakeLineAPI, Recorded  # noqa: E402
-from fakes.line_harness import SECRET, TOKEN, body_of, group_mention, sign  # noqa: E402
-from fakes.serve_process import wait_healthy  # noqa: E402
+from fakes.line_harness import TOKEN, body_of, group_mention, sign  # noqa: E402
+from fakes.serve_process import bench_env, free_port, terminate, wait_healthy  # noqa: E402
 from text.phrases import phrase  # noqa: E402
 
 PHASES = ("baseline", "line-500", "line-429", "line-hang", "worker-kill", "chroma-restart", "publishes")
@@ -282,14 +282,11 @@ def main(argv: list[str] | None = None) -> int:
     chroma = ChromaServer().start()
     api = FakeLineAPI(access_token=TOKEN).start()
     api.listeners.append(bench.delivered)
-    bench.port = _free_port()
+    bench.port = free_port()
     settings = Settings(knowledge=work / "knowledge", store=work / "store", chroma_host="127.0.0.1",
                         chroma_port=chroma.port)
-    env = {**os.environ, "CONCIERGE_KNOWLEDGE": str(work / "knowledge"), "CONCIERGE_STORE": str(work / "store"),
-           "CONCIERGE_DATA": str(work / "data"), "CONCIERGE_MORNING_TIME": "off", **chroma.env(),
-           "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9", "CONCIERGE_OPENMETEO_BASE_URL": "http://127.0.0.1:9",
-           "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE_URL": api.base_url,
-           "ALEXA_VERIFY_REQUESTS": "false"}
+    env = bench_env(work / "knowledge", work / "store", work / "data", api.base_url, **chroma.env(),
+                    ALEXA_VERIFY_REQUESTS="false")
     tree = Path(args.tree).resolve() if args.tree else None
     if tree is not None:
         env["PYTHONPATH"] = str(tree)
@@ -347,11 +344,7 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.5)
         time.sleep(3.0)  # a duplicate would arrive now
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        terminate(proc, 60)
         log_file.close()
         api.stop()
         chroma.close()
@@ -416,14 +409,6 @@ def report(bench: Bench, phases: list[str], publish_times: list[float], log_path
         print(f"publishes: {len(publish_times)}, each {min(publish_times):.1f}-{max(publish_times):.1f} s")
     print(f"server tracebacks: {figures['server_tracebacks']}; log: {log_path}")
     return figures
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 

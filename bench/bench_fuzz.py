@@ -25,7 +25,6 @@ import json
 import logging
 import os
 import random
-import signal
 import subprocess
 import sys
 import tempfile
@@ -48,22 +47,14 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from fakes.alexa_envelope import SKILL_ID  # noqa: E402
 from fakes.line_api import FakeLineAPI  # noqa: E402
-from fakes.line_harness import SECRET, TOKEN, sign  # noqa: E402
+from fakes.line_harness import TOKEN, sign  # noqa: E402
 from fakes.mutations import alexa_body, line_body  # noqa: E402
-from fakes.serve_process import wait_healthy  # noqa: E402
+from fakes.serve_process import bench_env, free_port, terminate, wait_healthy  # noqa: E402
 
 #: Bodies above this may be refused before they are read (LINE's limit is 1 MiB, Alexa's 128 KiB).
 LARGE_BODY = 128 * 1024
 CERT_PATH = "/echo.api/echo-api-cert-fuzz.pem"
 CERT_URL = "https://s3.amazonaws.com" + CERT_PATH
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def post(port: int, path: str, body: bytes, headers: dict[str, str]) -> int:
@@ -112,10 +103,7 @@ def fuzz_line(args: argparse.Namespace, work: Path, alexa_bodies: list[bytes] | 
     port = free_port()
     tree = Path(args.tree).resolve() if args.tree else ROOT
     with FakeLineAPI(access_token=TOKEN) as api:
-        env = {**os.environ, "CONCIERGE_KNOWLEDGE": str(ROOT / "knowledge"), "CONCIERGE_STORE": str(work / "store"),
-               "CONCIERGE_DATA": str(work / "data"), "CONCIERGE_MORNING_TIME": "off",
-               "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9", "CONCIERGE_OPENMETEO_BASE_URL": "http://127.0.0.1:9",
-               "LINE_CHANNEL_SECRET": SECRET, "LINE_CHANNEL_ACCESS_TOKEN": TOKEN, "LINE_API_BASE_URL": api.base_url}
+        env = bench_env(ROOT / "knowledge", work / "store", work / "data", api.base_url)
         if args.tree:
             env["PYTHONPATH"] = str(tree)
             env["ALEXA_VERIFY_REQUESTS"] = "false"
@@ -141,11 +129,7 @@ def fuzz_line(args: argparse.Namespace, work: Path, alexa_bodies: list[bytes] | 
                              "tracebacks": after - before, "note": "unsigned, verification off (older tree)"}
                 time.sleep(args.drain)  # let the delivery workers answer what was accepted
             finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=40)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                terminate(proc)
         log = log_path.read_text(errors="replace")
         replies = len(api.delivered())
     line = {"requests": sum(statuses.values()), "seconds": round(took, 1), "statuses": dict(statuses),

@@ -19,11 +19,8 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import os
 import random
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +38,6 @@ sys.path.insert(0, str(ROOT))
 
 from fakes.line_api import PUSH, REPLY, FakeLineAPI  # noqa: E402 - tests/fakes is put on the path above
 from fakes.line_harness import (  # noqa: E402
-    SECRET,
     TOKEN,
     body_of,
     direct_text,
@@ -49,7 +45,7 @@ from fakes.line_harness import (  # noqa: E402
     group_text,
     sign,
 )
-from fakes.serve_process import wait_healthy  # noqa: E402
+from fakes.serve_process import bench_env, free_port, terminate, wait_healthy  # noqa: E402
 
 QUESTIONS = [
     "Wi-Fiのパスワードは？", "What is the wifi password?", "チェックアウトは何時？", "暖房の使い方は？",
@@ -76,12 +72,6 @@ def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     k = max(0, min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1))))
     return ordered[k]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def build_shots(n: int, addressed_share: float, seed: int) -> list[Shot]:
@@ -157,20 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="bench-line-"))
     port = free_port()
     with FakeLineAPI(access_token=TOKEN) as api:
-        env = {
-            **os.environ,
-            "CONCIERGE_KNOWLEDGE": args.knowledge,
-            "CONCIERGE_STORE": args.store or str(work / "store"),
-            "CONCIERGE_DATA": str(work / "data"),
-            "CONCIERGE_MORNING_TIME": "off",
-            "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9",
-            "CONCIERGE_OPENMETEO_BASE_URL": "http://127.0.0.1:9",
-            "LINE_CHANNEL_SECRET": SECRET,
-            "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
-            "LINE_API_BASE_URL": api.base_url,
-            "HF_HUB_OFFLINE": "1",
-            "ANONYMIZED_TELEMETRY": "False",
-        }
+        env = bench_env(args.knowledge, args.store or work / "store", work / "data", api.base_url)
         code = (f"from bot.serve import serve; serve.main(['--port', '{port}', "
                 f"'--workers', '{args.workers}', '--threads', '{args.threads}'])")
         log_path = work / "server.log"
@@ -205,11 +182,7 @@ def main(argv: list[str] | None = None) -> int:
                     time.sleep(0.1)
                 drained = time.monotonic() - started
             finally:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=40)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
+                terminate(proc)
 
     if not args.store:  # keep only the server log
         shutil.rmtree(work / "store", ignore_errors=True)

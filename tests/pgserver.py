@@ -15,11 +15,12 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fakes.serve_process import free_port
 
 #: Preferred first: the version the deployment files name.
 BINDIR_PATTERNS = ("/usr/lib/postgresql/15/bin", "/usr/lib/postgresql/*/bin", "/usr/local/pgsql/bin")
@@ -32,12 +33,6 @@ def find_bindir() -> Path | None:
             if (Path(found) / "initdb").exists() and (Path(found) / "pg_ctl").exists():
                 return Path(found)
     return None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _run_as() -> str | None:

@@ -14,6 +14,7 @@ import pytest
 from bot.config import Settings
 from bot.engine.contract import Question
 from bot.engine.engine import Engine
+from fakes.serve_process import free_port
 from tests.conftest import ROOT, SAMPLE_KNOWLEDGE, at
 
 
@@ -72,15 +73,9 @@ def test_a_missing_hub_model_is_a_clear_error_offline():
         make_embeddings("no-such-org/no-such-model")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture()
 def chroma_server(tmp_path):
-    port = _free_port()
+    port = free_port()
     chroma = os.path.join(os.path.dirname(sys.executable), "chroma")
     proc = subprocess.Popen([chroma, "run", "--host", "127.0.0.1", "--port", str(port), "--path", str(tmp_path / "db")],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

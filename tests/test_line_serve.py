@@ -10,7 +10,6 @@ from __future__ import annotations
 import http.client
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -29,12 +28,7 @@ from fakes.line_harness import (  # noqa: F401 (fixtures)
     real_engine,
     sign,
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from fakes.serve_process import free_port
 
 
 def request(port: int, method: str, path: str, body: bytes | None = None,

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from fakes.line_harness import SECRET, TOKEN
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,6 +47,43 @@ def wait_healthy(port: int, proc: subprocess.Popen[bytes], timeout: float = 300)
             pass
         time.sleep(0.2)
     raise SystemExit("server did not become healthy in time")
+
+
+def bench_env(knowledge: str | Path, store: str | Path, data: str | Path, line_api_url: str,
+              **extra: str) -> dict[str, str]:
+    """The environment of a benchmark's `concierge serve`: its folders, LINE's API on the
+    fake (``line_api_url``) with the test channel's secret and token, weather on a closed
+    loopback port, no morning messages, nothing downloaded; ``extra`` on top."""
+    return {
+        **os.environ,
+        "CONCIERGE_KNOWLEDGE": str(knowledge),
+        "CONCIERGE_STORE": str(store),
+        "CONCIERGE_DATA": str(data),
+        "CONCIERGE_MORNING_TIME": "off",
+        "CONCIERGE_JMA_BASE_URL": "http://127.0.0.1:9",
+        "CONCIERGE_OPENMETEO_BASE_URL": "http://127.0.0.1:9",
+        "LINE_CHANNEL_SECRET": SECRET,
+        "LINE_CHANNEL_ACCESS_TOKEN": TOKEN,
+        "LINE_API_BASE_URL": line_api_url,
+        "HF_HUB_OFFLINE": "1",
+        "ANONYMIZED_TELEMETRY": "False",
+        **extra,
+    }
+
+
+def terminate(proc: subprocess.Popen[bytes], timeout: float = 40) -> None:
+    """SIGTERM, then SIGKILL after ``timeout`` s (to its whole group when it leads one)."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        if os.getpgid(proc.pid) == proc.pid:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            proc.kill()
+        proc.wait(timeout=10)
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float, step: float = 0.1) -> bool:
@@ -101,13 +140,8 @@ class ServeProcess:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
     def stop(self) -> str:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(timeout=10)
+        if self.proc is not None:
+            terminate(self.proc, 30)
         out = self.output()
         if self.log_path is not None:
             self.log_path.unlink(missing_ok=True)
