@@ -9,9 +9,9 @@ import pytest
 
 from bot.garbage.intent import analyze
 from bot.garbage.matcher import MatchScores, SortingMatcher, head_noun, stem
-from bot.garbage.spelling import spelled
 from ingest.garbage.dictionary import load_sorting
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
+from text.normalize import spelled
 
 TODAY = date(2026, 12, 3)
 

@@ -26,9 +26,17 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
+def spelled(text: str) -> str:
+    """``text`` NFKC-normalised and case-folded, katakana kept: what :func:`fold` does but
+    the kana step. The two have the same length, so a span of one is the same span of the
+    other; morphological analysis reads this form (SudachiPy splits hiragana-only
+    "りもこん" as り・も・こん)."""
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
 def fold(text: str) -> str:
     """The comparison form of text: NFKC, case-folded, katakana turned into hiragana."""
-    return to_hiragana(unicodedata.normalize("NFKC", text).casefold())
+    return to_hiragana(spelled(text))
 
 
 def compact(text: str) -> str:

@@ -20,10 +20,10 @@ from datetime import date, timedelta
 
 from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
 from text.english import GARBAGE_QUESTION_STOP
-from text.normalize import fold
+from text.normalize import fold, spelled
 from text.sudachi import morphemes
 
-from .spelling import respell, spelled
+from .spelling import respell
 
 DAY, WEEK, NONE = "day", "week", "none"
 GARBAGE_DAY, SORTING = "garbage_day", "sorting"

@@ -3,19 +3,11 @@
 Matching compares :func:`text.normalize.fold`-ed text, where katakana has become hiragana.
 SudachiPy reads that hiragana badly ("りもこん" is split as り・も・こん, "らべる" as ら・べる),
 so the rules that need words (a predicate glued to an item, the head of "XのY") analyse
-the same span as the stayer wrote it: :func:`spelled` keeps NFKC and case folding (so
-it lines up with the folded text character for character) but leaves katakana as it was.
+the same span as the stayer wrote it (:func:`text.normalize.spelled`, the same length as
+the folded text).
 """
 
 from __future__ import annotations
-
-import unicodedata
-
-
-def spelled(text: str) -> str:
-    """``text`` NFKC-normalised and case-folded, katakana kept: ``fold(spelled(t)) == fold(t)``,
-    and the two strings have the same length, so a span of one is the same span of the other."""
-    return unicodedata.normalize("NFKC", text).casefold()
 
 
 def respell(folded_part: str, folded: str, spelling: str) -> str:
