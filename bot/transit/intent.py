@@ -113,7 +113,7 @@ _KO_INITIAL = ("k", "k", "n", "t", "t", "r", "m", "b", "p", "s", "s", "", "ch", 
 _KO_INITIAL_MID = ("g", "k", "n", "d", "t", "r", "m", "b", "p", "s", "s", "", "j", "ts", "ch", "k", "t", "p", "h")
 _KO_VOWEL = ("a", "e", "ya", "ye", "o", "e", "yo", "ye", "o", "wa", "we", "we", "yo", "u", "wo", "we", "wi", "yu",
              "u", "i", "i")
-_KO_SPELLING = {"si": "shi", "ji": "ji", "chi": "chi", "tsu": "tsu", "hu": "fu", "tu": "tsu", "chu": "tsu"}
+_KO_SPELLING = {"si": "shi", "hu": "fu", "tu": "tsu", "chu": "tsu"}
 
 
 def hangul_to_romaji(word: str) -> str | None:
@@ -246,7 +246,8 @@ def parse_request(text: str) -> BusRequest | None:
         kind = "first"
     else:
         kind = "next"
-    return BusRequest(kind, q, _dest_phrase(q), _origin_phrase(q), hour, minute, meridiem,
+    origin = _origin_phrase(q)
+    return BusRequest(kind, q, _dest_phrase(q, origin), origin, hour, minute, meridiem,
                       day_offset, weekday, named if day_offset is None and weekday is None else None)
 
 
@@ -335,8 +336,8 @@ _NOT_PLACES = re.compile(r"^(今|いま|これ|ここ|家|うち|宿|ホテル|n
                          r"there|it|me|us)$")
 
 
-def _dest_phrase(q: str) -> str:
-    origin = _origin_phrase(q)
+def _dest_phrase(q: str, origin: str) -> str:
+    """The destination named in ``q`` (never its ``origin``, read by :func:`_origin_phrase`)."""
     for english, *others in _DEST:
         for rx in (english, *others):
             for m in rx.finditer(q):
