@@ -9,7 +9,9 @@ in the katakana a manual uses).
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from typing import Any
 
 #: ァ (U+30A1) .. ヶ (U+30F6) -> ぁ (U+3041) .. ゖ (U+3096); ー and ・ have no hiragana form.
 _KATAKANA_TO_HIRAGANA: dict[int, int] = {code: code - 0x60 for code in range(0x30A1, 0x30F7)}
@@ -43,3 +45,21 @@ def compact(text: str) -> str:
     """:func:`fold` keeping only letters and digits, for matching names whatever their
     spacing and punctuation ("Kitami Sta." and "きたみ sta" alike)."""
     return "".join(c for c in fold(text) if unicodedata.category(c)[0] in "LN")
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def replace_lone_surrogates(value: Any) -> Any:
+    """Parsed JSON with every lone UTF-16 surrogate in its strings (``"\\ud800"``: legal in
+    JSON, not encodable as UTF-8) replaced by U+FFFD, so a message from LINE or a slot from
+    Alexa cannot break the answer. Strings without one are returned as they are."""
+    if isinstance(value, str):
+        if _SURROGATE.search(value) is None:
+            return value
+        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
+    if isinstance(value, dict):
+        return {replace_lone_surrogates(k): replace_lone_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [replace_lone_surrogates(v) for v in value]
+    return value

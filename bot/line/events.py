@@ -20,53 +20,25 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import re
 from typing import Any
 
 from linebot.v3.models.events import UnknownEvent
 from linebot.v3.webhooks import Event
 
+from bot.engine.limits import MAX_JSON_DEPTH, json_depth_ok
+from text.normalize import replace_lone_surrogates
+
 log = logging.getLogger(__name__)
 
 
 #: LINE's payloads nest about 6 levels (event > message > mention > mentionees > item).
-MAX_DEPTH = 32
-_SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_DEPTH = MAX_JSON_DEPTH
 #: Message types whose content carries a ``quoteToken`` in current payloads.
 _QUOTABLE = ("text", "image", "video", "sticker")
 
 
 class BadPayload(ValueError):
     """The body is signed but is not a webhook payload (not JSON, or no ``events`` list)."""
-
-
-def _depth_ok(value: Any, limit: int = MAX_DEPTH) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return False
-        stack.extend((child, depth + 1) for child in children)
-    return True
-
-
-def _clean(value: Any) -> Any:
-    """The same JSON value with lone surrogates in any string replaced by U+FFFD."""
-    if isinstance(value, str):
-        if _SURROGATE.search(value) is None:
-            return value
-        return value.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
-    if isinstance(value, dict):
-        return {_clean(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_clean(v) for v in value]
-    return value
 
 
 def event_key(raw: dict[str, Any]) -> str:
@@ -93,11 +65,11 @@ def read_events(body: str) -> list[dict[str, Any]]:
         raise BadPayload(f"body is not JSON: {exc.msg}") from None
     except RecursionError:
         raise BadPayload("body is nested too deeply") from None
-    if not _depth_ok(payload):
+    if not json_depth_ok(payload):
         raise BadPayload(f"body is nested deeper than {MAX_DEPTH} levels")
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadPayload("body has no 'events' list")
-    events = [_clean(e) for e in payload["events"] if isinstance(e, dict)]
+    events = [replace_lone_surrogates(e) for e in payload["events"] if isinstance(e, dict)]
     if len(events) != len(payload["events"]):
         log.warning("skipped %d webhook event(s) that are not objects", len(payload["events"]) - len(events))
     return events

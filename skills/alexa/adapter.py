@@ -36,8 +36,10 @@ from flask import Flask, Response, jsonify, request
 
 from bot.config import Settings
 from bot.engine.contract import ConciergeEngine
+from bot.engine.limits import MAX_JSON_DEPTH, json_depth_ok
 from bot.state import QuestionLog, shared_database
 from skills.alexa.skill import build_skill
+from text.normalize import replace_lone_surrogates
 
 log = logging.getLogger(__name__)
 
@@ -48,11 +50,10 @@ ENDPOINT = "alexa"
 #: with display and viewport context, stay well under 32 KB).
 MAX_BODY_BYTES = 128 * 1024
 #: Deepest JSON nesting accepted (a real envelope is about 8 levels deep).
-MAX_DEPTH = 32
+MAX_DEPTH = MAX_JSON_DEPTH
 #: Alexa's request timestamps ("2026-12-03T10:15:00Z"); anything else is refused before the
 #: SDK's date parser sees it.
 TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})?")
-LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 #: Seconds the download of Amazon's signing certificate may take (the SDK sets none).
 CERT_TIMEOUT = 5.0
 MAX_CERT_BYTES = 64 * 1024
@@ -176,7 +177,7 @@ def envelope_text(body: bytes) -> str:
         raise Refused(400, "request body nested too deeply") from None
     except ValueError:
         raise Refused(400, "request body is not JSON") from None
-    if depth(payload) > MAX_DEPTH:
+    if not json_depth_ok(payload):
         raise Refused(400, "request body nested too deeply")
     req = payload.get("request") if isinstance(payload, dict) else None
     if not isinstance(req, dict) or not isinstance(req.get("type"), str) or not req["type"]:
@@ -203,35 +204,7 @@ def without_lone_surrogates(text: str) -> str:
     if "\\u" not in text.replace("\\\\", ""):
         return text
     payload = json.loads(text)
-    return json.dumps(_scrub(payload), ensure_ascii=False)
-
-
-def _scrub(value: Any) -> Any:
-    if isinstance(value, str):
-        return LONE_SURROGATE.sub("\ufffd", value)
-    if isinstance(value, dict):
-        return {_scrub(k): _scrub(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    return value
-
-
-def depth(value: Any) -> int:
-    """Nesting depth of parsed JSON, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict):
-            children: Any = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        deepest = max(deepest, level)
-        if deepest > MAX_DEPTH:
-            return deepest
-        stack.extend((child, level + 1) for child in children)
-    return deepest
+    return json.dumps(replace_lone_surrogates(payload), ensure_ascii=False)
 
 
 def init_app(app: Flask, engine: ConciergeEngine, settings: Settings) -> AlexaEndpoint:
