@@ -25,6 +25,7 @@ from bot.web.staff.cli import staff
 from skills.alexa.cli import alexa
 
 if TYPE_CHECKING:
+    from bot.backup import Report
     from bot.engine.engine import Engine
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
@@ -266,11 +267,16 @@ def backup_cmd(folder: Path, knowledge: Path | None, store: Path | None) -> None
         report = backup(settings_from(knowledge, store), folder)
     except BackupError as exc:
         raise _fail(str(exc)) from None
+    _echo_parts(report)
+    click.echo(f"backup: {report.folder}")
+
+
+def _echo_parts(report: Report) -> None:
+    """What a backup or restore put where (stdout), and its notes (stderr)."""
     for part, where in report.parts.items():
         click.echo(f"{part}: {where}")
     for note in report.notes:
         click.echo(f"note: {note}", err=True)
-    click.echo(f"backup: {report.folder}")
 
 
 @cli.command("restore")
@@ -289,10 +295,7 @@ def restore_cmd(folder: Path, knowledge: Path | None, store: Path | None, force:
         report = restore(s, folder, force=force)
     except BackupError as exc:
         raise _fail(str(exc)) from None
-    for part, where in report.parts.items():
-        click.echo(f"{part}: {where}")
-    for note in report.notes:
-        click.echo(f"note: {note}", err=True)
+    _echo_parts(report)
 
 
 # serve, line, alexa and state live with their own modules.
