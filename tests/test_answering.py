@@ -25,6 +25,13 @@ def test_staff_only_sections_are_never_shown_to_stayers(eval_engine):
     assert not any("staff" in s.path for s in answer.sources)
 
 
+def test_a_word_public_pages_also_use_does_not_make_a_question_staff_only(eval_engine):
+    # 「予備」 is in the staff page's 「予備鍵」 and missing from the layout section that
+    # answers, but the bedding section says 「予備の毛布」: spare futons are no staff secret.
+    answer = ask(eval_engine, "ふとん足りない、予備ってどっかある？")
+    assert answer.confidence > 0.0
+
+
 def test_staff_see_staff_only_sections(eval_engine):
     q = Question("キーボックスのマスターコード", "doto-house", at("2026-12-03T19:00"), audience="staff")
     assert "7306" in eval_engine.answer(q).text

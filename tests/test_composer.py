@@ -55,3 +55,43 @@ def test_a_where_question_is_answered_by_the_section_that_says_where(eval_engine
     question = Question("ふとん足りない、予備ってどっかある？", "doto-house", at("2026-10-17T22:15:00+09:00"))
     hits = eval_engine.search(question)
     assert hits[0].meta["heading"] == "間取りと定員"
+
+
+def test_an_english_question_answered_from_a_japanese_page_is_not_swapped_to_another_english_section(sample_engine):
+    # The English guide's "Parking" scored within the swap margin of 「ハウスルール」, the
+    # section that says no pets; only the Japanese page's own translation may replace it.
+    answer = sample_engine.answer(Question("can i bring my dog", "hakka-house", at("2026-12-10T10:00:00")))
+    assert not answer.abstained
+    assert "pets" in answer.text or "ペット" in answer.text
+    assert "Parking" not in answer.sources[0].label
+
+
+def test_a_section_s_translation_is_the_closest_section_of_the_translated_file(sample_engine):
+    retriever = sample_engine.retriever
+    assert retriever.translation("houses/hakka-house/manual.ja.md", _section(retriever, "ハウスルール")) == (
+        "houses/hakka-house/manual.en.md", _section(retriever, "House rules"))
+    assert retriever.translation("houses/hakka-house/manual.ja.md", _section(retriever, "駐車場")) == (
+        "houses/hakka-house/manual.en.md", _section(retriever, "Parking"))
+
+
+def _section(retriever, heading: str) -> int:
+    return next(r.meta["section"] for r in retriever.records if r.meta["heading"] == heading)
+
+
+def test_a_generic_subheading_is_found_through_the_heading_above_it(tmp_path, embeddings):
+    # Real guides repeat "Details" under every topic; only the topic says what it is for.
+    root = tmp_path / "k"
+    house = root / "houses" / "nest"
+    house.mkdir(parents=True)
+    (root / "areas" / "town").mkdir(parents=True)
+    (root / "areas" / "town" / "area.yaml").write_text("name: {en: Town}\n")
+    (house / "house.yaml").write_text(
+        'id: nest\nname: {en: Nest}\narea: town\nlanguages: [en]\n'
+        'contacts:\n  - {label: {en: Host}, phone: "0157-00-0000"}\n')
+    for topic in ("Parking", "Luggage storage", "Bicycles"):
+        name = topic.lower().replace(" ", "-")
+        (house / f"{name}.md").write_text(
+            f"# {topic}\n\n## Details\n\n- Use the space on the left side of the shed.\n- Ask us if it is full.\n")
+    engine = Engine.open(Settings(knowledge=root, store=tmp_path / "store").engine_config(), embeddings=embeddings)
+    hits = engine.search(Question("where should I leave the car?", "nest", at("2026-07-10T10:00:00")))
+    assert hits[0].meta["heading_path"] == "Parking > Details"

@@ -110,3 +110,14 @@ def test_the_real_guide_dropped_in_unchanged_is_read_as_english(tmp_path):
     assert {s.lang for d in scan.docs for s in d.sections} == {"en"}
     assert "houses/fox-den/check-in.md: en (content)" in scan.decisions
     assert any(w.path == "houses/fox-den/wifi-tv.md" and w.line == 6 for w in scan.warnings)
+
+
+def test_each_line_is_embedded_under_its_heading_and_under_its_heading_path():
+    from ingest.retrieval.units import unit_labels, unit_texts
+
+    labels = unit_labels("Details", "Parking > Details")
+    assert unit_texts(labels, "- Use the left space.\n**Ask** us if full.") == [
+        "Details: Use the left space.", "Parking > Details: Use the left space.",
+        "Details: Ask us if full.", "Parking > Details: Ask us if full.",
+    ]
+    assert unit_labels("Parking", "Parking") == ["Parking"]

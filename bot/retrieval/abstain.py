@@ -24,9 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval.compose import parallel
 from bot.retrieval.evidence import type_fit
-from bot.retrieval.search import Hit, Retrieval, Retriever, Scope
+from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel
 from ingest.retrieval.store import ChunkRecord
 from text.tokenize import is_kana_only, kana_words, tokenize, topic_words
 
@@ -106,6 +105,6 @@ def answer_confidence(retriever: Retriever, text: str, lang: str, got: Retrieval
     staff-only section than to anything public, about words only that section has) is 0."""
     if not got.hits:
         return 0.0
-    if retriever.asks_for_staff_info(text, got.staff, got.hits[0]):
+    if retriever.asks_for_staff_info(text, got.staff, got.hits[0], scope=scope):
         return 0.0
     return (model or AbstainModel()).probability(evidence(retriever, text, lang, got.hits, got.staff, scope))

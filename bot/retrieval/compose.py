@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
 from bot.retrieval.evidence import asked_types, held_types
-from bot.retrieval.search import Hit
+from bot.retrieval.search import Hit, parallel
 from ingest.knowledge import House
 from text.phrases import phrase
 from text.tokenize import tokenize
@@ -90,7 +90,7 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
 
 def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
     """A piece's closeness to the question: that of the scored line containing it."""
-    scored = [(_bare(t.split(": ", 1)[-1]), v) for t, v in line_scores]
+    scored = [(_bare(t), v) for t, v in line_scores]
 
     def score(piece: str) -> float:
         bare = _bare(piece)
@@ -106,8 +106,7 @@ def _bare(text: str) -> str:
 def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int = 220) -> str:
     """The lines closest to the question, best first, as one short text (for voice)."""
     out = ""
-    for text, _ in sorted(line_scores, key=lambda kv: -kv[1]):
-        line = text.split(": ", 1)[-1]
+    for line, _ in sorted(line_scores, key=lambda kv: -kv[1]):
         if line in gaps:
             continue
         if out and len(out) + len(line) > limit:
@@ -124,26 +123,12 @@ def asked_gap(question: str, hit: Hit, margin: float = 0.02) -> str | None:
     gaps = [g for g in hit.meta.get("gaps", "").split("\n") if g]
     if not gaps or not hit.lines or not asked_types(question) - {"permission"}:
         return None
-    heading = hit.meta["heading"]
-    gap_units: dict[str, str] = {(f"{heading}: {g}" if heading else g): g for g in gaps}
-    best_gap: tuple[float, str] | None = max(((v, gap_units[t]) for t, v in hit.lines if t in gap_units),
-                                             default=None)
-    best_text = max((v for t, v in hit.lines if t not in gap_units), default=-1.0)
+    labels = set(gaps)
+    best_gap: tuple[float, str] | None = max(((v, t) for t, v in hit.lines if t in labels), default=None)
+    best_text = max((v for t, v in hit.lines if t not in labels), default=-1.0)
     if best_gap is None or best_gap[0] < best_text + margin:
         return None
     return best_gap[1]
-
-
-def parallel(a: str, b: str) -> bool:
-    """Same folder and same name apart from the language part: translations of each other."""
-    def stem(p: str) -> tuple[str, str]:
-        folder, _, name = p.rpartition("/")
-        parts = name.split(".")
-        if len(parts) >= 3 and parts[-2] in ("ja", "en", "zh", "ko"):
-            parts = parts[:-2] + parts[-1:]
-        return folder, ".".join(parts)
-
-    return stem(a) == stem(b)
 
 
 _CONTACT_Q = re.compile(r"電話|連絡|問い合わせ|呼べ|\bcall\b|\bphone\b|\bcontact|who should|전화|연락|电话|联系", re.I)
@@ -202,9 +187,10 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         return abstain(lang, house, max(0.0, confidence))
     best = hits[0]
     if best.meta["lang"] != lang:
-        # Swap only to a translation of the same file (manual.ja.md <-> manual.en.md).
+        # Swap only to the translation of this very section (not to any section of the
+        # translated file that happens to score close: "Parking" for "ハウスルール").
         for h in hits[1:]:
-            if (h.meta["lang"] == lang and parallel(h.meta["path"], best.meta["path"])
+            if (h.meta["lang"] == lang and (h.meta["path"], h.meta["section"]) == best.translation
                     and h.score >= best.score - cfg.prefer_lang_margin):
                 best = h
                 break

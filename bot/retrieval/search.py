@@ -20,7 +20,7 @@ from langchain_core.embeddings import Embeddings
 from bot.retrieval.evidence import asked_types, held_types
 from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
-from ingest.retrieval.units import unit_texts
+from ingest.retrieval.units import unit_labels, unit_lines
 from text.detect import detect_lang
 from text.tokenize import index_tokens, is_kana_only, kana_words, rewrite_kana, tokenize, topic_words
 
@@ -74,8 +74,10 @@ class Hit:
     score: float
     section: float = 0.0  # cosine of the whole section
     line: float = 0.0  # cosine of its best line (the section's when it has no line vectors)
-    #: (unit text, cosine) of each of its lines, for the top hits (see Retriever.line_scores)
+    #: (line, cosine) of each of its lines, for the top hits (see Retriever.line_scores)
     lines: list[tuple[str, float]] = field(default_factory=list)
+    #: (path, section) of this section's translation in the parallel file, if any (Retriever.translation)
+    translation: tuple[str, int] | None = None
     #: the whole section's text when it was split into several chunks (top hits only)
     section_text: str = ""
 
@@ -128,6 +130,19 @@ class Retrieval:
 
     hits: list[Hit]
     staff: tuple[float, ChunkRecord] | None = None
+
+
+def _stem(path: str) -> tuple[str, str]:
+    folder, _, name = path.rpartition("/")
+    parts = name.split(".")
+    if len(parts) >= 3 and parts[-2] in ("ja", "en", "zh", "ko"):
+        parts = parts[:-2] + parts[-1:]
+    return folder, ".".join(parts)
+
+
+def parallel(a: str, b: str) -> bool:
+    """Same folder and same name apart from the language part: translations of each other."""
+    return _stem(a) == _stem(b)
 
 
 @dataclass
@@ -185,20 +200,61 @@ class Retriever:
             if r.meta.get("part", 0) or i + 1 < len(self.records) and self.records[i + 1].meta.get("part", 0):
                 self._parts.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
         n = len(self.records)
+        self._by_stem: dict[tuple[str, str], dict[tuple[str, int], list[int]]] = {}
+        for i, r in enumerate(self.records):
+            sections = self._by_stem.setdefault(_stem(r.meta["path"]), {})
+            sections.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
+        self._translations: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
         self._unit_to = np.searchsorted(self.unit_owner, np.arange(n), side="right")
 
     def line_scores(self, index: int, qvec: np.ndarray) -> list[tuple[str, float]]:
         """Each line of record ``index`` with its cosine to the question: what the composer
-        quotes from a long section, and how it tells a question about a blank."""
+        quotes from a long section, and how it tells a question about a blank. Scored in
+        its first view (under its own heading): the heading-path view ranks the section,
+        but it lifts every line of a section alike and so cannot tell them apart (the
+        real guide's "where do the bins go" quoted the checklist, not the curb cut)."""
         a, z = int(self._unit_from[index]), int(self._unit_to[index])
         rec = self.records[index]
         gaps = [g for g in rec.meta.get("gaps", "").split("\n") if g] if rec.meta.get("part", 0) == 0 else []
-        texts = unit_texts(rec.meta["heading"], rec.text, gaps)
-        if z - a != len(texts):
+        lines = unit_lines(rec.text, gaps)
+        views = len(unit_labels(rec.meta["heading"], rec.meta.get("heading_path", "")))
+        if z - a != len(lines) * views:
             return []
         sims = self.unit_vec[a:z] @ (qvec / (np.linalg.norm(qvec) + 1e-9))
-        return list(zip(texts, sims.tolist(), strict=True))
+        best = sims.reshape(len(lines), views)[:, 0] if lines else sims
+        return list(zip(lines, best.tolist(), strict=True))
+
+    def translation(self, path: str, section: int) -> tuple[str, int] | None:
+        """The section of the translated file (manual.ja.md <-> manual.en.md) that is this
+        section's translation: the one whose lines come closest to its lines.
+
+        Why not by position or heading: translations drift (the Japanese manual has a
+        laundry section the English one lacks), and headings are in different languages;
+        a line and its translation are far closer than unrelated lines (cosine ~0.77 vs
+        ~0.38 at the median on the eval corpus), so the nearest section is the match."""
+        key = (path, section)
+        if key in self._translations:
+            return self._translations[key]
+        group = self._by_stem.get(_stem(path), {})
+        mine = self._rows(group.get(key, []))
+        best: tuple[float, tuple[str, int]] | None = None
+        if len(mine):
+            for other, idx in group.items():
+                if other[0] == path:
+                    continue
+                theirs = self._rows(idx)
+                if len(theirs):
+                    sim = float((mine @ theirs.T).max())
+                    if best is None or sim > best[0]:
+                        best = (sim, other)
+        self._translations[key] = best[1] if best else None
+        return self._translations[key]
+
+    def _rows(self, records: list[int]) -> np.ndarray:
+        spans = [self.unit_vec[int(self._unit_from[i]):int(self._unit_to[i])] for i in records]
+        spans = [s for s in spans if len(s)]
+        return np.vstack(spans) if spans else np.zeros((0, self.unit_vec.shape[1]), dtype=np.float32)
 
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""
@@ -278,7 +334,7 @@ class Retriever:
         return self._masks(scope).allowed
 
     def asks_for_staff_info(self, text: str, staff: tuple[float, ChunkRecord] | None, best: Hit,
-                            margin: float = 0.02, strong_margin: float = 0.2) -> bool:
+                            margin: float = 0.02, strong_margin: float = 0.2, scope: Scope | None = None) -> bool:
         """True when the question is about staff-only information.
 
         When a stayer's question is closer to a staff-only section than to anything
@@ -287,7 +343,9 @@ class Retriever:
         section (``staff``, from :meth:`retrieve`) must be nearer than the best public
         one, the public section must leave some word of the question uncovered, and the
         staff section must either cover such a word ("master code" when the public
-        section only has "key box") or be nearer by a wide margin (the cross-lingual case)."""
+        section only has "key box") or be nearer by a wide margin (the cross-lingual case).
+        With ``scope``, such a word counts only when no page the stayer may see has it:
+        「予備」 of spare futons, on a public page, is not the staff page's spare key."""
         if staff is None:
             return False
         sim, rec = staff
@@ -297,7 +355,11 @@ class Retriever:
         missing = set(words) - set(best.record.tokens)
         if not missing:
             return False  # the public section covers every word of the question
-        if missing & set(rec.tokens):
+        shared = missing & set(rec.tokens)
+        if shared and scope is not None:
+            mask = self._masks(scope).allowed
+            shared = {t for t in shared if not self._seen(t, mask)}
+        if shared:
             return True
         # Coverage cannot be judged across languages: there, only a wide margin counts.
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
@@ -415,6 +477,8 @@ class Retriever:
             out.append(h)
             if len(out) >= k:
                 break
+        for h in out:
+            h.translation = self.translation(h.meta["path"], h.meta["section"])
         for h in out[:3]:
             parts = self._parts.get((h.meta["path"], h.meta["section"]), [self.by_id[h.record.id]])
             h.lines = [ls for i in parts for ls in self.line_scores(i, qvec)]

@@ -17,7 +17,7 @@ from langchain_text_splitters import RecursiveCharacterTextSplitter
 
 from ingest.retrieval.documents import Section
 from ingest.retrieval.residue import serve_text
-from ingest.retrieval.units import unit_texts
+from ingest.retrieval.units import unit_labels, unit_texts
 
 #: Sections up to this many characters stay whole (most manual sections do).
 MAX_CHUNK = 700
@@ -89,6 +89,8 @@ def chunk_sections(
             }
             # The blanks' labels are embedded too: the section is about them, filled or not.
             body = "\n".join([piece, *served.gaps]) if p_index == 0 else piece
-            units = unit_texts(sec.heading, piece, served.gaps if p_index == 0 else ())
-            chunks.append(Chunk(cid, piece, f"{sec.heading}\n{body}" if sec.heading else body, meta, units))
+            units = unit_texts(unit_labels(sec.heading, hp), piece, served.gaps if p_index == 0 else ())
+            # the section under its whole heading path: "Check-in > Details", not "Details"
+            label = hp or sec.heading
+            chunks.append(Chunk(cid, piece, f"{label}\n{body}" if label else body, meta, units))
     return chunks
