@@ -188,8 +188,10 @@ class Retriever:
         self.conf = confidence or ConfidenceConfig()
         units = snapshot.units
         if units is not None and len(units.owner):
+            # In place: a second full-size array costs more in fresh pages than the arithmetic.
             vec = units.vectors.astype(np.float32)
-            self.unit_vec = vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-9)
+            vec /= np.maximum(np.sqrt(np.einsum("ij,ij->i", vec, vec)), 1e-9)[:, None]
+            self.unit_vec = vec
             self.unit_owner = units.owner.astype(np.int64)
         else:
             self.unit_vec = np.zeros((0, 1), dtype=np.float32)
@@ -201,8 +203,12 @@ class Retriever:
                 self._parts.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
         n = len(self.records)
         self._by_stem: dict[tuple[str, str], dict[tuple[str, int], list[int]]] = {}
+        stems: dict[str, tuple[str, str]] = {}  # a few files, thousands of records
         for i, r in enumerate(self.records):
-            sections = self._by_stem.setdefault(_stem(r.meta["path"]), {})
+            path = r.meta["path"]
+            if path not in stems:
+                stems[path] = _stem(path)
+            sections = self._by_stem.setdefault(stems[path], {})
             sections.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
         self._translations: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
