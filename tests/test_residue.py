@@ -71,3 +71,38 @@ def test_a_placeholder_only_file_is_a_warning_naming_the_file_not_a_failure(tmp_
     got = read_document(path, tmp_path)
     assert got.problems == []
     assert any(w.path == "todo.en.md" and "nothing in this file can be used" in w.message for w in got.warnings)
+
+
+def test_markdown_table_rows_are_served_as_sentences_naming_their_columns():
+    text = "| Who | Phone |\n|---|---|\n| Taxi | 0157-11-2222 |\n| Clinic | 0157-33-4444 |"
+    assert serve_text(text).text == "Who: Taxi; Phone: 0157-11-2222\nWho: Clinic; Phone: 0157-33-4444"
+
+
+def test_a_japanese_table_row_reads_with_japanese_punctuation():
+    text = "| 曜日 | 出せるもの |\n|:--|:--|\n| 水 | 缶・びん |"
+    assert serve_text(text).text == "曜日：水、出せるもの：缶・びん"
+
+
+def test_a_blank_table_cell_is_a_gap_named_by_its_row():
+    served = serve_text("| Item | Value |\n|---|---|\n| Wi-Fi password | ____ |\n| SSID | fox-den |")
+    assert served.gaps == ["Wi-Fi password"]
+    assert "____" not in served.text and "SSID" in served.text
+
+
+def test_a_word_table_with_a_repeated_header_row_names_its_columns(tmp_path):
+    import docx
+    from docx.oxml import OxmlElement
+
+    from ingest.retrieval.documents import load_document
+
+    d = docx.Document()
+    d.add_heading("Numbers", level=1)
+    table = d.add_table(rows=2, cols=2)
+    texts = ["Who", "Phone", "Taxi", "0157-11-2222"]
+    for cell, text in zip(table.rows[0].cells + table.rows[1].cells, texts, strict=True):
+        cell.text = text
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:tblHeader"))
+    path = tmp_path / "guide.en.docx"
+    d.save(str(path))
+    sections, _ = load_document(path, tmp_path)
+    assert serve_text(sections[0].text).text == "Who: Taxi; Phone: 0157-11-2222"

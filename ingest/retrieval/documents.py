@@ -269,10 +269,15 @@ def _docx_blocks(document: Any) -> list[Block]:
     for n, child in enumerate(document.element.body.iterchildren(), start=1):
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
-            for row in Table(child, document).rows:
+            for r, row in enumerate(Table(child, document).rows):
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
                 if any(cells):
-                    blocks.append(Block(0, " | ".join(cells), n))
+                    blocks.append(Block(0, "| " + " | ".join(cells) + " |", n))
+                    # a row Word repeats on every page is the table's header: Markdown's header
+                    # rule lets each body row name its columns (residue.table_rows)
+                    mark = row._tr.find(f"{_W}trPr/{_W}tblHeader") if r == 0 else None
+                    if mark is not None and mark.get(f"{_W}val") not in ("0", "false", "off"):
+                        blocks.append(Block(0, "|" + "---|" * len(cells), n))
             continue
         if tag != "p":
             continue

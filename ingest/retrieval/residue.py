@@ -108,12 +108,61 @@ class Served:
     gaps: list[str] = field(default_factory=list)
 
 
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]")
+
+
+def _cells(line: str) -> list[str]:
+    body = line.strip()
+    body = body[1:] if body.startswith("|") else body
+    body = body[:-1] if body.endswith("|") and not body.endswith("\\|") else body
+    return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
+
+
+def table_rows(lines: list[str]) -> list[str]:
+    """Markdown table rows as sentences: each body row names its columns ("Who: Taxi;
+    Phone: 0157-11-2222"), so that a row quoted alone still says what its cells are, and
+    no answer or voice reads out pipes. Other lines pass through."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        is_row = line.lstrip().startswith("|") and line.count("|") >= 2
+        if not is_row:
+            out.append(line)
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and lines[j].lstrip().startswith("|"):
+            j += 1
+        block = lines[i:j]
+        header: list[str] | None = None
+        if len(block) >= 2 and _TABLE_RULE.match(block[1]):
+            header, block = _cells(block[0]), block[2:]
+        for row in block:
+            if _TABLE_RULE.match(row):
+                continue
+            cells = _cells(row)
+            if not any(cells):
+                continue
+            if any(placeholder_in(c) for c in cells) and len(cells) >= 2:
+                # "Password: ____": left out when served, its label is the row's first cell
+                out.append(f"{cells[0]}: {' '.join(cells[1:])}")
+            elif header and len(header) == len(cells) and all(header):
+                cjk = bool(_CJK.search(" ".join(header)))
+                sep, colon = ("、", "：") if cjk else ("; ", ": ")
+                out.append(sep.join(f"{h}{colon}{c}" for h, c in zip(header, cells, strict=True) if c))
+            else:
+                out.append(" | ".join(c for c in cells if c))
+        i = j
+    return out
+
+
 def serve_text(text: str) -> Served:
-    """The lines of ``text`` that may be served (markup removed), and the gap labels of
-    the placeholder lines left out. Blank lines are kept (paragraph breaks)."""
+    """The lines of ``text`` that may be served (markup removed, table rows as sentences),
+    and the gap labels of the placeholder lines left out. Blank lines are kept."""
     out: list[str] = []
     gaps: list[str] = []
-    for line in text.splitlines():
+    for line in table_rows(text.splitlines()):
         if is_markup(line):
             continue
         if placeholder_in(line):
