@@ -182,3 +182,8 @@ def test_a_katakana_noun_after_no_is_read_as_the_stayer_wrote_it():
     signals = analyze("テレビのリモコンは何ごみ？", TODAY)
     found = matcher(EVAL).match(signals.item_text, signals.item_phrase, signals.words, signals.spelling)
     assert found and all(m.modifier for m in found)
+
+
+def test_a_chinese_item_word_is_found_by_its_japanese_kanji_without_a_lexicon_entry():
+    # 铁锅 (iron pot) is in no word list: as Japanese characters it is 鉄鍋, and 鍋 is a row
+    assert items(TSU, "铁锅怎么扔？")[0].startswith("鍋")

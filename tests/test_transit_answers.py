@@ -270,8 +270,19 @@ def test_a_chinese_answer_writes_a_later_day_in_chinese(answerer: BusAnswerer) -
 
 
 def test_a_chinese_destination_the_timetable_does_not_know_is_left_to_the_guides(answerer: BusAnswerer) -> None:
-    # Before, "去北见站" extracted no destination and the answer listed buses to anywhere.
-    assert ask(answerer, "doto-house", "去北见站的公交车几点？", "2026-12-03T09:00:00+09:00", "zh") is None
+    # Before, "去…站" extracted no destination and the answer listed buses to anywhere.
+    assert ask(answerer, "doto-house", "去旭川站的公交车几点？", "2026-12-03T09:00:00+09:00", "zh") is None
+
+
+def test_a_stop_written_in_simplified_chinese_is_found_by_its_japanese_kanji(answerer: BusAnswerer) -> None:
+    # 北见站 -> 北見駅: OpenCC's simplified -> Japanese character tables, then 站 = station
+    a = ask(answerer, "doto-house", "去北见站的公交车几点？", "2026-12-03T09:00:00+09:00", "zh")
+    assert a is not None and "Kitami Station (北見駅前)" in a.text
+
+
+def test_a_chinese_origin_and_coach_bus_are_read(answerer: BusAnswerer) -> None:
+    a = ask(answerer, "doto-house", "从北见站到机场的大巴几点？", "2026-12-03T09:00:00+09:00", "zh")
+    assert a is not None and a.text.startswith("从Kitami Station (北見駅前)开往Memanbetsu Airport")
 
 
 def test_a_korean_destination_the_timetable_knows_is_answered(answerer: BusAnswerer) -> None:

@@ -23,6 +23,7 @@ from difflib import SequenceMatcher
 from bot.transit.query import Place
 from text.dates import WEEKDAYS_LONG, WEEKDAYS_SHORT
 from text.english import DESTINATION_STOP
+from text.hanzi import as_japanese_kanji
 from text.normalize import compact, fold, to_hiragana
 
 # -- romaji ---------------------------------------------------------------------------
@@ -148,7 +149,7 @@ def hangul_to_romaji(word: str) -> str | None:
 #: Words that make a message about buses at all (folded forms).
 BUS_WORDS = re.compile(
     r"ばす(?!たーみなる)|bus|便|しゃとる|shuttle|始発|終発|終ばす|最終ばす|時刻表|timetable|schedule|"
-    r"停留所|のりば|乗り場|乗車|巴士|公交|公车|班车|버스|셔틀|行き(?:の|は|って)|ゆき(?:の|は)|いき(?:の|は)")
+    r"停留所|のりば|乗り場|乗車|巴士|公交|公车|班车|大巴|버스|셔틀|行き(?:の|は|って)|ゆき(?:の|は)|いき(?:の|は)")
 #: Words that ask *when* / *whether* (the timetable part).
 WHEN_WORDS = re.compile(
     r"次|つぎ|何時|なんじ|いつ|まだ|最終|最後|終ばす|始発|出る|出ます|でる|発車|乗れ|あります|ある[?？]?$|"
@@ -193,7 +194,8 @@ ALIASES: tuple[tuple[str, str], ...] = (
     ("onsen", "温泉"), ("hot spring", "温泉"), ("port", "港"), ("ferry", "フェリー"),
     ("library", "図書館"), ("post office", "郵便局"), ("shrine", "神社"), ("temple", "寺"),
     ("机场", "空港"), ("機場", "空港"), ("공항", "空港"), ("火车站", "駅"), ("车站", "駅"),
-    ("역", "駅"), ("医院", "病院"), ("병원", "病院"), ("大学", "大学"), ("대학", "大学"),
+    ("역", "駅"), ("总站", "ターミナル"), ("站", "駅"), ("医院", "病院"), ("병원", "病院"),
+    ("大学", "大学"), ("대학", "大学"),
 )
 
 _KANJI_NUM = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
@@ -461,8 +463,20 @@ def _grams(text: str, n: int) -> set[str]:
     return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
+_KANA = re.compile(r"[\u3041-\u30ff]")
+#: Chinese place words, longest first, replaced inside a Chinese phrase
+_CJK_ALIASES = sorted(((src, dst) for src, dst in ALIASES if re.search(r"[\u4e00-\u9fff]", src) and src != dst),
+                      key=lambda kv: -len(kv[0]))
+
+
 def expand(phrase: str) -> str:
-    """The compact phrase plus alias expansions and kana for romaji words."""
+    """The compact phrase plus alias expansions, kana for romaji words and Hangul names,
+    and Chinese characters in their Japanese forms ("北见站" also as "北見站", then 駅)."""
+    if not _KANA.search(phrase) and as_japanese_kanji(phrase) != phrase:  # Chinese, not Japanese
+        kanji = phrase
+        for src, dst in _CJK_ALIASES:  # in place: "北见站" -> "北见駅" -> "北見駅"
+            kanji = kanji.replace(src, dst)
+        phrase = f"{phrase} {as_japanese_kanji(kanji)}"
     f = fold(phrase)
     words = [w for w in re.findall(r"[a-z][a-z']*", f) if w not in DESTINATION_STOP]
     if words:
