@@ -180,3 +180,12 @@ def test_katakana_items_are_analysed_as_written_not_as_folded_hiragana():
 def test_a_message_with_a_predicate_is_not_a_bare_item_name():
     """"電池切れた" reports a flat battery; it does not ask how to throw batteries away."""
     assert decide(analyze("電池切れた", TODAY), True, False, item_is_message=True) is None
+
+
+def test_an_item_that_will_not_work_is_a_manual_question_not_a_sorting_one():
+    # "かな" inside "つかない" was taken for the sentence-final particle and the verb lost,
+    # so "the stove won't light" was answered with how to throw a stove away.
+    signals = analyze("すとーぶ つかない", TODAY)
+    assert signals.predicate
+    assert decide(signals, True, False, item_is_message=True) is None
+    assert analyze("電池は何ごみかな", TODAY).sorting_cue
