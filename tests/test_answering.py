@@ -166,3 +166,8 @@ def test_a_verb_no_page_uses_does_not_make_a_question_unanswerable():
 def test_loosely_typed_questions_are_answered_not_abstained(sample_engine, text, heading):
     answer = sample_engine.answer(Question(text, "hakka-house", at("2026-12-10T10:00")))
     assert not answer.abstained and answer.sources[0].heading == heading
+
+
+def test_kana_typing_about_something_no_page_has_is_not_answered(sample_engine):
+    answer = sample_engine.answer(Question("ジムある？", "hakka-house", at("2026-12-10T10:00:00")))
+    assert answer.abstained

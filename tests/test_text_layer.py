@@ -75,3 +75,18 @@ def test_language_detection() -> None:
     assert [detect_lang(t) for t in ("ごみは？", "쓰레기", "垃圾什么时候", "trash?", "123")] == [
         "ja", "ko", "zh", "en", "ja"]
     assert norm_lang("ko") == "ko" and norm_lang("fr") == "ja" and norm_lang(None) == "ja"
+
+
+def test_kana_typing_is_rewritten_with_corpus_words_and_keeps_the_rest_as_typed() -> None:
+    from text.tokenize import rewrite_kana
+
+    assert rewrite_kana("ぱすわーどおしえて", {"ぱすわーど"}) == "パスワードおしえて"
+    # before, the unknown ジム came back as じむ: neither the model nor the topic words knew it
+    assert rewrite_kana("ジムある？", {"ある"}) == "ジムある?"
+
+
+def test_katakana_words_are_topics_of_kana_typing_even_when_no_page_has_them() -> None:
+    from text.tokenize import kana_topic_words
+
+    assert kana_topic_words("レンタサイクルある？", set()) == ["れんたさいくる"]
+    assert kana_topic_words("ワイファイのぱすわーど", {"ぱすわーど"}) == ["ぱすわーど", "わいふぁい"]

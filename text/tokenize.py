@@ -90,13 +90,27 @@ def kana_words(text: str, vocabulary: Container[str]) -> list[str]:
     return _rewrite(text, vocabulary)[1]
 
 
+_KATAKANA_WORD = re.compile(r"[\u30a1-\u30fa][\u30a1-\u30fa\u30fc]+")
+
+
+def kana_topic_words(text: str, vocabulary: Container[str]) -> list[str]:
+    """What kana-only typing is about: the corpus words in it (kana_words) and every
+    katakana word, known or not (folded like tokenize's). A katakana run is a loanword
+    noun as typed ("ジムある？"), so a gym no page mentions still counts as a topic;
+    hiragana runs cannot be cut reliably and only count when the corpus has them."""
+    found = kana_words(text, vocabulary)
+    loan = [to_hiragana(w) for w in _KATAKANA_WORD.findall(unicodedata.normalize("NFKC", text))]
+    return list(dict.fromkeys([*found, *(w for w in loan if w not in found)]))
+
+
 def _rewrite(text: str, vocabulary: Container[str]) -> tuple[str, list[str]]:
     """Rewrite kana-only typing with the corpus's own words.
 
     "ぱすわーどおしえて" contains the indexed word "ぱすわーど" (パスワード folded to
     hiragana); written back in katakana it becomes something both the embedding model
     and the analyser understand: "パスワードおしえて". Longest matches win."""
-    folded = to_hiragana(unicodedata.normalize("NFKC", text))
+    typed = unicodedata.normalize("NFKC", text)
+    folded = to_hiragana(typed)  # same length: to_hiragana maps one character to one
     out: list[str] = []
     found: list[str] = []
     i, n = 0, len(folded)
@@ -109,7 +123,7 @@ def _rewrite(text: str, vocabulary: Container[str]) -> tuple[str, list[str]]:
                 i = j
                 break
         else:
-            out.append(folded[i])
+            out.append(typed[i])  # as typed: "ジム" stays katakana, for the model and the topic words
             i += 1
     return "".join(out), found
 

@@ -27,7 +27,7 @@ import numpy as np
 from bot.retrieval.evidence import type_fit
 from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel
 from ingest.retrieval.store import ChunkRecord
-from text.tokenize import is_kana_only, kana_words, tokenize, topic_words
+from text.tokenize import is_kana_only, kana_topic_words, tokenize, topic_words
 
 FEATURES: tuple[str, ...] = (
     "section", "line", "lexical", "margin", "coverage", "cross_lang", "unseen", "entity", "entity_unknown",
@@ -57,8 +57,8 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     kana = is_kana_only(text)
     # Sorted, never set order: Python salts string hashes per process, so iterating a set
     # made the evidence (and the decision to answer) differ from one process to the next.
-    words = sorted(set(kana_words(text, bm25.vocab)) if kana else set(tokenize(text)))
-    topic = set(kana_words(text, bm25.vocab)) if kana else set(topic_words(text))
+    words = sorted(set(kana_topic_words(text, bm25.vocab)) if kana else set(tokenize(text)))
+    topic = set(kana_topic_words(text, bm25.vocab)) if kana else set(topic_words(text))
     idf = {t: bm25.idf(t, retriever.conf.unknown_idf) for t in words}
     total = sum(idf.values()) or 1.0
     same = best.meta["lang"] == lang
