@@ -10,6 +10,7 @@ the asking house's files plus its area's, sections inside their season/validity 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -132,6 +133,14 @@ class Retrieval:
     staff: tuple[float, ChunkRecord] | None = None
 
 
+def _unit_rows(vectors: np.ndarray) -> np.ndarray:
+    """float16 line vectors as float32 of length 1 (normalised in place: no second copy)."""
+    out = vectors.astype(np.float32)
+    if len(out):
+        out /= np.maximum(np.sqrt(np.einsum("ij,ij->i", out, out)), 1e-9)[:, None]
+    return out
+
+
 def _stem(path: str) -> tuple[str, str]:
     folder, _, name = path.rpartition("/")
     parts = name.split(".")
@@ -154,7 +163,8 @@ class ScopeMasks:
     rows: dict[str, int]
     excluded: dict[str, int]
     staff_rows: dict[str, int]
-    units: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # unit rows, allowed or staff
+    #: per collection key: positions in its line block (Retriever._block) of allowed or staff lines
+    units: dict[str, np.ndarray] = field(default_factory=dict)
 
 
 #: Up to this many excluded chunks in a collection are skipped after an unfiltered query;
@@ -188,14 +198,16 @@ class Retriever:
         self.conf = confidence or ConfidenceConfig()
         units = snapshot.units
         if units is not None and len(units.owner):
-            # In place: a second full-size array costs more in fresh pages than the arithmetic.
-            vec = units.vectors.astype(np.float32)
-            vec /= np.maximum(np.sqrt(np.einsum("ij,ij->i", vec, vec)), 1e-9)[:, None]
-            self.unit_vec = vec
+            # float16 as stored; each collection's rows become float32 when first asked about
+            # (_block): a process answering a few houses never converts the others' lines,
+            # and cold start does not pay for all of them (~0.8 s at 10,000 sections).
+            self._unit16 = units.vectors
             self.unit_owner = units.owner.astype(np.int64)
         else:
-            self.unit_vec = np.zeros((0, 1), dtype=np.float32)
+            self._unit16 = np.zeros((0, 1), dtype=np.float16)
             self.unit_owner = np.zeros(0, dtype=np.int64)
+        self._blocks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._blocks_lock = threading.Lock()
         self._held: dict[int, frozenset[str]] = {}  # record -> answer types its text holds
         self._parts: dict[tuple[str, int], list[int]] = {}
         for i, r in enumerate(self.records):
@@ -227,7 +239,7 @@ class Retriever:
         views = len(unit_labels(rec.meta["heading"], rec.meta.get("heading_path", "")))
         if z - a != len(lines) * views:
             return []
-        sims = self.unit_vec[a:z] @ (qvec / (np.linalg.norm(qvec) + 1e-9))
+        sims = _unit_rows(self._unit16[a:z]) @ (qvec / (np.linalg.norm(qvec) + 1e-9))
         best = sims.reshape(len(lines), views)[:, 0] if lines else sims
         return list(zip(lines, best.tolist(), strict=True))
 
@@ -258,9 +270,22 @@ class Retriever:
         return self._translations[key]
 
     def _rows(self, records: list[int]) -> np.ndarray:
-        spans = [self.unit_vec[int(self._unit_from[i]):int(self._unit_to[i])] for i in records]
+        spans = [self._unit16[int(self._unit_from[i]):int(self._unit_to[i])] for i in records]
         spans = [s for s in spans if len(s)]
-        return np.vstack(spans) if spans else np.zeros((0, self.unit_vec.shape[1]), dtype=np.float32)
+        return _unit_rows(np.vstack(spans)) if spans else np.zeros((0, self._unit16.shape[1]), dtype=np.float32)
+
+    def _block(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """The line rows of one collection (a house's or an area's) and their unit vectors
+        as float32, converted on first use and kept."""
+        got = self._blocks.get(key)
+        if got is None:
+            with self._blocks_lock:
+                got = self._blocks.get(key)
+                if got is None:
+                    rows = np.flatnonzero(self._cols["key"][self.unit_owner] == key) if len(self.unit_owner) \
+                        else np.zeros(0, dtype=np.int64)
+                    got = self._blocks[key] = (rows, _unit_rows(self._unit16[rows]))
+        return got
 
     def confidence(self, text: str, lang: str, hit: Hit, scope: Scope) -> float:
         """Calibrated by `concierge eval` (see ConfidenceConfig); compared to the abstain threshold."""
@@ -328,8 +353,8 @@ class Retriever:
                 rows[k] = int(in_key.sum())
                 excluded[k] = rows[k] - int((allowed & in_key).sum())
                 staff_rows[k] = int((staff & in_key).sum())
-            unit_rows = np.flatnonzero((allowed | staff)[self.unit_owner]) if len(self.unit_owner) else \
-                np.zeros(0, dtype=np.int64)
+            wanted = allowed | staff
+            unit_rows = {k: np.flatnonzero(wanted[self.unit_owner[self._block(k)[0]]]) for k in scope.keys}
             got = ScopeMasks(allowed, staff, rows, excluded, staff_rows, unit_rows)
             if len(self._mask_cache) > 256:
                 self._mask_cache.clear()
@@ -411,14 +436,18 @@ class Retriever:
 
     def _lines(self, qvec: np.ndarray, m: ScopeMasks) -> dict[int, float]:
         """Each in-scope record's best line cosine (allowed and staff-only records)."""
-        rows = m.units
-        if not len(rows):
-            return {}
-        sims = self.unit_vec[rows] @ (qvec / (np.linalg.norm(qvec) + 1e-9))
-        owners = self.unit_owner[rows]  # ascending: units are stored in record order
-        starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
-        best = np.maximum.reduceat(sims, starts)
-        return dict(zip(owners[starts].tolist(), best.tolist(), strict=True))
+        q = qvec / (np.linalg.norm(qvec) + 1e-9)
+        out: dict[int, float] = {}
+        for key, pick in m.units.items():
+            if not len(pick):
+                continue
+            rows, vectors = self._block(key)
+            sims = (vectors @ q)[pick]
+            owners = self.unit_owner[rows[pick]]  # ascending: units are stored in record order
+            starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
+            best = np.maximum.reduceat(sims, starts)
+            out.update(zip(owners[starts].tolist(), best.tolist(), strict=True))
+        return out
 
     def retrieve(self, text: str, scope: Scope, lang: str, k: int = 5, vector: np.ndarray | None = None) -> Retrieval:
         if not self.records:
