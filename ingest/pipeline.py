@@ -208,7 +208,14 @@ def _publish(
         # Other hosts serve the previous snapshot until they have copied this one (a second
         # at most): its chunks stay in the shared vector store until the next publish.
         live = records + (old_records if publish is not None else [])
-        vs.delete_except([r.id for r in live], [r.scope_key for r in live])
+        touched: set[str] | None = None
+        if publish is None and old_records:
+            # Only collections whose records changed can hold dead chunks. (With a shared
+            # store, the previous publish's chunks are removed now, wherever they were.)
+            new_ids, old_ids = {r.id for r in records}, {r.id for r in old_records}
+            touched = {r.scope_key for r in records if r.id not in old_ids}
+            touched |= {r.scope_key for r in old_records if r.id not in new_ids}
+        vs.delete_except([r.id for r in live], [r.scope_key for r in live], only=touched)
     private_tree(store)  # staff-only text: files 0600, folders 0700 (Chroma and SQLite make 0644)
     report.seconds = time.perf_counter() - t0
     log.info("ingest: %d added, %d changed, %d removed, %d unchanged, %d chunks embedded in %.2fs",

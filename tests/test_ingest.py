@@ -222,3 +222,26 @@ def test_chunks_of_an_older_index_format_are_removed_from_chroma(knowledge_copy,
 def chroma_ids(engine: Engine) -> set[str]:
     store = engine.retriever.store
     return {i for key in store.keys() for i in store.get(key, include=[])["ids"]}
+
+
+def test_a_changed_file_s_old_chunks_leave_its_collection_and_other_collections_are_not_listed(
+        knowledge_copy, tmp_path, embeddings, monkeypatch):
+    from ingest.retrieval import store as store_module
+
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s.engine_config(), embeddings)
+    path = knowledge_copy / "houses/hakka-house/manual.en.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("mint-kitami-2026", "peppermint-77"), encoding="utf-8")
+    listed: list[str] = []
+    real = store_module.VectorStore.collection
+
+    def spy(self, key, create=False):
+        listed.append(key)
+        return real(self, key, create=create)
+
+    monkeypatch.setattr(store_module.VectorStore, "collection", spy)
+    run_ingest(s.engine_config(), embeddings)
+    assert "area:kitami" not in listed  # nothing changed there: its ids are not listed
+    engine = Engine.open(s.engine_config(), embeddings=embeddings)
+    texts = engine.retriever.store.get("house:hakka-house", where={"path": "houses/hakka-house/manual.en.md"})
+    assert texts["ids"] and not any("mint-kitami-2026" in d for d in texts["documents"])

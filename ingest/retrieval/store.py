@@ -358,14 +358,18 @@ class VectorStore:
                 col.upsert(ids=[ids[n] for n in part], embeddings=[vectors[n] for n in part],
                            documents=[texts[n] for n in part], metadatas=[metas[n] for n in part])
 
-    def delete_except(self, ids: list[str], keys: list[str]) -> int:
+    def delete_except(self, ids: list[str], keys: list[str], only: set[str] | None = None) -> int:
         """Remove every chunk the published records do not list (removed or changed
-        files, chunks of an older index format), and collections of removed houses."""
+        files, chunks of an older index format), and collections of removed houses.
+        ``only``: the collections whose chunks may have changed; the others are not listed
+        (listing every collection's ids took 3.4 s of a 6 s re-ingest at 10,000 sections)."""
         live = {key: set(group) for key, group in _group(ids, keys).items()}
         removed = 0
         for key in self.keys():
-            col = self.collection(key)
             ids_here = live.get(key)
+            if ids_here and only is not None and key not in only:
+                continue
+            col = self.collection(key)
             if not ids_here:
                 removed += col.count()
                 self.client.delete_collection(col.name)
