@@ -189,3 +189,16 @@ def test_an_item_that_will_not_work_is_a_manual_question_not_a_sorting_one():
     assert signals.predicate
     assert decide(signals, True, False, item_is_message=True) is None
     assert analyze("電池は何ごみかな", TODAY).sorting_cue
+
+
+def test_asking_whether_there_is_an_item_is_not_asking_how_to_throw_it_away():
+    # "洗濯機ある？" at a guest house asks for a washing machine, not its disposal rule
+    for text in ("洗濯機ある？", "スプレー缶ありますか"):
+        signals = analyze(text, TODAY)
+        assert signals.predicate
+        assert decide(signals, True, False, item_is_message=True) is None
+
+
+def test_a_put_out_cue_that_contains_the_garbage_word_still_counts_as_garbage():
+    # "ゴミ出し" is taken as a day cue with its ゴミ; "until what time" is a calendar question
+    assert decide(analyze("ゴミ出し何時まで", TODAY), False, False) == GARBAGE_DAY

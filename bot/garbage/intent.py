@@ -145,7 +145,9 @@ _FILLER = _rx("について", "ついて", "を?教えて", "をおしえて", "
               "ます", "ればいい", "ばいい", "いいですか", "いいの", "いい", "よい",
               # the sentence-final かな only: "つかない" (won't light) must keep its verb
               r"かな(?=[\s?!？！。、…]|$)", "けど", "だけど",
-              "ありますか", "ある", "なに", "何", "なん", "please", "tell me", "吗", "呢", "요")
+              "なに", "何", "なん", "please", "tell me", "吗", "呢", "요")
+#: "洗濯機ある？", "スプレー缶ありますか": whether there is one, not how to throw it away
+_EXISTS = _rx(r"(?:あります|ある|あり)(?:か|の)?(?=[\s?!。]|$)")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 _LEADING_PARTICLE = re.compile(r"(?:って|は|の|を|に|も|が|、)")
 _EDGE_PARTICLES = re.compile(r"(?:って|とか|[はをがも]|[은는을를도])+$")
@@ -383,14 +385,17 @@ def analyze(question: str, today: date) -> Signals:
     signals.day_cue = text.has(_DAY_CUE)
     signals.put_out = text.has(_PUT_OUT)
     signals.item_text = text.value  # dates and cues blanked; ごみ kept so 生ごみ still matches
-    signals.garbage_word = text.has(_GARBAGE_WORD)
+    # "ゴミ出し" is a day cue and was taken with its ごみ: the garbage is still there
+    signals.garbage_word = text.has(_GARBAGE_WORD) or (signals.day_cue and bool(_GARBAGE_WORD.search(folded)))
     signals.where = text.has(_WHERE)
     signals.yes_no = bool(_YES_NO.search(folded))
     signals.asks_weekdays = bool(_WEEKDAYS_ASKED.search(folded))
     signals.asks_how = bool(_HOW.search(folded))
+    exists = text.has(_EXISTS)
     text.take(_FILLER)
     residual = re.sub(r"\s+", " ", _PUNCT.sub(" ", text.value).strip())
     signals.residual, signals.predicate = _without_predicates(residual, folded, signals.spelling)
+    signals.predicate = signals.predicate or exists
     signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
     return signals
 
