@@ -171,3 +171,8 @@ def test_loosely_typed_questions_are_answered_not_abstained(sample_engine, text,
 def test_kana_typing_about_something_no_page_has_is_not_answered(sample_engine):
     answer = sample_engine.answer(Question("ジムある？", "hakka-house", at("2026-12-10T10:00:00")))
     assert answer.abstained
+
+
+def test_an_english_i_dont_know_is_two_sentences_with_a_space_between(eval_engine):
+    answer = ask(eval_engine, "Is there a gym nearby?")
+    assert answer.abstained and "information. Please contact" in answer.text

@@ -90,3 +90,11 @@ def test_katakana_words_are_topics_of_kana_typing_even_when_no_page_has_them() -
 
     assert kana_topic_words("レンタサイクルある？", set()) == ["れんたさいくる"]
     assert kana_topic_words("ワイファイのぱすわーど", {"ぱすわーど"}) == ["ぱすわーど", "わいふぁい"]
+
+
+def test_unicode_hyphens_inside_words_are_the_ascii_hyphen() -> None:
+    from text.tokenize import tokenize
+
+    # the real host guide writes "Wi‑Fi" with U+2011 NON-BREAKING HYPHEN
+    assert tokenize("Wi\u2011Fi works") == tokenize("wifi works") == ["wifi", "work"]
+    assert fold("Wi\u2010Fi") == "wi-fi"

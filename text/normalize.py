@@ -28,12 +28,17 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
+#: U+2010 HYPHEN and U+2011 NON-BREAKING HYPHEN (which NFKC keeps) as the ASCII hyphen:
+#: a real guide writes "Wi‑Fi" with U+2011, and "wifi" must still find it.
+HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+
+
 def spelled(text: str) -> str:
     """``text`` NFKC-normalised and case-folded, katakana kept: what :func:`fold` does but
     the kana step. The two have the same length, so a span of one is the same span of the
     other; morphological analysis reads this form (SudachiPy splits hiragana-only
     "りもこん" as り・も・こん)."""
-    return unicodedata.normalize("NFKC", text).casefold()
+    return unicodedata.normalize("NFKC", text).casefold().translate(HYPHENS)
 
 
 def fold(text: str) -> str:

@@ -159,7 +159,9 @@ def abstain(lang: str, house: House, confidence: float = 0.0) -> Answer:
     text = phrase("abstain", lang)
     if house.contacts:
         c = house.contacts[0]
-        text += phrase("ask_contact", lang, label=c.label_in(lang if lang in ("ja", "en") else "en"), phone=c.phone)
+        gap = "" if lang in ("ja", "zh") else " "  # "…information. Please contact…", 「…ません。…」
+        text += gap + phrase("ask_contact", lang, label=c.label_in(lang if lang in ("ja", "en") else "en"),
+                             phone=c.phone)
     return Answer(text=text, lang=lang, intent="abstain", confidence=confidence, abstained=True, speech=text)
 
 
