@@ -137,6 +137,31 @@ def test_staff_see_unsure_answers_in_unanswered_and_outcomes_in_stats(
     assert fake_api.calls(PUSH) == []
 
 
+def test_an_event_answered_again_after_a_crash_is_counted_once(triage_bot: RunningApp) -> None:
+    # A worker that dies after answering but before saving its outbox answers the event
+    # again; LINE's webhookEventId keeps the second answer out of the counts.
+    from bot.line.events import parse_event
+    from bot.line.outbox import Outbox
+
+    event = parse_event(group_mention("Is the sauna unsure?", event_id="01HSAMEEVENT00000000000001"))
+    for _ in range(2):
+        triage_bot.line.handlers.handle(event, Outbox(reply_token="rt"))
+    questions = triage_bot.line.state.questions
+    today = triage_bot.line.handlers.site_now().date().isoformat()
+    assert [c.asked for c in questions.counts(7, today)] == [1]
+    assert len(questions.unanswered(7)) == 1
+
+
+def test_logging_an_event_twice_returns_the_first_row(state_db: OpenState) -> None:
+    log = QuestionLog(state_db())
+    first = log.log(channel="line", house_id="a", day=DAY, text="wifi?", answer=answer(), rated=True,
+                    event_key="E1")
+    again = log.log(channel="line", house_id="a", day=DAY, text="wifi?", answer=answer(), rated=True,
+                    event_key="E1")
+    assert first.question_id is not None and again.question_id == first.question_id
+    assert [c.count for c in log.breakdown(7, DAY)] == [1]
+
+
 def test_alexa_questions_are_logged_like_lines(tmp_path: Path) -> None:
     from fakes.alexa_engine import real_engine, settings
     from fakes.virtual_alexa import VirtualAlexa, encode, node_missing_reason, post, serve

@@ -351,14 +351,15 @@ class BotState:
     # -- question log and counts ----------------------------------------------------------
 
     def log_answer(self, *, house_id: str, day: str, text: str, answer: Answer | None,
-                   chat_id: str | None = None, rated: bool = False) -> Logged | None:
+                   chat_id: str | None = None, rated: bool = False, event_key: str | None = None) -> Logged | None:
         """Count a LINE answer (``None``: the engine raised) in the shared question log, keeping
         the text of abstained and low-confidence ones (and of ``rated`` ones, which carry
         👍/👎) tied to the group's hash (forgotten on ``leave``). Returns what was logged
         (the outcome, the kept row's id); a log that cannot be written costs no answer."""
         try:
             return self.questions.log(channel="line", house_id=house_id, day=day, text=text, answer=answer,
-                                      group_key=self.group_key(chat_id) if chat_id else None, rated=rated)
+                                      group_key=self.group_key(chat_id) if chat_id else None, rated=rated,
+                                      event_key=event_key)
         except StateError as exc:
             log.warning("question log not written: %s", exc)
             return None

@@ -73,6 +73,16 @@ answer_counts = Table(
     Column("count", Integer, nullable=False, server_default="0"),
 )
 
+#: Events already counted (LINE's webhookEventId): a worker that dies after answering but
+#: before saving its outbox answers the event again; the second count is not made.
+logged_events = Table(
+    "logged_events",
+    metadata,
+    Column("event_key", Text, primary_key=True),
+    Column("question_id", Integer),  # the kept row, for the 👍/👎 the retried reply carries
+    Column("logged_at", Float, nullable=False),
+)
+
 question_log = Table(
     "question_log",
     metadata,
@@ -179,13 +189,22 @@ class QuestionLog:
                         group_key=group_key).outcome
 
     def log(self, *, channel: str, house_id: str, day: str, text: str, answer: Answer | None,
-            group_key: str | None = None, rated: bool = False) -> Logged:
+            group_key: str | None = None, rated: bool = False, event_key: str | None = None) -> Logged:
         """:meth:`record`, also keeping an answer the channel offers 👍/👎 on (``rated``);
-        the returned ``question_id`` is what the channel's feedback must carry."""
+        the returned ``question_id`` is what the channel's feedback must carry. With
+        ``event_key``, an event logged before (answered again after a crash) is not counted
+        again and gets the same ``question_id``."""
         outcome = outcome_of(answer)
         intent = answer.intent if answer is not None else ERROR
         question_id: int | None = None
         with self.db.write() as conn:
+            if event_key is not None:
+                first = conn.execute(self.db.insert(logged_events).values(
+                    event_key=event_key[:200], logged_at=self._clock()).on_conflict_do_nothing())
+                if first.rowcount == 0:
+                    before = conn.execute(select(logged_events.c.question_id)
+                                          .where(logged_events.c.event_key == event_key[:200])).scalar()
+                    return Logged(outcome, int(before) if before is not None else None)
             ins = self.db.insert(answer_counts).values(day=day, house_id=house_id, channel=channel,
                                                        intent=intent[:40], outcome=outcome, count=1)
             conn.execute(ins.on_conflict_do_update(
@@ -201,6 +220,9 @@ class QuestionLog:
                     answer=answer.text[:MAX_ANSWER_CHARS]))
                 pk = result.inserted_primary_key
                 question_id = int(pk[0]) if pk else None
+                if event_key is not None and question_id is not None:
+                    conn.execute(update(logged_events).where(logged_events.c.event_key == event_key[:200])
+                                 .values(question_id=question_id))
         return Logged(outcome, question_id)
 
     def rate(self, question_id: int, feedback: str, group_key: str | None) -> bool:
@@ -313,4 +335,5 @@ class QuestionLog:
             t.outcome == ANSWERED, or_(t.feedback.is_(None), t.feedback != DOWN),
             t.asked_at < now - FEEDBACK_WINDOW_SECONDS))
         conn.execute(delete(answer_counts).where(answer_counts.c.day < first_day(today, days + 1)))
+        conn.execute(delete(logged_events).where(logged_events.c.logged_at < now - 2 * 86400))  # LINE retries for less
 
