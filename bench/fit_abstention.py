@@ -81,7 +81,7 @@ def rows_for(engine: Engine, items: list[dict]) -> list[dict]:
         best = got.hits[0]
         top_ok = any(source_matches(e, best.meta["path"], best.meta["heading"]) for e in exp.get("sources") or [])
         answer = compose(q.text, lang, got.hits, house, replace(engine.config.compose, abstain_below=-1.0), 1.0)
-        staff = r.asks_for_staff_info(text, got.staff, best, scope=scope)
+        staff = r.asks_for_staff_info(text, got.staff, best, scope)
         row.update(x=np.array(evidence(r, text, lang, got.hits, got.staff, scope).values), staff_rule=staff,
                    y=int(bool(not exp.get("abstain") and top_ok)), answer=answer.text)
         out.append(row)

@@ -98,9 +98,8 @@ def kana_topic_words(text: str, vocabulary: Container[str]) -> list[str]:
     katakana word, known or not (folded like tokenize's). A katakana run is a loanword
     noun as typed ("ジムある？"), so a gym no page mentions still counts as a topic;
     hiragana runs cannot be cut reliably and only count when the corpus has them."""
-    found = kana_words(text, vocabulary)
     loan = [to_hiragana(w) for w in _KATAKANA_WORD.findall(unicodedata.normalize("NFKC", text))]
-    return list(dict.fromkeys([*found, *(w for w in loan if w not in found)]))
+    return list(dict.fromkeys([*kana_words(text, vocabulary), *loan]))
 
 
 def _rewrite(text: str, vocabulary: Container[str]) -> tuple[str, list[str]]:

@@ -137,7 +137,6 @@ _PARTS = re.compile(r"[・、/／,，]+")
 _NOISE = re.compile(r"[\s・、/／,，.。!?！？「」『』()（）\[\]~〜:;\"']+")
 _EN_TOKEN = re.compile(r"[a-z0-9]+")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
-_KANA = re.compile(r"[\u3041-\u30ff]")
 
 
 def stem(word: str) -> str:
@@ -345,7 +344,7 @@ class SortingMatcher:
                 out.extend(_LEXICON_FOLDED[m.group(1)])
         for m in _LEXICON_OTHER.finditer(folded_text):
             out.extend(_LEXICON_FOLDED[m.group(0)])
-        if _KANJI.search(folded_text) and not _KANA.search(folded_text):
+        if _KANJI.search(folded_text) and not _KANA.search(folded_text):  # folded: katakana is hiragana
             # Chinese: its characters in Japanese forms find the items both write in
             # kanji ("旧电池怎么扔" -> 旧電池…: 電池; "铁锅" -> 鉄鍋: 鍋) beyond the lexicon
             kanji = fold(as_japanese_kanji(folded_text))

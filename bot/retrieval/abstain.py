@@ -57,8 +57,9 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     kana = is_kana_only(text)
     # Sorted, never set order: Python salts string hashes per process, so iterating a set
     # made the evidence (and the decision to answer) differ from one process to the next.
-    words = sorted(set(kana_topic_words(text, bm25.vocab)) if kana else set(tokenize(text)))
-    topic = set(kana_topic_words(text, bm25.vocab)) if kana else set(topic_words(text))
+    kana_topic = set(kana_topic_words(text, bm25.vocab)) if kana else set()
+    words = sorted(kana_topic if kana else set(tokenize(text)))
+    topic = kana_topic if kana else set(topic_words(text))
     idf = {t: bm25.idf(t, retriever.conf.unknown_idf) for t in words}
     total = sum(idf.values()) or 1.0
     same = best.meta["lang"] == lang
@@ -105,6 +106,6 @@ def answer_confidence(retriever: Retriever, text: str, lang: str, got: Retrieval
     staff-only section than to anything public, about words only that section has) is 0."""
     if not got.hits:
         return 0.0
-    if retriever.asks_for_staff_info(text, got.staff, got.hits[0], scope=scope):
+    if retriever.asks_for_staff_info(text, got.staff, got.hits[0], scope):
         return 0.0
     return (model or AbstainModel()).probability(evidence(retriever, text, lang, got.hits, got.staff, scope))

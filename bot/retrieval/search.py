@@ -210,18 +210,16 @@ class Retriever:
         self._blocks_lock = threading.Lock()
         self._held: dict[int, frozenset[str]] = {}  # record -> answer types its text holds
         self._parts: dict[tuple[str, int], list[int]] = {}
-        for i, r in enumerate(self.records):
-            if r.meta.get("part", 0) or i + 1 < len(self.records) and self.records[i + 1].meta.get("part", 0):
-                self._parts.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
-        n = len(self.records)
         self._by_stem: dict[tuple[str, str], dict[tuple[str, int], list[int]]] = {}
         stems: dict[str, tuple[str, str]] = {}  # a few files, thousands of records
         for i, r in enumerate(self.records):
-            path = r.meta["path"]
-            if path not in stems:
-                stems[path] = _stem(path)
-            sections = self._by_stem.setdefault(stems[path], {})
-            sections.setdefault((r.meta["path"], r.meta["section"]), []).append(i)
+            key = (r.meta["path"], r.meta["section"])
+            if r.meta.get("part", 0) or i + 1 < len(self.records) and self.records[i + 1].meta.get("part", 0):
+                self._parts.setdefault(key, []).append(i)
+            if key[0] not in stems:
+                stems[key[0]] = _stem(key[0])
+            self._by_stem.setdefault(stems[key[0]], {}).setdefault(key, []).append(i)
+        n = len(self.records)
         self._translations: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
         self._unit_to = np.searchsorted(self.unit_owner, np.arange(n), side="right")
@@ -364,8 +362,8 @@ class Retriever:
     def _mask(self, scope: Scope) -> np.ndarray:
         return self._masks(scope).allowed
 
-    def asks_for_staff_info(self, text: str, staff: tuple[float, ChunkRecord] | None, best: Hit,
-                            margin: float = 0.02, strong_margin: float = 0.2, scope: Scope | None = None) -> bool:
+    def asks_for_staff_info(self, text: str, staff: tuple[float, ChunkRecord] | None, best: Hit, scope: Scope,
+                            margin: float = 0.02, strong_margin: float = 0.2) -> bool:
         """True when the question is about staff-only information.
 
         When a stayer's question is closer to a staff-only section than to anything
@@ -375,7 +373,7 @@ class Retriever:
         one, the public section must leave some word of the question uncovered, and the
         staff section must either cover such a word ("master code" when the public
         section only has "key box") or be nearer by a wide margin (the cross-lingual case).
-        With ``scope``, such a word counts only when no page the stayer may see has it:
+        Such a word counts only when no page the stayer may see (``scope``) has it:
         「予備」 of spare futons, on a public page, is not the staff page's spare key."""
         if staff is None:
             return False
@@ -386,11 +384,8 @@ class Retriever:
         missing = set(words) - set(best.record.tokens)
         if not missing:
             return False  # the public section covers every word of the question
-        shared = missing & set(rec.tokens)
-        if shared and scope is not None:
-            mask = self._masks(scope).allowed
-            shared = {t for t in shared if not self._seen(t, mask)}
-        if shared:
+        mask = self._masks(scope).allowed
+        if any(not self._seen(t, mask) for t in missing & set(rec.tokens)):
             return True
         # Coverage cannot be judged across languages: there, only a wide margin counts.
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin

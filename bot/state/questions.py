@@ -197,13 +197,14 @@ class QuestionLog:
         outcome = outcome_of(answer)
         intent = answer.intent if answer is not None else ERROR
         question_id: int | None = None
+        key = event_key[:200] if event_key is not None else None
         with self.db.write() as conn:
-            if event_key is not None:
+            if key is not None:
                 first = conn.execute(self.db.insert(logged_events).values(
-                    event_key=event_key[:200], logged_at=self._clock()).on_conflict_do_nothing())
+                    event_key=key, logged_at=self._clock()).on_conflict_do_nothing())
                 if first.rowcount == 0:
                     before = conn.execute(select(logged_events.c.question_id)
-                                          .where(logged_events.c.event_key == event_key[:200])).scalar()
+                                          .where(logged_events.c.event_key == key)).scalar()
                     return Logged(outcome, int(before) if before is not None else None)
             ins = self.db.insert(answer_counts).values(day=day, house_id=house_id, channel=channel,
                                                        intent=intent[:40], outcome=outcome, count=1)
@@ -220,8 +221,8 @@ class QuestionLog:
                     answer=answer.text[:MAX_ANSWER_CHARS]))
                 pk = result.inserted_primary_key
                 question_id = int(pk[0]) if pk else None
-                if event_key is not None and question_id is not None:
-                    conn.execute(update(logged_events).where(logged_events.c.event_key == event_key[:200])
+                if key is not None and question_id is not None:
+                    conn.execute(update(logged_events).where(logged_events.c.event_key == key)
                                  .values(question_id=question_id))
         return Logged(outcome, question_id)
 
