@@ -4,7 +4,7 @@ Why not surface forms: stayers type 「ゴミ」「ごみ」, 「出せる」「
 and particles; BM25 over raw surfaces rewards particle and spelling matches, which is
 what made plain fusion hurt. Here Japanese words become SudachiPy normalised dictionary
 forms folded to hiragana, function words are dropped, and ASCII words are lower-cased
-and lightly stemmed. Measured against fugashi surfaces in bench/ (see README).
+and stemmed (Snowball). Measured against fugashi surfaces in bench/ (see README).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Container
 
-from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, singular
+from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, stem
 from text.normalize import HYPHENS, to_hiragana, to_katakana
 from text.sudachi import morphemes
 
@@ -44,7 +44,7 @@ def _tokens(text: str, topic_only: bool) -> list[str]:
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
     for w in _ASCII_WORD.findall(text):
         if w not in RETRIEVAL_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and w in EVERYDAY_VERBS):
-            tokens.append(singular(w.replace("-", "")))  # "wi-fi" = "wifi"
+            tokens.append(stem(w.replace("-", "")))  # "wi-fi" = "wifi"
     rest = _ASCII_WORD.sub(" ", text)
     if rest.strip(" ?!.,:;()[]/-\n\t"):
         for m in morphemes(rest[:20000], "B"):
