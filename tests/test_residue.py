@@ -15,6 +15,14 @@ def test_placeholder_lines_are_left_out_and_their_labels_kept_as_gaps():
     assert served.gaps == ["Network", "Password"]
 
 
+def test_a_missing_link_is_left_out_but_is_no_gap():
+    # "Check the rules here: <no link>" is not a fact a stayer asks for; as a gap its words
+    # drew "where do I park?" and got "the guide leaves it blank".
+    served = serve_text("Check Boulder parking rules here: PARKING_RULES_URL\n"
+                        "- See the calendar: [Schedule]({{ SCHEDULE_URL }}).\n- **Network:** ____\n")
+    assert served.text == "" and served.gaps == ["Network"]
+
+
 def test_every_kind_of_template_blank_is_recognised():
     for line in ["Checkout by: : AM", "Bins located: ________.", "Pods are stored [location].",
                  "Grinder: [counter / cabinet]", "[ QR CODE HERE ]", "Shovel: **[INSERT SHOVEL LOCATION HERE]**",

@@ -38,6 +38,8 @@ _PLACEHOLDERS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("unfilled marker", re.compile(r"\b(?:QR CODE HERE|TBD|TODO|XXX+|xxx+)\b|\bX{2,}(?:-X{2,})+\b")),
 )
 
+#: A blank that stands for a link ("PARKING_RULES_URL", "{{ SCHEDULE_URL }}", "PASTE_…_LINK_HERE").
+_LINK_BLANK = re.compile(r"[A-Za-z0-9_]*(?:URL|LINK|url|link)[A-Za-z0-9_]*")
 _LINK = re.compile(r"!?\[([^\]\n]*)\]\(([^)\n]*)\)")
 _REF_DEF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+")
 _ATTR_LIST = re.compile(r"\{:?\s*(?:[.#][\w-]+|[\w-]+=\S+)(?:\s+(?:[.#][\w-]+|[\w-]+=\S+))*\s*\}")
@@ -85,6 +87,15 @@ def clean_line(line: str) -> str:
     s = _LINK.sub(lambda m: "" if m.group(0).startswith("!") else m.group(1), s)
     s = _ATTR_LIST.sub("", s)
     return s.rstrip()
+
+
+def is_link_blank(line: str) -> bool:
+    """True when every placeholder in ``line`` stands for a link: "Check the rules here:
+    PARKING_RULES_URL" lacks a link, not a fact a stayer asks for. Kept as a gap, its words
+    ("Check Boulder parking rules here") made a "where do I park?" question land on it and
+    be told the guide leaves it blank."""
+    found = [m.group(0) for _, pattern in _PLACEHOLDERS for m in pattern.finditer(line)]
+    return bool(found) and all(_LINK_BLANK.search(f) for f in found)
 
 
 def gap_label(line: str) -> str:
@@ -166,7 +177,7 @@ def serve_text(text: str) -> Served:
         if is_markup(line):
             continue
         if placeholder_in(line):
-            label = gap_label(line)
+            label = "" if is_link_blank(line) else gap_label(line)
             if label:
                 gaps.append(label)
             continue
