@@ -34,6 +34,15 @@ def test_a_question_about_a_blank_the_host_left_says_so_and_gives_the_contact(re
     assert "____" not in answer.text
 
 
+def test_a_later_sentence_of_a_line_is_quoted_with_the_line_s_label(real_guide):
+    # kitchen.md: "**Trash:** Non-recyclable waste... Indoor bin: pull-out under the kitchen sink."
+    text = ask(real_guide, "where do i put recycling").text
+    assert "Indoor bin: tall bin next to the pantry cabinet" in text
+    for line in text.splitlines():
+        if "Indoor bin" in line:
+            assert line.startswith(("・Trash:", "・Recycling:", "・Compost:")), line
+
+
 def test_answers_carry_no_markup_or_template_residue(real_guide):
     for q in ("where can we park", "when is trash day", "where do the bins go on pickup day", "can i bring my dog??"):
         text = ask(real_guide, q).text

@@ -20,6 +20,8 @@ from text.tokenize import tokenize
 
 #: What a long section is cut down to: the few lines that carry the answer, not a page.
 FOCUSED_CHARS = 360
+#: A line's first sentence up to this long is quoted with any later sentence of the line.
+LEAD_CHARS = 100
 _SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=\.)\s+(?=[A-Z0-9(\"'])")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _MD_EMPH = re.compile(r"(\*\*|__|`)")
@@ -52,20 +54,33 @@ def clean_markdown(text: str) -> str:
 
 def units(text: str) -> list[str]:
     """Lines, further split into sentences: the pieces an answer quotes."""
-    out: list[str] = []
-    for line in clean_markdown(text).splitlines():
-        out.extend(p.strip() for p in _SENT_END.split(line) if p.strip())
+    return [p for _, p in _pieces(text)]
+
+
+def _pieces(text: str) -> list[tuple[int, str]]:
+    """(line number, sentence) of each piece of ``text``, in order."""
+    out: list[tuple[int, str]] = []
+    for n, line in enumerate(clean_markdown(text).splitlines()):
+        out.extend((n, p.strip()) for p in _SENT_END.split(line) if p.strip())
     return out
 
 
 def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[str, float]] | None = None) -> str:
     """The whole section when short; otherwise the lines that carry what was asked, kept in
     their original order, up to ``max_chars``: ranked by how close each line is to the
-    question (``line_scores`` from retrieval, any language), then by shared words."""
+    question (``line_scores`` from retrieval, any language), then by shared words.
+
+    A later sentence of a line comes with the line's first one when that is short (a
+    label's worth, up to LEAD_CHARS), on one line: in "・Trash: wrappers, film. Indoor bin:
+    under the sink." the second sentence alone would answer "where does recycling go?"
+    with the trash bin. A long first sentence would crowd out other lines."""
     cleaned = clean_markdown(text)
     if len(cleaned) <= max_chars:
         return cleaned
-    pieces = units(text)
+    pieces = _pieces(text)
+    lead: dict[int, int] = {}
+    for i, (line, piece) in enumerate(pieces):
+        lead.setdefault(line, i if len(piece) <= LEAD_CHARS else -1)
     q = set(tokenize(question))
     asked = asked_types(question)
     closeness = _closeness(line_scores or [])
@@ -76,16 +91,27 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
         held = len(asked & held_types(piece)) / len(asked) if asked else 0.0
         return closeness(piece) + 0.08 * held + 0.02 * len(q & set(tokenize(piece)))
 
-    scored = sorted(((rank(p), -i, p) for i, p in enumerate(pieces)), reverse=True)
+    scored = sorted(((rank(p), -i) for i, (_, p) in enumerate(pieces)), reverse=True)
     chosen: set[int] = set()
     total = 0
     budget = min(max_chars, FOCUSED_CHARS)
-    for _rank, neg_i, p in scored:
-        if total + len(p) > budget and chosen:
+    for _rank, neg_i in scored:
+        take = {-neg_i, lead[pieces[-neg_i][0]]} - chosen - {-1}
+        cost = sum(len(pieces[i][1]) + 1 for i in take)
+        if total + cost > budget and chosen:
             continue
-        chosen.add(-neg_i)
-        total += len(p) + 1
-    return "\n".join(pieces[i] for i in sorted(chosen))
+        chosen |= take
+        total += cost
+    out: list[str] = []
+    last_line = -1
+    for i in sorted(chosen):
+        line, piece = pieces[i]
+        if line == last_line:
+            out[-1] += " " + piece
+        else:
+            out.append(piece)
+        last_line = line
+    return "\n".join(out)
 
 
 def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
