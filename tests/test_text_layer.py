@@ -88,6 +88,16 @@ def test_kana_typing_is_rewritten_with_corpus_words_and_keeps_the_rest_as_typed(
     assert rewrite_kana("ぱすわーどおしえて", {"ぱすわーど"}) == "パスワードおしえて"
     # before, the unknown ジム came back as じむ: neither the model nor the topic words knew it
     assert rewrite_kana("ジムある？", {"ある"}) == "ジムある?"
+    # a corpus word the stayer typed in katakana stays katakana (it came back as てれび)
+    assert rewrite_kana("テレビでネトフリみれる？", {"てれび"}) == "テレビでネトフリみれる?"
+
+
+def test_a_loanword_typed_in_hiragana_inside_other_text_is_written_in_katakana() -> None:
+    from text.tokenize import rewrite_loanwords
+
+    assert rewrite_loanwords("ぷりんたー使える？", {"ぷりんたー"}) == "プリンター使える？"
+    assert rewrite_loanwords("ごみの日は？", {"ごみ"}) == "ごみの日は？"  # no loanword mark: as typed
+    assert rewrite_loanwords("ぷりんたー使える？", set()) == "ぷりんたー使える？"  # not in the guide
 
 
 def test_katakana_words_are_topics_of_kana_typing_even_when_no_page_has_them() -> None:

@@ -85,6 +85,37 @@ def rewrite_kana(text: str, vocabulary: Container[str]) -> str:
     return _rewrite(text, vocabulary)[0]
 
 
+_HIRAGANA_LOAN_RUN = re.compile(r"[\u3041-\u3096ー]*(?:ー|[ぁぃぅぇぉゔ])[\u3041-\u3096ー]*")
+
+
+def rewrite_loanwords(text: str, vocabulary: Container[str]) -> str:
+    """Loanwords typed in hiragana inside other text, in katakana when the corpus has them:
+    「ぷりんたー使える？」 -> 「プリンター使える？」. A long-vowel mark or a small vowel kana
+    only occurs in loanwords, so only such runs are touched (other hiragana cannot be cut
+    reliably, see rewrite_kana)."""
+    return _HIRAGANA_LOAN_RUN.sub(lambda m: _loan_rewrite(m.group(0), vocabulary), text)
+
+
+def _is_loan(piece: str) -> bool:
+    return "ー" in piece or _looks_loanword(piece)
+
+
+def _loan_rewrite(run: str, vocabulary: Container[str]) -> str:
+    out: list[str] = []
+    i, n = 0, len(run)
+    while i < n:
+        for j in range(min(n, i + 12), i + 2, -1):
+            piece = run[i:j]
+            if piece in vocabulary and _is_loan(piece):
+                out.append(to_katakana(piece))
+                i = j
+                break
+        else:
+            out.append(run[i])
+            i += 1
+    return "".join(out)
+
+
 def kana_words(text: str, vocabulary: Container[str]) -> list[str]:
     """The corpus words found inside kana-only typing (see rewrite_kana)."""
     return _rewrite(text, vocabulary)[1]
@@ -117,7 +148,11 @@ def _rewrite(text: str, vocabulary: Container[str]) -> tuple[str, list[str]]:
         for j in range(min(n, i + 12), i + 2, -1):  # words of 3..12 kana
             piece = folded[i:j]
             if piece in vocabulary and not _is_particle_run(piece):
-                out.append(to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
+                as_typed = typed[i:j]
+                if _KATAKANA_WORD.search(as_typed):  # "テレビで…": the stayer's katakana stays
+                    out.append(as_typed)
+                else:
+                    out.append(to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
                 found.append(piece)
                 i = j
                 break

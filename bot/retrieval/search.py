@@ -23,7 +23,15 @@ from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
 from ingest.retrieval.units import unit_labels, unit_lines
 from text.detect import detect_lang
-from text.tokenize import index_tokens, is_kana_only, kana_words, rewrite_kana, tokenize, topic_words
+from text.tokenize import (
+    index_tokens,
+    is_kana_only,
+    kana_words,
+    rewrite_kana,
+    rewrite_loanwords,
+    tokenize,
+    topic_words,
+)
 
 
 def season_of(now: datetime) -> str:
@@ -391,8 +399,10 @@ class Retriever:
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
 
     def normalize_query(self, text: str) -> str:
-        """Kana-only typing is rewritten with the corpus's words (see rewrite_kana)."""
-        return rewrite_kana(text, self.bm25.vocab) if is_kana_only(text) else text
+        """Kana-only typing is rewritten with the corpus's words (see rewrite_kana), and
+        loanwords typed in hiragana elsewhere in katakana (see rewrite_loanwords)."""
+        vocab = self.bm25.vocab
+        return rewrite_kana(text, vocab) if is_kana_only(text) else rewrite_loanwords(text, vocab)
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
