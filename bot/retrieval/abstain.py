@@ -77,7 +77,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: (-idf[t], t))[:2]  # ties: by the word
     entity_unknown = not (same and known)
     entity = 0.0 if entity_unknown else float(any(t in have for t in known))
-    fit = type_fit(text, best.record.text)
+    fit = type_fit(text, best.text)  # the whole section: a long one's best chunk may lack the time it gives
     staff_gap = (staff[0] - best.dense) if staff is not None else -0.5
     return Evidence((
         best.section, best.line, best.lexical, margin, coverage, float(not same), unseen, entity,

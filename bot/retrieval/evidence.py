@@ -55,10 +55,11 @@ _TYPES: dict[str, tuple[str, str]] = {
         r"徒歩|\d+\s*(?:分|m\b|km)|旁边|附近|楼|옆|앞|뒤|층",
     ),
     "permission": (
-        r"(?:て|で)(?:も)?(?:いい|良い|大丈夫|OK|ok|おけ|へいき|平気)|できます?か|できる[？?]|可能|いいですか|だめ|ダメ|"
+        r"(?:て|で)(?:も)?(?:いい|良い|大丈夫|OK|ok|おけ|へいき|平気)|できます?か|できる[？?]|可能|だめ|ダメ|"
         r"ok\?|okay\?|\bcan (?:i|we|you)\b|\bmay i\b|\ballowed\b|\bpermitted\b|\bis it ok|\bare (?:pets|dogs|kids)\b|"
         r"可以|能不能|能否|允许|되나요|돼요|될까요|가능|괜찮",
-        r"禁止|できません|ご遠慮|遠慮|不可|ダメ|だめ|しないで|ないでください|お断り|できます|大丈夫|OK|可能|ご自由|"
+        r"禁止|禁煙|厳禁|できません|られません|ご遠慮|遠慮|不可|ダメ|だめ|しないで|ないでください|お断り|できます|大丈夫|OK|可能|"
+        r"自由に|かまいません|構いません|"
         r"\bnot allowed\b|\bno (?:smoking|pets|parties|parking|shoes)\b|\bno [a-z]+s\b|\bprohibited\b|\bforbidden\b|"
         r"\bnot permitted\b|\bdo not\b|\bdon't\b|\bplease don't\b|\bmust not\b|\bnever\b|\bwelcome\b|\bfine\b|"
         r"\bfree to\b|\bfeel free\b|\ballowed\b|\bpermitted\b|\bmay\b|\bcan't\b|\bcannot\b|"

@@ -1,0 +1,51 @@
+"""Abstention evidence: what a question asks for, and whether the chosen section holds it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings
+from bot.engine.contract import Question
+from bot.engine.engine import Engine, _scope
+from bot.retrieval.abstain import evidence
+from bot.retrieval.evidence import asked_types, held_types
+from tests.conftest import at
+from tests.realguide import build
+from text.detect import detect_lang
+
+
+@pytest.mark.parametrize("question", ["タバコ吸っていい？", "ペット連れてきても大丈夫？", "can i bring my dog",
+                                      "可以抽烟吗？"])
+def test_asking_may_i_asks_for_a_rule(question: str) -> None:
+    assert "permission" in asked_types(question)
+
+
+def test_asking_what_to_do_is_not_asking_permission() -> None:
+    assert "permission" not in asked_types("灯油が少なくなってきたらどうすればいいですか？")
+
+
+@pytest.mark.parametrize("passage", ["ペットは連れて来られません。", "ミニトマトは自由に収穫して食べてかまいません。",
+                                     "家の中は全面禁煙です。", "No pets."])
+def test_a_rule_in_japanese_or_english_holds_the_answer_to_may_i(passage: str) -> None:
+    assert "permission" in held_types(passage)
+
+
+@pytest.fixture(scope="module")
+def real_guide(tmp_path_factory, embeddings):
+    root = build(tmp_path_factory.mktemp("realguide"))
+    store = tmp_path_factory.mktemp("realguide-store")
+    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
+
+
+def test_a_long_section_is_judged_whole_not_by_its_best_chunk(real_guide):
+    # kitchen.md's "Pickup schedule" is long; its chunk nearest "when is trash day" is the
+    # missed-pickup part, without "7:00 AM every Friday" that the section does give.
+    text = "when is trash day"
+    q = Question(text, "fox-den", at("2026-07-10T18:00:00-06:00"))
+    scope = _scope(q, real_guide.house("fox-den"), real_guide.knowledge)
+    r = real_guide.retriever
+    got = r.retrieve(text, scope, detect_lang(text))
+    best = got.hits[0]
+    assert best.meta["heading"] == "Pickup schedule" and "7:00 AM" not in best.record.text
+    ev = evidence(r, text, "en", got.hits, got.staff, scope).as_dict()
+    assert ev["type_missing"] == 0.0 and ev["type_share"] == 1.0
