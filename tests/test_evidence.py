@@ -49,3 +49,5 @@ def test_a_long_section_is_judged_whole_not_by_its_best_chunk(real_guide):
     assert best.meta["heading"] == "Pickup schedule" and "7:00 AM" not in best.record.text
     ev = evidence(r, text, "en", got.hits, got.staff, scope).as_dict()
     assert ev["type_missing"] == 0.0 and ev["type_share"] == 1.0
+    # and its words are the whole section's (coverage, key words, the staff rule)
+    assert "friday" in best.tokens and "friday" not in best.record.tokens

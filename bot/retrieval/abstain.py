@@ -63,7 +63,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     idf = {t: bm25.idf(t, retriever.conf.unknown_idf) for t in words}
     total = sum(idf.values()) or 1.0
     same = best.meta["lang"] == lang
-    have = set(best.record.tokens)
+    have = set(best.tokens)
     coverage = sum(v for t, v in idf.items() if t in have) / total if same else 0.0
     unseen = 0.0
     if lang in ("ja", "en"):

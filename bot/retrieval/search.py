@@ -89,10 +89,17 @@ class Hit:
     translation: tuple[str, int] | None = None
     #: the whole section's text when it was split into several chunks (top hits only)
     section_text: str = ""
+    #: and its tokens
+    section_tokens: tuple[str, ...] = ()
 
     @property
     def text(self) -> str:
         return self.section_text or self.record.text
+
+    @property
+    def tokens(self) -> tuple[str, ...] | list[str]:
+        """The section's index tokens (all its chunks' for a long top hit)."""
+        return self.section_tokens or self.record.tokens
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -304,7 +311,7 @@ class Retriever:
         idf = {t: self.bm25.idf(t, c.unknown_idf) for t in qt}
         total = sum(idf.values())
         if hit.meta["lang"] == lang:
-            have = set(hit.record.tokens)
+            have = set(hit.tokens)
             score += c.coverage_weight * sum(v for t, v in idf.items() if t in have) / total
         if lang in ("ja", "en"):
             mask = self._masks(scope).allowed
@@ -389,7 +396,7 @@ class Retriever:
         if sim <= best.dense + margin:
             return False
         words = kana_words(text, self.bm25.vocab) if is_kana_only(text) else tokenize(text)
-        missing = set(words) - set(best.record.tokens)
+        missing = set(words) - set(best.tokens)
         if not missing:
             return False  # the public section covers every word of the question
         mask = self._masks(scope).allowed
@@ -525,6 +532,7 @@ class Retriever:
             if len(parts) > 1:  # a long section: compose from all of it, overlaps once
                 h.section_text = "\n".join(dict.fromkeys(
                     ln for i in parts for ln in self.records[i].text.splitlines()))
+                h.section_tokens = tuple(dict.fromkeys(t for i in parts for t in self.records[i].tokens))
         return Retrieval(out, (staff_best[0], self.records[staff_best[1]]) if staff_best else None)
 
     def _favour_answer_type(self, text: str, hits: list[Hit]) -> None:
