@@ -31,6 +31,17 @@ def test_an_item_named_by_its_other_name_inside_a_sentence_is_found(eval_engine)
     assert answer.intent == "sorting" and "粗大ごみ" in answer.text
 
 
+def test_a_verb_is_not_an_item_leave_is_not_grass_and_leaves(eval_engine):
+    answer = ask(eval_engine, "what time do i have to leave on the last day", house="kitami-base")
+    assert answer.intent != "sorting" and "leaves" not in answer.text.lower()
+
+
+def test_an_item_word_beside_another_noun_is_not_a_sorting_question(eval_engine):
+    # "bike parking?" asks where bicycles go, not how to throw one away
+    assert ask(eval_engine, "bike parking?", house="kitami-base").intent != "sorting"
+    assert ask(eval_engine, "broken umbrella?", house="kitami-base").intent == "sorting"
+
+
 def test_a_stop_the_stayer_names_is_the_origin(eval_engine):
     answer = ask(eval_engine, "when is the next bus from Biho 5-chome?", house="kitami-base",
                  when="2026-12-03T09:00:00")

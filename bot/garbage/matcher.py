@@ -25,7 +25,7 @@ import re
 from dataclasses import dataclass, replace
 
 from ingest.garbage.dictionary import SortingDict, SortingEntry
-from text.english import ITEM_NAME_STOP, singular
+from text.english import EVERYDAY_VERBS, ITEM_NAME_STOP, singular
 from text.hanzi import as_japanese_kanji
 from text.normalize import fold
 from text.sudachi import morphemes
@@ -264,6 +264,7 @@ class SortingMatcher:
         total = max(1, len(self._rows))
         self._idf = {w: math.log(1 + total / len(rows)) for w, rows in self._by_word.items()}
         self._reading_index: dict[str, set[int]] | None = None
+        self._row_of: dict[int, _Indexed] | None = None
 
     # -- public ----------------------------------------------------------------------
 
@@ -271,7 +272,7 @@ class SortingMatcher:
         """True when the matched row accounts for most of ``phrase``: the message is about
         that item ("でんち", "ペットボトルのふた"), not merely mentioning it ("オーナーの携帯番号")."""
         if phrase.isascii():
-            return 0 < len(words) <= 3
+            return 0 < len(words) <= 3 and all(self._names_word(match.entry, w) for w in words)
         compact = _NOISE.sub("", phrase)
         names, _ = _name_variants(match.entry.item)
         if compact in names:
@@ -289,12 +290,30 @@ class SortingMatcher:
         if len(wanted & have) / len(wanted) >= self.scores.covers_min_share:
             return True
         self._ensure_readings()
-        row = next(r for r in self._rows if r.entry is match.entry)
+        row = self._row(match.entry)
         reading = _bigrams(_NOISE.sub("", reading_of(compact)))
         known: set[str] = set()
         for r in row.readings:
             known |= _bigrams(r)
         return bool(reading) and len(reading & known) / len(reading) >= self.scores.covers_min_share
+
+    def _names_word(self, entry: SortingEntry, word: str) -> bool:
+        """Whether an English question word is part of how ``entry`` is named: a word of its
+        English name, a lexicon word for its Japanese name ("bike" for 自転車), or a state
+        word ("broken", "used"). "bike parking" names a bicycle and something else."""
+        if word in EVERYDAY_VERBS:
+            return True
+        row = self._row(entry)
+        key = stem(word)
+        if key in row.en_words or word in row.en_words:
+            return True
+        names = "".join(row.names)
+        return any(j in names for k in (word, key) for j in _LEXICON_FOLDED.get(k, ()))
+
+    def _row(self, entry: SortingEntry) -> _Indexed:
+        if self._row_of is None:
+            self._row_of = {id(r.entry): r for r in self._rows}
+        return self._row_of[id(entry)]
 
     def match(self, folded_text: str, phrase: str = "", words: tuple[str, ...] = (),
               spelling: str = "") -> list[ItemMatch]:
@@ -465,7 +484,8 @@ class SortingMatcher:
 
     def _english(self, words: tuple[str, ...]) -> list[ItemMatch]:
         sc = self.scores
-        query = {self._correct(stem(w)) for w in words if w not in ITEM_NAME_STOP}
+        # a verb never names an item alone: "leave" is not "Grass and leaves"
+        query = {self._correct(stem(w)) for w in words if w not in ITEM_NAME_STOP and w not in EVERYDAY_VERBS}
         query.discard("")
         if not query:
             return []
