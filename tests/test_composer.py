@@ -83,6 +83,19 @@ def test_a_section_s_translation_is_the_closest_section_of_the_translated_file(s
         "houses/hakka-house/manual.en.md", _section(retriever, "Parking"))
 
 
+def test_a_section_the_translated_file_lacks_has_no_translation(eval_engine):
+    # The English area guide has no food section; its nearest ("Supermarkets") is the
+    # translation of スーパー・コンビニ, so an English stayer asking about local noodles is
+    # answered from 焼肉と北見の味, not about supermarkets.
+    retriever = eval_engine.retriever
+    assert retriever.translation("areas/kitami/guide.ja.md", _section(retriever, "焼肉と北見の味")) is None
+    assert retriever.translation("areas/kitami/guide.ja.md", _section(retriever, "レンタカー")) == (
+        "areas/kitami/guide.en.md", _section(retriever, "Rental cars"))
+    answer = eval_engine.answer(Question("any local noodle dish i should try while im in kitami?", "doto-house",
+                                         at("2026-07-08T12:00:00+09:00")))
+    assert "塩やきそば" in answer.text and "Seicomart" not in answer.text
+
+
 def _section(retriever, heading: str) -> int:
     return next(r.meta["section"] for r in retriever.records if r.meta["heading"] == heading)
 

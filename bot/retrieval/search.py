@@ -258,29 +258,40 @@ class Retriever:
 
     def translation(self, path: str, section: int) -> tuple[str, int] | None:
         """The section of the translated file (manual.ja.md <-> manual.en.md) that is this
-        section's translation: the one whose lines come closest to its lines.
+        section's translation: the one whose lines come closest to its lines, provided this
+        section is also the closest to it (mutual nearest neighbours).
 
         Why not by position or heading: translations drift (the Japanese manual has a
         laundry section the English one lacks), and headings are in different languages;
         a line and its translation are far closer than unrelated lines (cosine ~0.77 vs
-        ~0.38 at the median on the eval corpus), so the nearest section is the match."""
+        ~0.38 at the median on the eval corpus), so the nearest section is the match. Why
+        mutual: a section the other file lacks still has a nearest one there (the area
+        guide's 焼肉と北見の味 -> "Supermarkets", whose own nearest is スーパー・コンビニ),
+        and an English stayer was answered about supermarkets."""
         key = (path, section)
         if key in self._translations:
             return self._translations[key]
-        group = self._by_stem.get(_stem(path), {})
+        other = self._nearest(key)
+        found = other if other is not None and self._nearest(other, only=path) == key else None
+        self._translations[key] = found
+        return found
+
+    def _nearest(self, key: tuple[str, int], only: str | None = None) -> tuple[str, int] | None:
+        """The section of another file of ``key``'s group (or of file ``only``) whose lines
+        come closest to ``key``'s."""
+        group = self._by_stem.get(_stem(key[0]), {})
         mine = self._rows(group.get(key, []))
         best: tuple[float, tuple[str, int]] | None = None
         if len(mine):
             for other, idx in group.items():
-                if other[0] == path:
+                if other[0] == key[0] or (only is not None and other[0] != only):
                     continue
                 theirs = self._rows(idx)
                 if len(theirs):
                     sim = float((mine @ theirs.T).max())
                     if best is None or sim > best[0]:
                         best = (sim, other)
-        self._translations[key] = best[1] if best else None
-        return self._translations[key]
+        return best[1] if best else None
 
     def _rows(self, records: list[int]) -> np.ndarray:
         spans = [self._unit16[int(self._unit_from[i]):int(self._unit_to[i])] for i in records]
