@@ -43,6 +43,16 @@ def test_a_later_sentence_of_a_line_is_quoted_with_the_line_s_label(real_guide):
             assert line.startswith(("・Trash:", "・Recycling:", "・Compost:")), line
 
 
+def test_an_abbreviation_s_full_stop_does_not_end_a_sentence():
+    from bot.retrieval.compose import sentences
+
+    # "3)." was quoted alone as the first line of an answer
+    assert sentences('The station is "Biho 5-chome Station No. 3). Put garbage out by 8:30.') == [
+        'The station is "Biho 5-chome Station No. 3).', "Put garbage out by 8:30."]
+    assert sentences("Bring e.g. Gloves and hats. Then go.") == ["Bring e.g. Gloves and hats.", "Then go."]
+    assert sentences("手袋をどうぞ。帽子も。") == ["手袋をどうぞ。", "帽子も。"]
+
+
 def test_answers_carry_no_markup_or_template_residue(real_guide):
     for q in ("where can we park", "when is trash day", "where do the bins go on pickup day", "can i bring my dog??"):
         text = ask(real_guide, q).text

@@ -61,7 +61,26 @@ def _pieces(text: str) -> list[tuple[int, str]]:
     """(line number, sentence) of each piece of ``text``, in order."""
     out: list[tuple[int, str]] = []
     for n, line in enumerate(clean_markdown(text).splitlines()):
-        out.extend((n, p.strip()) for p in _SENT_END.split(line) if p.strip())
+        out.extend((n, p) for p in sentences(line))
+    return out
+
+
+#: A full stop that ends an abbreviation, not a sentence ("Station No. 3", "e.g. Alexa").
+_ABBREV_END = re.compile(r"\b(?:no|nos|nr|st|mt|dr|mr|mrs|ms|approx|e\.g|i\.e|etc|vs|p|pp|ca|ave|rd|tel)\.$",
+                         re.IGNORECASE)
+
+
+def sentences(line: str) -> list[str]:
+    """The sentences of one line. A piece after an abbreviation's full stop, or too short
+    to stand alone ("3)."), stays with the sentence before it."""
+    out: list[str] = []
+    for piece in (p.strip() for p in _SENT_END.split(line)):
+        if not piece:
+            continue
+        if out and (_ABBREV_END.search(out[-1]) or len(re.sub(r"\W", "", piece)) < 3):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
     return out
 
 
