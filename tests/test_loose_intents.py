@@ -42,6 +42,18 @@ def test_an_item_word_beside_another_noun_is_not_a_sorting_question(eval_engine)
     assert ask(eval_engine, "broken umbrella?", house="kitami-base").intent == "sorting"
 
 
+def test_a_korean_item_word_inside_another_word_is_not_the_item(eval_engine):
+    # 병 (bottle) is the first syllable of 병원 (hospital)
+    assert ask(eval_engine, "병원 어디 있어요?").intent == "retrieval"
+    assert ask(eval_engine, "병은 어떻게 버려요?").intent == "sorting"
+
+
+def test_lost_in_chinese_is_not_thrown_away(eval_engine):
+    # 丢了 = lost; 怎么丢 = how to throw away
+    assert ask(eval_engine, "钥匙丢了怎么办").intent == "retrieval"
+    assert ask(eval_engine, "电池怎么丢").intent == "sorting"
+
+
 def test_a_stop_the_stayer_names_is_the_origin(eval_engine):
     answer = ask(eval_engine, "when is the next bus from Biho 5-chome?", house="kitami-base",
                  when="2026-12-03T09:00:00")

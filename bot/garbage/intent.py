@@ -109,7 +109,7 @@ _SORTING_CUE = _rx(
     r"\bthrow\w*( away| out)?", r"dispos\w*( of)?", r"get rid of", r"discard\w*", r"go(es)? in(to)?\b",
     r"\bseparat\w*",
     "怎么扔", "怎么丢", "怎么处理", "怎么分类", "如何扔", "如何丢", "什么垃圾", "哪种垃圾", "哪类垃圾",
-    "属于", "扔", "丢", r"어떻게 버[^\s?]*", r"버리[^\s?]*", r"버려[^\s?]*", r"버릴[^\s?]*", "무슨 쓰레기",
+    "属于", "扔", "丢(?![了失])", r"어떻게 버[^\s?]*", r"버리[^\s?]*", r"버려[^\s?]*", r"버릴[^\s?]*", "무슨 쓰레기",
     "어떤 쓰레기",
 )
 #: "for the day", "all day", "every day": a span of time, not a collection day ("trash day").

@@ -130,7 +130,18 @@ _LEXICON_FOLDED = {fold(k): tuple(fold(v) for v in vs) for k, vs in LEXICON.item
 
 _LEXICON_ASCII = re.compile(" (" + "|".join(re.escape(fold(k)) for k in sorted(
     (k for k in LEXICON if k.isascii()), key=len, reverse=True)) + ") ")
-_LEXICON_OTHER = re.compile("|".join(re.escape(fold(k)) for k in sorted(
+
+
+def _other_key(key: str) -> str:
+    """A non-English lexicon key as a pattern. A one-syllable Korean word must stand alone,
+    perhaps with a particle: 병 (bottle) is not the first syllable of 병원 (hospital)."""
+    k = re.escape(fold(key))
+    if len(key) == 1 and "\uac00" <= key <= "\ud7a3":
+        return rf"(?<![\uac00-\ud7a3]){k}(?=(?:[은는이가을를도만의에와과랑]|으로|로)?(?![\uac00-\ud7a3]))"
+    return k
+
+
+_LEXICON_OTHER = re.compile("|".join(_other_key(k) for k in sorted(
     (k for k in LEXICON if not k.isascii()), key=len, reverse=True)))
 _PARENS = re.compile(r"[(（\[［【][^)）\]］】]*[)）\]］】]")
 _PARTS = re.compile(r"[・、/／,，]+")
