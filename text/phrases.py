@@ -86,8 +86,8 @@ register({
     "only_in": {
         "ja": "この内容は{language}のページにしかありません：",
         "en": "This is only written in {language}:",
-        "zh": "这部分内容只有{language}版本：",
-        "ko": "이 내용은 {language}로만 작성되어 있습니다:",
+        "zh": "这部分内容没有中文版，以下是{language}原文：",
+        "ko": "이 내용은 한국어판이 없어 {language} 원문으로 안내합니다:",
     },
     "language.ja": {"ja": "日本語", "en": "Japanese", "zh": "日语", "ko": "일본어"},
     "language.en": {"ja": "英語", "en": "English", "zh": "英语", "ko": "영어"},
