@@ -51,6 +51,17 @@ def test_an_abbreviation_s_full_stop_does_not_end_a_sentence():
         'The station is "Biho 5-chome Station No. 3).', "Put garbage out by 8:30."]
     assert sentences("Bring e.g. Gloves and hats. Then go.") == ["Bring e.g. Gloves and hats.", "Then go."]
     assert sentences("手袋をどうぞ。帽子も。") == ["手袋をどうぞ。", "帽子も。"]
+    # a numbered step's number stays with its step
+    assert sentences("2. Press the button. The lamp blinks.") == ["2. Press the button.", "The lamp blinks."]
+
+
+def test_how_do_i_gets_the_whole_numbered_procedure(eval_engine):
+    # winter.en.md's draining steps 1-4: before, step 1 came alone (and "2." as a fragment)
+    answer = eval_engine.answer(Question("how do we drain the pipes", "doto-house", at("2027-01-15T19:00:00+09:00")))
+    lines = answer.text.splitlines()
+    steps = [ln for ln in lines if ln[:2] in ("1.", "2.", "3.", "4.")]
+    assert [s[:2] for s in steps] == ["1.", "2.", "3.", "4."]
+    assert all(len(s) > 3 for s in steps)
 
 
 def test_answers_carry_no_markup_or_template_residue(real_guide):

@@ -70,14 +70,18 @@ _ABBREV_END = re.compile(r"\b(?:no|nos|nr|st|mt|dr|mr|mrs|ms|approx|e\.g|i\.e|et
                          re.IGNORECASE)
 
 
+def _tiny(piece: str) -> bool:
+    return len(re.sub(r"\W", "", piece)) < 3
+
+
 def sentences(line: str) -> list[str]:
     """The sentences of one line. A piece after an abbreviation's full stop, or too short
-    to stand alone ("3)."), stays with the sentence before it."""
+    to stand alone ("3).", a step number "2."), stays with the sentence it belongs to."""
     out: list[str] = []
     for piece in (p.strip() for p in _SENT_END.split(line)):
         if not piece:
             continue
-        if out and (_ABBREV_END.search(out[-1]) or len(re.sub(r"\W", "", piece)) < 3):
+        if out and (_ABBREV_END.search(out[-1]) or _tiny(piece) or _tiny(out[-1])):
             out[-1] = f"{out[-1]} {piece}"
         else:
             out.append(piece)
@@ -92,7 +96,9 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     A later sentence of a line comes with the line's first one when that is short (a
     label's worth, up to LEAD_CHARS), on one line: in "・Trash: wrappers, film. Indoor bin:
     under the sink." the second sentence alone would answer "where does recycling go?"
-    with the trash bin. A long first sentence would crowd out other lines."""
+    with the trash bin. A long first sentence would crowd out other lines. A step of a
+    numbered procedure brings the whole procedure when it fits in ``max_chars``: half the
+    steps of draining the pipes would mislead."""
     cleaned = clean_markdown(text)
     if len(cleaned) <= max_chars:
         return cleaned
@@ -104,20 +110,28 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     asked = asked_types(question)
     closeness = _closeness(line_scores or [])
 
-    def rank(piece: str) -> float:
-        # closeness first; holding the kind of answer asked for (a time, a price) and
-        # sharing words with the question decide between lines about as close
+    steps = _procedures(pieces)
+    how = bool(_ASKS_HOW.search(question))
+
+    def rank(i: int, piece: str) -> float:
+        # closeness first; holding the kind of answer asked for (a time, a price, the steps
+        # for "how do I") and sharing words with the question decide between lines about as close
         held = len(asked & held_types(piece)) / len(asked) if asked else 0.0
+        held = max(held, float(how and i in steps))
         return closeness(piece) + 0.08 * held + 0.02 * len(q & set(tokenize(piece)))
 
-    scored = sorted(((rank(p), -i) for i, (_, p) in enumerate(pieces)), reverse=True)
+    scored = sorted(((rank(i, p), -i) for i, (_, p) in enumerate(pieces)), reverse=True)
     chosen: set[int] = set()
     total = 0
     budget = min(max_chars, FOCUSED_CHARS)
     for _rank, neg_i in scored:
         take = {-neg_i, lead[pieces[-neg_i][0]]} - chosen - {-1}
+        cap = budget
+        whole = (steps.get(-neg_i, frozenset()) | take) - chosen
+        if whole != take and total + sum(len(pieces[i][1]) + 1 for i in whole) <= max_chars:
+            take, cap = set(whole), max_chars  # a procedure whole, up to the full length
         cost = sum(len(pieces[i][1]) + 1 for i in take)
-        if total + cost > budget and chosen:
+        if total + cost > cap and chosen:
             continue
         chosen |= take
         total += cost
@@ -131,6 +145,32 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
             out.append(piece)
         last_line = line
     return "\n".join(out)
+
+
+_STEP = re.compile(r"^\s*\d{1,2}[.)．）]\s*\S")
+#: "How do I …?": the steps of a procedure are the answer.
+_ASKS_HOW = re.compile(r"\bhow (?:do|to|can|should|would)\b|やり方|方法|どうやって|どうすれば|どうしたら|手順|"
+                       r"怎么|如何|어떻게", re.IGNORECASE)
+
+
+def _procedures(pieces: list[tuple[int, str]]) -> dict[int, frozenset[int]]:
+    """Piece index -> all pieces of the numbered procedure ("1. …", "2. …") it is part of."""
+    lines: dict[int, list[int]] = {}
+    for i, (line, _) in enumerate(pieces):
+        lines.setdefault(line, []).append(i)
+    runs: list[list[int]] = []
+    for n in sorted(lines):
+        if _STEP.match(pieces[lines[n][0]][1]):
+            if runs and runs[-1][-1] == n - 1:
+                runs[-1].append(n)
+            else:
+                runs.append([n])
+    out: dict[int, frozenset[int]] = {}
+    for run in runs:
+        if len(run) >= 2:
+            members = frozenset(i for n in run for i in lines[n])
+            out.update(dict.fromkeys(members, members))
+    return out
 
 
 def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
