@@ -58,6 +58,18 @@ def test_a_title_one_line_intro_is_marked_and_not_indexed():
     assert [c.metadata["heading"] for c in chunks] == ["Entry"]
 
 
+def test_a_title_intro_under_a_heading_other_than_the_front_matter_title_is_an_intro_too():
+    # winter.en.md: front matter "title: Winter living", heading "# Winter living (November-April)";
+    # its intro answered "it's freezing in here"
+    text = ("---\ntitle: Winter living\n---\n# Winter living (November-April)\n\n"
+            "Lows reach -20°C.\n\n## Snow\n\nShovel.\n")
+    sections, _ = parse_markdown(text, Path("winter.en.md"), "h/winter.en.md")
+    assert [s.intro for s in sections] == [True, False]
+    # a file without a top-level heading has no title section: its first short section stays
+    sections, _ = parse_markdown("## Wi-Fi\n\nPassword: abc\n\n## Bath\n\nx\n", Path("m.en.md"), "m.en.md")
+    assert not sections[0].intro
+
+
 def test_a_long_title_intro_is_kept():
     intro = "DOTO HOUSE is a 45-year-old detached house in Biho-cho, renovated for two-week stays. " * 3
     sections, _ = parse_markdown(f"# Guide\n\n{intro}\n\n## Wi-Fi\n\nx\n", Path("m.en.md"), "m.en.md")

@@ -96,9 +96,10 @@ def decide_lang(meta: DocMeta, path: Path, text: str, prior: tuple[str, ...]) ->
     meta.lang, meta.lang_source = (known[0], "house languages") if known else ("ja", "default")
 
 
-def _is_intro(section: Section, title: str, others: int) -> bool:
-    """A title section whose body is one short line, in a file with other sections."""
-    if not others or section.heading not in (title, "") or len(section.heading_path) > 1:
+def _is_intro(section: Section, title: str, others: int, h1: str = "") -> bool:
+    """A title section (the file's title, or its first top-level heading when front matter
+    names the title) whose body is one short line, in a file with other sections."""
+    if not others or section.heading not in (title, h1, "") or len(section.heading_path) > 1:
         return False
     lines = [ln for ln in serve_text(section.text).text.splitlines() if ln.strip()]
     if len(lines) != 1:
@@ -191,6 +192,7 @@ def parse_markdown(text: str, path: Path, rel: str,
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []  # (level, heading)
     title = meta.title
+    h1 = ""
     buf: list[str] = []
     cur_heading, cur_line = "", start + 1
     in_fence = False
@@ -211,6 +213,8 @@ def parse_markdown(text: str, path: Path, rel: str,
             level, heading = len(m.group(1)), m.group(2).strip()
             if level == 1 and not title:
                 title = heading
+            if level == 1 and not h1:
+                h1 = heading
             while stack and stack[-1][0] >= level:
                 stack.pop()
             stack.append((level, heading))
@@ -224,7 +228,7 @@ def parse_markdown(text: str, path: Path, rel: str,
     # Drop empty heading-only sections (e.g. a title directly followed by a subsection).
     sections = [s for s in sections if s.text.strip()]
     if sections:
-        sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1)
+        sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1, h1)
     return sections, problems
 
 
