@@ -9,6 +9,7 @@ from bot.engine.contract import Question
 from bot.engine.engine import Engine, _scope
 from bot.retrieval.abstain import evidence
 from bot.retrieval.evidence import asked_types, held_types
+from bot.retrieval.search import quoted_hit
 from tests.conftest import at
 from tests.realguide import build
 from text.detect import detect_lang
@@ -51,3 +52,20 @@ def test_a_long_section_is_judged_whole_not_by_its_best_chunk(real_guide):
     assert ev["type_missing"] == 0.0 and ev["type_share"] == 1.0
     # and its words are the whole section's (coverage, key words, the staff rule)
     assert "friday" in best.tokens and "friday" not in best.record.tokens
+
+
+def test_words_are_judged_on_the_section_the_answer_quotes(eval_engine):
+    # The Japanese レンタカー section is closest, but the answer quotes its English
+    # translation: coverage and key words are those of the English text ("car seat" is
+    # not in it), not "another language, no evidence either way".
+    text = "traveling with my 2yo - can i borrow a child car seat for the rental car?"
+    q = Question(text, "kitami-base", at("2026-05-06T10:00:00+09:00"))
+    scope = _scope(q, eval_engine.house("kitami-base"), eval_engine.knowledge)
+    r = eval_engine.retriever
+    got = r.retrieve(text, scope, "en")
+    quoted = quoted_hit(got.hits, "en")
+    assert got.hits[0].meta["lang"] == "ja" and quoted.meta["heading"] == "Rental cars"
+    ev = evidence(r, text, "en", got.hits, got.staff, scope).as_dict()
+    assert ev["cross_lang"] == 0.0 and ev["lexical"] == quoted.lexical > 0
+    assert 0 < ev["coverage"] < 1 and ev["entity"] == 0.0
+    assert eval_engine.answer(q).abstained

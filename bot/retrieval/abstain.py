@@ -5,7 +5,8 @@ unanswerable ones (AUC 0.55-0.66), so the decision weighs several kinds of evide
 the best section:
 
 - how close it is, as a whole and by its best line, and by how much it beats the next;
-- how much of the question's wording it covers (same language), and how much of the
+- how much of the question's wording it covers (judged on the section the answer quotes:
+  its translation in the stayer's language when the composer swaps to it), and how much of the
   question's topic appears nowhere the stayer may look ("gym" when no page has one);
 - whether the question's key words (its rarest topic words the guide knows) are in it;
 - whether it holds the kind of answer asked for (a time, a price, a number, a rule:
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from bot.retrieval.evidence import type_fit
-from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel
+from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel, quoted_hit
 from ingest.retrieval.store import ChunkRecord
 from text.tokenize import is_kana_only, kana_topic_words, tokenize, topic_words
 
@@ -62,8 +63,12 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     topic = kana_topic if kana else set(topic_words(text))
     idf = {t: bm25.idf(t, retriever.conf.unknown_idf) for t in words}
     total = sum(idf.values()) or 1.0
-    same = best.meta["lang"] == lang
-    have = set(best.tokens)
+    # Words are judged on the section the answer quotes: for an English question whose
+    # best section is Japanese, its English translation when the composer swaps to it
+    # ("car seat" is not in "Rental cars", whatever the Japanese page's cosine).
+    quoted = quoted_hit(hits, lang)
+    same = quoted.meta["lang"] == lang
+    have = set(quoted.tokens)
     coverage = sum(v for t, v in idf.items() if t in have) / total if same else 0.0
     unseen = 0.0
     if lang in ("ja", "en"):
@@ -80,7 +85,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     fit = type_fit(text, best.text)  # the whole section: a long one's best chunk may lack the time it gives
     staff_gap = (staff[0] - best.dense) if staff is not None else -0.5
     return Evidence((
-        best.section, best.line, best.lexical, margin, coverage, float(not same), unseen, entity,
+        best.section, best.line, quoted.lexical, margin, coverage, float(not same), unseen, entity,
         float(entity_unknown), fit.share, float(fit.missing), staff_gap,
     ))
 

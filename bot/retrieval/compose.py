@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
 from bot.retrieval.evidence import asked_types, held_types
-from bot.retrieval.search import Hit, parallel
+from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
 from text.tokenize import tokenize
@@ -36,7 +36,7 @@ class ComposeConfig:
     #: more often (sample house 0.833 -> 0.861, Boulder guide 0.658 -> 0.684; dev unchanged,
     #: loose 0.698 -> 0.708), and so was the cross-validated refit on every set.
     abstain_below: float = 0.4
-    prefer_lang_margin: float = 0.10
+    prefer_lang_margin: float = PREFER_LANG_MARGIN
     max_chars: int = 600
 
 
@@ -272,15 +272,7 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
             confidence: float) -> Answer:
     if not hits or confidence < cfg.abstain_below:
         return abstain(lang, house, max(0.0, confidence))
-    best = hits[0]
-    if best.meta["lang"] != lang:
-        # Swap only to the translation of this very section (not to any section of the
-        # translated file that happens to score close: "Parking" for "ハウスルール").
-        for h in hits[1:]:
-            if (h.meta["lang"] == lang and (h.meta["path"], h.meta["section"]) == best.translation
-                    and h.score >= best.score - cfg.prefer_lang_margin):
-                best = h
-                break
+    best = quoted_hit(hits, lang, cfg.prefer_lang_margin)
     gap = asked_gap(question, best)
     if gap is not None:
         return guide_lacks(lang, house, gap, best, max(0.0, min(1.0, confidence)))

@@ -164,6 +164,24 @@ def _stem(path: str) -> tuple[str, str]:
     return folder, ".".join(parts)
 
 
+#: How far below the best section its translation in the stayer's language may score and
+#: still be the one quoted (ComposeConfig.prefer_lang_margin).
+PREFER_LANG_MARGIN = 0.10
+
+
+def quoted_hit(hits: list[Hit], lang: str, margin: float = PREFER_LANG_MARGIN) -> Hit:
+    """The hit an answer quotes: the best one, or its own translation in the stayer's
+    language when that scores nearly as well (not any section of the translated file
+    that happens to score close: "Parking" for 「ハウスルール」)."""
+    best = hits[0]
+    if best.meta["lang"] != lang:
+        for h in hits[1:]:
+            if (h.meta["lang"] == lang and (h.meta["path"], h.meta["section"]) == best.translation
+                    and h.score >= best.score - margin):
+                return h
+    return best
+
+
 def parallel(a: str, b: str) -> bool:
     """Same folder and same name apart from the language part: translations of each other."""
     return _stem(a) == _stem(b)
