@@ -64,6 +64,11 @@ def test_how_do_i_gets_the_whole_numbered_procedure(eval_engine):
     assert all(len(s) > 3 for s in steps)
 
 
+def test_a_bare_link_is_not_quoted_unless_a_link_is_asked_for(real_guide):
+    # safety.md's "Check current air quality" list holds only https://www.airnow.gov
+    assert "airnow" not in ask(real_guide, "there's smoke outside, do we need to leave?").text
+
+
 def test_answers_carry_no_markup_or_template_residue(real_guide):
     for q in ("where can we park", "when is trash day", "where do the bins go on pickup day", "can i bring my dog??"):
         text = ask(real_guide, q).text

@@ -112,13 +112,16 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
 
     steps = _procedures(pieces)
     how = bool(_ASKS_HOW.search(question))
+    wants_link = bool(_ASKS_LINK.search(question))
 
     def rank(i: int, piece: str) -> float:
         # closeness first; holding the kind of answer asked for (a time, a price, the steps
         # for "how do I") and sharing words with the question decide between lines about as close
         held = len(asked & held_types(piece)) / len(asked) if asked else 0.0
         held = max(held, float(how and i in steps))
-        return closeness(piece) + 0.08 * held + 0.02 * len(q & set(tokenize(piece)))
+        # a bare address says nothing unless a link is asked for (its label line does)
+        bare_link = 0.2 if _BARE_LINK.match(piece) and not wants_link else 0.0
+        return closeness(piece) + 0.08 * held + 0.02 * len(q & set(tokenize(piece))) - bare_link
 
     scored = sorted(((rank(i, p), -i) for i, (_, p) in enumerate(pieces)), reverse=True)
     chosen: set[int] = set()
@@ -147,6 +150,9 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     return "\n".join(out)
 
 
+_BARE_LINK = re.compile(r"^[・\s]*(?:https?://|www\.)\S+\s*$")
+_ASKS_LINK = re.compile(r"\b(?:link|url|website|site|web ?page)\b|サイト|ホームページ|リンク|URL|"
+                        r"网站|网址|链接|사이트|링크|홈페이지", re.IGNORECASE)
 _STEP = re.compile(r"^\s*\d{1,2}[.)．）]\s*\S")
 #: "How do I …?": the steps of a procedure are the answer.
 _ASKS_HOW = re.compile(r"\bhow (?:do|to|can|should|would)\b|やり方|方法|どうやって|どうすれば|どうしたら|手順|"
