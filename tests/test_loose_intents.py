@@ -54,6 +54,12 @@ def test_lost_in_chinese_is_not_thrown_away(eval_engine):
     assert ask(eval_engine, "电池怎么丢").intent == "sorting"
 
 
+def test_chat_shorthand_for_a_day_is_that_day(eval_engine):
+    # "tmrw" was not read: the bus answer gave this morning's buses
+    answer = ask(eval_engine, "bus to airport tmrw morning", when="2026-12-03T09:00:00")
+    assert answer.intent == "transit" and "tomorrow" in answer.text
+
+
 def test_a_stop_the_stayer_names_is_the_origin(eval_engine):
     answer = ask(eval_engine, "when is the next bus from Biho 5-chome?", house="kitami-base",
                  when="2026-12-03T09:00:00")

@@ -70,6 +70,14 @@ def test_the_sorting_matcher_folds_plurals(word: str, matcher: str) -> None:
     assert singular(word, sibilant_es=True, keep_us_is=False) == matcher
 
 
+def test_chat_shorthand_is_written_out_and_nothing_else() -> None:
+    from text.english import expand_shorthand
+
+    assert expand_shorthand("max how many ppl can stay") == "max how many people can stay"
+    assert expand_shorthand("R u open tmrw?") == "are you open tomorrow?"
+    assert expand_shorthand("U-turn allowed? ゴミの日は？") == "U-turn allowed? ゴミの日は？"
+
+
 def test_retrieval_stems_english_so_a_question_meets_the_guide_s_word_form() -> None:
     assert tokenize("Can I smoke?") == tokenize("smoking") == tokenize("smoked") == ["smoke"]
     assert tokenize("wifi keeps dropping") == tokenize("Wi-Fi keep drops")

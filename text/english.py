@@ -16,6 +16,7 @@ written once:
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import snowballstemmer
@@ -57,6 +58,28 @@ EVERYDAY_VERBS: frozenset[str] = frozenset(
     working turn open close leave stay call pay buy eat drink cook wash dry fix break broken
     stop stopped start started keep let look see say said try help happen happened need""".split()
 )
+
+
+#: Chat shorthand stayers type, in full. Not about any topic: "max how many ppl can stay"
+#: had "ppl" as a word no page has, which read as a question about something the guide
+#: lacks; the model and the garbage and bus readers do not know these forms either.
+CHAT_SHORTHAND: dict[str, str] = {
+    "ppl": "people", "pls": "please", "plz": "please", "tmrw": "tomorrow", "tmr": "tomorrow",
+    "tmw": "tomorrow", "2moro": "tomorrow", "2day": "today", "tonite": "tonight", "nite": "night",
+    "u": "you", "ur": "your", "r": "are", "thx": "thanks", "thnx": "thanks", "ty": "thank you",
+    "bc": "because", "cuz": "because", "coz": "because", "b4": "before", "abt": "about",
+    "rn": "right now", "msg": "message", "pw": "password", "pwd": "password", "hrs": "hours",
+    "mins": "minutes", "wanna": "want to", "gonna": "going to", "gotta": "have to", "dunno": "don't know",
+    "kinda": "kind of", "sorta": "sort of", "lemme": "let me", "idk": "I don't know", "w/o": "without",
+}
+_SHORTHAND = re.compile(
+    r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(CHAT_SHORTHAND, key=len, reverse=True)) + r")(?![\w/'-])",
+    re.IGNORECASE)
+
+
+def expand_shorthand(text: str) -> str:
+    """``text`` with chat shorthand written out ("tmrw" -> "tomorrow"); other text as is."""
+    return _SHORTHAND.sub(lambda m: CHAT_SHORTHAND[m.group(1).lower()], text)
 
 
 _SNOWBALL = snowballstemmer.stemmer("english")

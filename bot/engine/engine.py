@@ -52,6 +52,7 @@ from ingest.retrieval.store import (
 )
 from ingest.snapshots import SharedSnapshots, SnapshotUnavailable, served_paths
 from text.detect import detect_lang
+from text.english import expand_shorthand
 from text.phrases import phrase
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,7 @@ class Engine:
         """Answer one question. Raises UnknownHouse for a house id that does not exist;
         bad text (empty, too long) gets a polite answer instead."""
         loaded = self._loaded  # one snapshot for the whole question, even across a reload
-        text = (question.text or "").strip()
+        text = expand_shorthand((question.text or "").strip())  # "tmrw" is tomorrow for every answerer
         lang = question.lang or detect_lang(text)
         house = loaded.houses.resolve(question.house_id)
         if not text:

@@ -23,6 +23,7 @@ from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
 from ingest.retrieval.units import unit_labels, unit_lines
 from text.detect import detect_lang
+from text.english import expand_shorthand
 from text.tokenize import (
     index_tokens,
     is_kana_only,
@@ -435,9 +436,11 @@ class Retriever:
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
 
     def normalize_query(self, text: str) -> str:
-        """Kana-only typing is rewritten with the corpus's words (see rewrite_kana), and
-        loanwords typed in hiragana elsewhere in katakana (see rewrite_loanwords)."""
+        """Chat shorthand written out (see expand_shorthand); kana-only typing rewritten with
+        the corpus's words (see rewrite_kana), and loanwords typed in hiragana elsewhere in
+        katakana (see rewrite_loanwords)."""
         vocab = self.bm25.vocab
+        text = expand_shorthand(text)
         return rewrite_kana(text, vocab) if is_kana_only(text) else rewrite_loanwords(text, vocab)
 
     def embed(self, text: str) -> np.ndarray:
