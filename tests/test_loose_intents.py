@@ -42,6 +42,13 @@ def test_an_item_word_beside_another_noun_is_not_a_sorting_question(eval_engine)
     assert ask(eval_engine, "broken umbrella?", house="kitami-base").intent == "sorting"
 
 
+def test_using_an_item_is_not_throwing_it_away(sample_engine):
+    # "how do i use the heater" was answered with how to throw away kerosene heaters
+    answer = ask(sample_engine, "how do i use the heater", house="hakka-house")
+    assert answer.intent == "retrieval" and "Oversized" not in answer.text
+    assert ask(sample_engine, "the heater is broken", house="hakka-house").intent != "sorting"
+
+
 def test_a_korean_item_word_inside_another_word_is_not_the_item(eval_engine):
     # 병 (bottle) is the first syllable of 병원 (hospital)
     assert ask(eval_engine, "병원 어디 있어요?").intent == "retrieval"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
-from text.english import GARBAGE_QUESTION_STOP
+from text.english import EVERYDAY_VERBS, GARBAGE_QUESTION_STOP
 from text.normalize import fold, spelled
 from text.sudachi import morphemes
 
@@ -395,9 +395,25 @@ def analyze(question: str, today: date) -> Signals:
     text.take(_FILLER)
     residual = re.sub(r"\s+", " ", _PUNCT.sub(" ", text.value).strip())
     signals.residual, signals.predicate = _without_predicates(residual, folded, signals.spelling)
-    signals.predicate = signals.predicate or exists
+    signals.predicate = signals.predicate or exists or _english_action(folded)
     signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
     return signals
+
+
+#: Participles that describe an item when they stand before it ("broken umbrella").
+_ATTRIBUTIVE = frozenset({"broken", "used", "old"})
+
+
+def _english_action(folded: str) -> bool:
+    """An everyday English verb says what the stayer does with the item ("how do I use the
+    heater", "the heater is broken"): a question about using it, not about throwing it
+    away (whose verbs are cues, not everyday verbs). A participle before a word describes
+    the item instead ("broken umbrella?")."""
+    words = _EN_WORD.findall(folded)
+    for i, w in enumerate(words):
+        if w in EVERYDAY_VERBS and not (w in _ATTRIBUTIVE and i + 1 < len(words)):
+            return True
+    return False
 
 
 #: Parts of speech of a predicate glued to an item ("切れたん", "こわれちゃった").
