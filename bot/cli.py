@@ -18,11 +18,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from bot.config import ConfigError, Settings, log_settings
-from bot.line.cli import line
-from bot.serve import serve
-from bot.state.cli import state
-from bot.web.staff.cli import staff
-from skills.alexa.cli import alexa
 
 if TYPE_CHECKING:
     from bot.backup import Report
@@ -78,7 +73,55 @@ def parse_now(value: str | None, tz: Any = None) -> datetime | None:
         raise _fail(f"--now {value!r} is not an ISO 8601 date-time (e.g. 2026-12-03T19:00:00+09:00)") from None
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose subcommand groups are imported when used (click's lazy-loading
+    pattern, with plain import statements in loader functions): ``concierge ask`` need not
+    import Flask and the LINE and Alexa SDKs."""
+
+    def __init__(self, *args: Any, lazy: dict[str, Callable[[], click.Command]] | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        loader = self.lazy.get(cmd_name)
+        return loader() if loader is not None else super().get_command(ctx, cmd_name)
+
+
+def _serve() -> click.Command:
+    from bot.serve import serve
+
+    return serve
+
+
+def _line() -> click.Command:
+    from bot.line.cli import line
+
+    return line
+
+
+def _alexa() -> click.Command:
+    from skills.alexa.cli import alexa
+
+    return alexa
+
+
+def _staff() -> click.Command:
+    from bot.web.staff.cli import staff
+
+    return staff
+
+
+def _state() -> click.Command:
+    from bot.state.cli import state
+
+    return state
+
+
+# serve, line, alexa, staff and state live with their own modules.
+@click.group(cls=LazyGroup, lazy={"serve": _serve, "line": _line, "alexa": _alexa, "staff": _staff, "state": _state})
 @click.option("-v", "--verbose", is_flag=True, help="Log progress to stderr.")
 def cli(verbose: bool) -> None:
     """stay-concierge: answers stayers' questions from the house's knowledge folder."""
@@ -296,14 +339,6 @@ def restore_cmd(folder: Path, knowledge: Path | None, store: Path | None, force:
     except BackupError as exc:
         raise _fail(str(exc)) from None
     _echo_parts(report)
-
-
-# serve, line, alexa and state live with their own modules.
-cli.add_command(serve)
-cli.add_command(line)
-cli.add_command(alexa)
-cli.add_command(staff)
-cli.add_command(state)
 
 
 def main() -> None:

@@ -102,3 +102,17 @@ def test_the_console_script_runs_as_a_real_process(store):
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     assert data["lang"] == "zh" and "10:00" in data["answer"]
+
+
+def test_answering_from_the_command_line_imports_no_web_stack_or_chat_model():
+    # cold start: Flask, the LINE/Alexa SDKs and langchain's chat layer are imported only
+    # by the commands (or the CONCIERGE_LLM setting) that need them
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.cli, bot.engine.engine\n"
+            "heavy = [m for m in ('flask', 'linebot', 'ask_sdk_core',\n"
+            "                     'langchain_core.language_models.chat_models') if m in sys.modules]\n"
+            "assert not heavy, heavy")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr

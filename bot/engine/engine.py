@@ -17,10 +17,9 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
-from langchain_core.language_models.chat_models import BaseChatModel
 
 from bot.engine.briefing import morning_briefing
 from bot.engine.config import EngineConfig
@@ -54,6 +53,9 @@ from ingest.snapshots import SharedSnapshots, SnapshotUnavailable, served_paths
 from text.detect import detect_lang
 from text.english import expand_shorthand
 from text.phrases import phrase
+
+if TYPE_CHECKING:  # the chat layer is imported only when CONCIERGE_LLM configures a model
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,15 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from typing import Any, cast
-
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from typing import TYPE_CHECKING, Any, cast
 
 from bot.engine.contract import Answer, Source
 from bot.retrieval.compose import ComposeConfig, abstain, clean_markdown, first_sentences, label_of
 from bot.retrieval.search import Hit
 from ingest.knowledge import House
+
+if TYPE_CHECKING:  # langchain's chat layer takes 0.6 s to import; only a configured model needs it
+    from langchain_core.language_models.chat_models import BaseChatModel
 
 
 @dataclass(frozen=True)
@@ -56,12 +56,12 @@ def chat_model(cfg: LLMConfig) -> BaseChatModel:
         if provider == "openai":
             from langchain_openai import ChatOpenAI
 
-            return cast(BaseChatModel, ChatOpenAI(model=cfg.model or "gpt-4o-mini", base_url=cfg.base_url or None,
+            return cast("BaseChatModel", ChatOpenAI(model=cfg.model or "gpt-4o-mini", base_url=cfg.base_url or None,
                                                   temperature=0, timeout=20))
         if provider == "ollama":
             from langchain_ollama import ChatOllama
 
-            return cast(BaseChatModel, ChatOllama(model=cfg.model or "qwen2.5:7b", base_url=cfg.base_url or None,
+            return cast("BaseChatModel", ChatOllama(model=cfg.model or "qwen2.5:7b", base_url=cfg.base_url or None,
                                                   temperature=0))
     except ImportError as exc:
         raise LLMConfigError(f"CONCIERGE_LLM={provider} needs the package {exc.name!r} "
@@ -70,6 +70,8 @@ def chat_model(cfg: LLMConfig) -> BaseChatModel:
 
 
 def build_messages(question: str, lang: str, hits: list[Hit]) -> list[Any]:
+    from langchain_core.messages import HumanMessage, SystemMessage
+
     context = "\n\n".join(
         f"[{i}] {label_of(h)}\n{clean_markdown(h.text)}" for i, h in enumerate(hits, start=1)
     )
