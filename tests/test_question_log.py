@@ -152,6 +152,22 @@ def test_an_event_answered_again_after_a_crash_is_counted_once(triage_bot: Runni
     assert len(questions.unanswered(7)) == 1
 
 
+def test_an_event_without_a_webhook_event_id_is_counted_once_under_the_queue_s_key(triage_bot: RunningApp) -> None:
+    # Older payloads have no webhookEventId; the queue keys them by a hash of the event,
+    # and the Outbox hands that key to the question log.
+    from bot.line.events import event_key, parse_event
+    from bot.line.outbox import Outbox
+
+    raw = group_mention("Is the sauna unsure?")
+    raw.pop("webhookEventId", None)
+    event = parse_event(raw)
+    for _ in range(2):
+        triage_bot.line.handlers.handle(event, Outbox(reply_token="rt", event_key=event_key(raw)))
+    questions = triage_bot.line.state.questions
+    today = triage_bot.line.handlers.site_now().date().isoformat()
+    assert [c.asked for c in questions.counts(7, today)] == [1]
+
+
 def test_logging_an_event_twice_returns_the_first_row(state_db: OpenState) -> None:
     log = QuestionLog(state_db())
     first = log.log(channel="line", house_id="a", day=DAY, text="wifi?", answer=answer(), rated=True,

@@ -247,7 +247,7 @@ class EventHandlers:
         except Exception:
             log.exception("the engine failed on a question for %s", house)
             self.state.log_answer(house_id=house, day=day, text=text, answer=None, chat_id=group,
-                                  event_key=_event_key(event))
+                                  event_key=out.event_key or _event_key(event))
             self._reply(event, chat, out, render.text_messages(texts.say("error", lang), lang))
             return
         suffix = ""
@@ -255,7 +255,7 @@ class EventHandlers:
             suffix = texts.say("escalated", norm_lang(answer.lang))
         rated = rateable(answer) and not is_staff  # stayers rate answers from the documents
         logged = self.state.log_answer(house_id=house, day=day, text=text, answer=answer, chat_id=group,
-                                       rated=rated, event_key=_event_key(event))
+                                       rated=rated, event_key=out.event_key or _event_key(event))
         if not chat.direct and chat.id:
             self.state.remember_lang(chat.id, norm_lang(answer.lang))
         rating = logged.question_id if rated and logged is not None else None
@@ -360,7 +360,8 @@ class EventHandlers:
 
 
 def _event_key(event: Any) -> str | None:
-    """LINE's id of this event: a retried one (the worker died before saving what it would
-    send) is answered again but counted once (bot.state.questions.logged_events)."""
+    """LINE's id of this event, when it did not come through the queue (whose key the
+    Outbox carries): a retried one (the worker died before saving what it would send) is
+    answered again but counted once (bot.state.questions.logged_events)."""
     key = getattr(event, "webhook_event_id", None)
     return key if isinstance(key, str) and key else None

@@ -62,6 +62,9 @@ class Outbox:
 
     reply_token: str | None = None
     sends: list[Send] = field(default_factory=list)
+    #: the queue's key of the event (bot.line.events.event_key): the question log counts the
+    #: event once under the same key, also for payloads without a webhookEventId
+    event_key: str | None = None
     _token_used: bool = False
 
     def reply(self, to: str | None, messages: Sequence[Message], log_name: str = "chat") -> None:

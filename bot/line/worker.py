@@ -201,7 +201,7 @@ class DeliveryWorkers:
                 self.queue.give_up(event, owner, "unreadable payload")
                 _count_failure("unreadable payload")
                 return
-            out = Outbox(reply_token=_reply_token(event.raw))
+            out = Outbox(reply_token=_reply_token(event.raw), event_key=event.key)
             self.answer(event.raw, out)
             sends = out.sends
             if not sends:
