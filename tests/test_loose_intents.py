@@ -49,6 +49,17 @@ def test_using_an_item_is_not_throwing_it_away(sample_engine):
     assert ask(sample_engine, "the heater is broken", house="hakka-house").intent != "sorting"
 
 
+def test_asking_whether_the_house_has_an_item_is_not_sorting(eval_engine):
+    # "is there a hair dryer" was told hair dryers are non-burnable garbage
+    assert ask(eval_engine, "is there a hair dryer").intent != "sorting"
+    assert ask(eval_engine, "hair dryer?").intent == "sorting"
+
+
+def test_food_waste_is_food_scraps(eval_engine):
+    answer = ask(eval_engine, "how to sort food waste")
+    assert answer.intent == "sorting" and "生ごみ" in answer.text
+
+
 def test_a_korean_item_word_inside_another_word_is_not_the_item(eval_engine):
     # 병 (bottle) is the first syllable of 병원 (hospital)
     assert ask(eval_engine, "병원 어디 있어요?").intent == "retrieval"

@@ -147,7 +147,10 @@ _FILLER = _rx("について", "ついて", "を?教えて", "をおしえて", "
               r"かな(?=[\s?!？！。、…]|$)", "けど", "だけど",
               "なに", "何", "なん", "please", "tell me", "吗", "呢", "요")
 #: "洗濯機ある？", "スプレー缶ありますか": whether there is one, not how to throw it away
-_EXISTS = _rx(r"(?:あります|ある|あり)(?:か|の)?(?=[\s?!。]|$)")
+_EXISTS = _rx(r"(?:あります|ある|あり)(?:か|の)?(?=[\s?!。]|$)",
+              # "is there a hair dryer?" asks whether the house has one, not how to throw it away
+              r"\b(?:is|are) there\b", r"\bdo (?:you|we) have\b", r"\bhave you got\b", r"\bgot any\b",
+              "有没有", "有吗", r"있어요", r"있나요", r"있습니까")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 _LEADING_PARTICLE = re.compile(r"(?:って|は|の|を|に|も|が|、)")
 _EDGE_PARTICLES = re.compile(r"(?:って|とか|[はをがも]|[은는을를도])+$")
