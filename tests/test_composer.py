@@ -69,6 +69,15 @@ def test_a_bare_link_is_not_quoted_unless_a_link_is_asked_for(real_guide):
     assert "airnow" not in ask(real_guide, "there's smoke outside, do we need to leave?").text
 
 
+def test_asking_for_a_name_the_host_left_blank_says_so(real_guide):
+    # wifi-tv.md: "Network: ____" and "Password: ____"; a name is a value asked for
+    answer = ask(real_guide, "wifi network name?")
+    assert answer.abstained and '"Network"' in answer.text and "303-555-0142" in answer.text
+    # both blanks about as close: both named
+    assert '"Password / Network"' in ask(real_guide, "what's the wifi name").text
+    assert '"Password"' in ask(real_guide, "whats the wifi password").text
+
+
 def test_answers_carry_no_markup_or_template_residue(real_guide):
     for q in ("where can we park", "when is trash day", "where do the bins go on pickup day", "can i bring my dog??"):
         text = ask(real_guide, q).text

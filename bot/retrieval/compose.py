@@ -206,22 +206,32 @@ def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int 
     return out[:limit]
 
 
+#: Blanks whose lines score within this of the closest one are named together.
+GAPS_TIED = 0.05
+
+
 def asked_gap(question: str, hit: Hit, margin: float = 0.02) -> str | None:
     """The blank a question is about: the question asks for a piece of information (a
     code, a time, a place...), and the section's closest line is the label of an unfilled
     template line ("Password: ____") that beats every line the guide does fill. ("Wi-Fi
     doesn't connect" asks for no such thing: a blank "Network" is not its answer.)"""
     gaps = [g for g in hit.meta.get("gaps", "").split("\n") if g]
-    if not gaps or not hit.lines or not asked_types(question) - {"permission"}:
+    if not gaps or not hit.lines or not (asked_types(question) - {"permission"} or _ASKS_NAME.search(question)):
         return None
     labels = set(gaps)
     best_gap: tuple[float, str] | None = max(((v, t) for t, v in hit.lines if t in labels), default=None)
     best_text = max((v for t, v in hit.lines if t not in labels), default=-1.0)
     if best_gap is None or best_gap[0] < best_text + margin:
         return None
-    return best_gap[1]
+    # blanks about as close as the best one are named too: "what's the Wi-Fi name?" is as
+    # near to a blank "Password" as to a blank "Network"
+    close = sorted(((v, t) for t, v in hit.lines if t in labels and v >= best_gap[0] - GAPS_TIED
+                    and v >= best_text + margin), reverse=True)
+    return " / ".join(dict.fromkeys(t for _, t in close))
 
 
+#: "What's the Wi-Fi name?": a value is asked for, like a code or a time.
+_ASKS_NAME = re.compile(r"\bname\b|\bssid\b|名前|名称|なまえ|ネットワーク名|叫什么|名字|이름", re.IGNORECASE)
 _CONTACT_Q = re.compile(r"電話|連絡|問い合わせ|呼べ|\bcall\b|\bphone\b|\bcontact|who should|전화|연락|电话|联系", re.I)
 _PHONE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|\b1[01]9\b|#\d{4}")
 
