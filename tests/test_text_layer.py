@@ -76,6 +76,7 @@ def test_chat_shorthand_is_written_out_and_nothing_else() -> None:
     assert expand_shorthand("max how many ppl can stay") == "max how many people can stay"
     assert expand_shorthand("R u open tmrw?") == "are you open tomorrow?"
     assert expand_shorthand("U-turn allowed? ゴミの日は？") == "U-turn allowed? ゴミの日は？"
+    assert expand_shorthand("the door code isnt working, whats wrong") == "the door code isn't working, what's wrong"
 
 
 def test_retrieval_stems_english_so_a_question_meets_the_guide_s_word_form() -> None:

@@ -71,6 +71,11 @@ CHAT_SHORTHAND: dict[str, str] = {
     "rn": "right now", "msg": "message", "pw": "password", "pwd": "password", "hrs": "hours",
     "mins": "minutes", "wanna": "want to", "gonna": "going to", "gotta": "have to", "dunno": "don't know",
     "kinda": "kind of", "sorta": "sort of", "lemme": "let me", "idk": "I don't know", "w/o": "without",
+    # apostrophes left out
+    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "isnt": "isn't", "arent": "aren't",
+    "wasnt": "wasn't", "cant": "can't", "wont": "won't", "havent": "haven't", "im": "I'm", "ive": "I've",
+    "whats": "what's", "wheres": "where's", "hows": "how's", "thats": "that's", "theres": "there's",
+    "youre": "you're",
 }
 _SHORTHAND = re.compile(
     r"(?<![\w/'-])(" + "|".join(re.escape(k) for k in sorted(CHAT_SHORTHAND, key=len, reverse=True)) + r")(?![\w/'-])",
