@@ -83,6 +83,8 @@ def test_retrieval_stems_english_so_a_question_meets_the_guide_s_word_form() -> 
     assert tokenize("Can I smoke?") == tokenize("smoking") == tokenize("smoked") == ["smoke"]
     assert tokenize("wifi keeps dropping") == tokenize("Wi-Fi keep drops")
     assert tokenize("dogs parking") == ["dog", "park"]
+    # curly and straight apostrophes alike; contractions say nothing about the topic
+    assert tokenize("the lock doesn’t work") == tokenize("the lock doesn't work") == ["lock", "work"]
 
 
 def test_language_detection() -> None:

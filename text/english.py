@@ -33,7 +33,8 @@ _QUESTION = _JOINING | frozenset(
 RETRIEVAL_STOP: frozenset[str] = _QUESTION | frozenset(
     """also am as been but got had has have he i'd i'm if it's just know like long many much no
     not ok okay she should so tell their them there's these they those us way were what's when
-    who whom why with yes""".split()
+    who whom why with yes isn't aren't wasn't weren't don't doesn't didn't can't won't haven't
+    i'm i've you're that's where's how's""".split()
 )
 
 ITEM_NAME_STOP: frozenset[str] = _JOINING | frozenset("with made e g etc".split())

@@ -28,9 +28,10 @@ def to_katakana(text: str) -> str:
     return text.translate(_HIRAGANA_TO_KATAKANA)
 
 
-#: U+2010 HYPHEN and U+2011 NON-BREAKING HYPHEN (which NFKC keeps) as the ASCII hyphen:
-#: a real guide writes "Wi‑Fi" with U+2011, and "wifi" must still find it.
-HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-"})
+#: Typographic look-alikes NFKC keeps, as their ASCII forms: U+2010 HYPHEN and U+2011
+#: NON-BREAKING HYPHEN (a real guide writes "Wi‑Fi" with U+2011, and "wifi" must still
+#: find it) and the curly apostrophes (the same guide writes "doesn’t"; stayers type "doesn't").
+LOOKALIKES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2019": "'", "\u2018": "'"})
 
 
 def spelled(text: str) -> str:
@@ -38,7 +39,7 @@ def spelled(text: str) -> str:
     the kana step. The two have the same length, so a span of one is the same span of the
     other; morphological analysis reads this form (SudachiPy splits hiragana-only
     "りもこん" as り・も・こん)."""
-    return unicodedata.normalize("NFKC", text).casefold().translate(HYPHENS)
+    return unicodedata.normalize("NFKC", text).casefold().translate(LOOKALIKES)
 
 
 def fold(text: str) -> str:

@@ -14,7 +14,7 @@ import unicodedata
 from collections.abc import Container
 
 from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, stem
-from text.normalize import HYPHENS, to_hiragana, to_katakana
+from text.normalize import LOOKALIKES, to_hiragana, to_katakana
 from text.sudachi import morphemes
 
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "感動詞"}
@@ -39,7 +39,7 @@ def topic_words(text: str) -> list[str]:
 
 
 def _tokens(text: str, topic_only: bool) -> list[str]:
-    text = unicodedata.normalize("NFKC", text).lower().translate(HYPHENS)
+    text = unicodedata.normalize("NFKC", text).lower().translate(LOOKALIKES)
     tokens: list[str] = []
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
     for w in _ASCII_WORD.findall(text):
