@@ -88,6 +88,13 @@ def test_a_10000_character_question_gets_a_polite_answer(eval_engine):
     assert answer.intent == "invalid" and "1000" in answer.text
 
 
+def test_the_length_limit_is_on_what_the_stayer_typed_not_the_shorthand_written_out(eval_engine):
+    from bot.engine.limits import MAX_QUESTION_CHARS
+
+    typed = ("wifi pw pls " * 200)[: MAX_QUESTION_CHARS - 1]  # "pw pls" become longer words
+    assert ask(eval_engine, typed).intent != "invalid"
+
+
 def test_an_unknown_house_is_a_clear_error(eval_engine):
     with pytest.raises(UnknownHouse, match="unknown house 'nowhere'.*doto-house, kitami-base"):
         ask(eval_engine, "Wi-Fi?", house="nowhere")

@@ -194,13 +194,14 @@ class Engine:
         """Answer one question. Raises UnknownHouse for a house id that does not exist;
         bad text (empty, too long) gets a polite answer instead."""
         loaded = self._loaded  # one snapshot for the whole question, even across a reload
-        text = expand_shorthand((question.text or "").strip())  # "tmrw" is tomorrow for every answerer
-        lang = question.lang or detect_lang(text)
+        typed = (question.text or "").strip()
+        lang = question.lang or detect_lang(typed)
         house = loaded.houses.resolve(question.house_id)
-        if not text:
+        if not typed:
             return Answer(phrase("empty", lang), lang, "invalid", 0.0)
-        if len(text) > MAX_QUESTION_CHARS:
+        if len(typed) > MAX_QUESTION_CHARS:  # the limit is on what the stayer typed
             return Answer(phrase("too_long", lang, limit=str(MAX_QUESTION_CHARS)), lang, "invalid", 0.0)
+        text = expand_shorthand(typed)  # "tmrw" is tomorrow for every answerer
         q = replace(question, text=text, lang=lang, house_id=house.id,
                     now=_aware(question.now, loaded.knowledge.timezone))
         ctx = self.context(house.id, lang)
