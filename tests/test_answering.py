@@ -95,6 +95,29 @@ def test_the_length_limit_is_on_what_the_stayer_typed_not_the_shorthand_written_
     assert ask(eval_engine, typed).intent != "invalid"
 
 
+@pytest.mark.parametrize("said,kind,lang", [
+    ("thanks!", "thanks", "en"), ("ありがとうございます！", "thanks", "ja"), ("谢谢", "thanks", "zh"),
+    ("감사합니다", "thanks", "ko"), ("hi", "hello", "en"), ("👍", "hello", "ja"), ("了解です", "ack", "ja"),
+])
+def test_a_message_that_is_not_a_question_gets_a_short_reply_not_a_manual_page(eval_engine, said, kind, lang):
+    # 「ありがとう」 was answered with the nursery page; "thanks!" was declined (and escalated)
+    from text.phrases import phrase
+
+    answer = ask(eval_engine, said)
+    assert answer.intent == "smalltalk" and not answer.abstained and not answer.sources
+    assert answer.text == phrase(f"smalltalk.{kind}", lang)
+
+
+def test_good_morning_is_the_morning_briefing(eval_engine):
+    answer = ask(eval_engine, "おはようございます！", when="2026-12-03T07:30")
+    assert answer.intent == "briefing" and answer.text.startswith("おはようございます")
+    assert "ごみ" in answer.text
+
+
+def test_a_greeting_with_a_question_is_a_question(eval_engine):
+    assert ask(eval_engine, "hi, what's the wifi password?").intent == "retrieval"
+
+
 def test_an_unknown_house_is_a_clear_error(eval_engine):
     with pytest.raises(UnknownHouse, match="unknown house 'nowhere'.*doto-house, kitami-base"):
         ask(eval_engine, "Wi-Fi?", house="nowhere")

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
 
+from bot.engine import smalltalk
 from bot.engine.briefing import morning_briefing
 from bot.engine.config import EngineConfig
 from bot.engine.contract import STAFF, STAYERS, Answer, Answerer, BriefingPart, HouseContext, Question
@@ -201,6 +202,11 @@ class Engine:
             return Answer(phrase("empty", lang), lang, "invalid", 0.0)
         if len(typed) > MAX_QUESTION_CHARS:  # the limit is on what the stayer typed
             return Answer(phrase("too_long", lang, limit=str(MAX_QUESTION_CHARS)), lang, "invalid", 0.0)
+        small = smalltalk.kind_of(typed)
+        if small == smalltalk.MORNING:
+            return self.briefing(house.id, question.now, lang)
+        if small is not None:  # "thanks!", "hi", "👍": not a question for the manual
+            return Answer(phrase(f"smalltalk.{small}", lang), lang, "smalltalk", 1.0)
         text = expand_shorthand(typed)  # "tmrw" is tomorrow for every answerer
         q = replace(question, text=text, lang=lang, house_id=house.id,
                     now=_aware(question.now, loaded.knowledge.timezone))
