@@ -154,6 +154,21 @@ def test_no_direct_bus_suggests_one_change(answerer: BusAnswerer) -> None:
     assert "8:25" in a.text and "9:40" in a.text
 
 
+def test_the_last_bus_with_one_change_is_the_last_connection_of_the_day(answerer: BusAnswerer) -> None:
+    # it gave the next connection (10:10 -> 13:20) without a word about "last"
+    a = ask(answerer, "doto-house", "last bus to the airport", "2026-12-03T09:00:00+09:00", "en")
+    assert a is not None and "change at Kitami Bus Terminal" in a.text
+    assert "16:10" in a.text and "16:50" in a.text and "That is the last bus today." in a.text
+    b = ask(answerer, "doto-house", "空港行き最終", "2026-12-03T09:00:00+09:00")
+    assert b is not None and "16時50分" in b.text and "これが今日の最終です。" in b.text
+
+
+def test_chinese_and_korean_station_words_name_the_station(answerer: BusAnswerer) -> None:
+    for text, lang in (("去车站的公交车", "zh"), ("역까지 가는 버스", "ko")):
+        a = ask(answerer, "doto-house", text, "2026-12-03T09:00:00+09:00", lang)
+        assert a is not None and "Kitami Station" in a.text, text
+
+
 def test_where_is_the_stop_gives_the_nearest_stop_with_distance_and_map(answerer: BusAnswerer) -> None:
     a = ask(answerer, "kitami-base", "バス停どこ？", "2026-11-18T07:00:00+09:00")
     assert a is not None

@@ -437,6 +437,11 @@ def _describe(c: _Context, o: Outcome, origins: list[Stop], dest: str,
         lines = [msg, _row(leg1, now, lg, True, leg1.dest), _row(leg2, now, lg, True, leg2.dest)]
         t1, t2 = clock(leg1.dep, now, lg), clock(leg2.dep, now, lg)
         speech = _b(lg, "transfer_say", t1=t1, t2=t2, hub=spoken_name(leg1.dest or leg2.origin, lg))
+        if o.kind == "last" and o.is_last:  # the last journey of the day, as asked
+            day = _day_asked(o, now, lg)
+            last = _b(lg, "last_on", day=day) if day else _b(lg, "last_today")
+            lines.append(last)
+            speech = f"{speech} {last}" if lg not in ("ja", "zh") else speech + last
         return lines, speech
     if o.next_first is None and o.last_left is None:
         msg = _b(lg, "no_direct", origin=origin, to=to)

@@ -149,14 +149,15 @@ def hangul_to_romaji(word: str) -> str | None:
 #: Words that make a message about buses at all (folded forms).
 BUS_WORDS = re.compile(
     r"ばす(?!たーみなる)|bus|便|しゃとる|shuttle|始発|終発|終ばす|最終ばす|時刻表|timetable|schedule|"
-    r"停留所|のりば|乗り場|乗車|巴士|公交|公车|班车|大巴|버스|셔틀|行き(?:の|は|って)|ゆき(?:の|は)|いき(?:の|は)")
+    r"停留所|のりば|乗り場|乗車|巴士|公交|公车|班车|大巴|버스|셔틀|行き(?:の|は|って)|ゆき(?:の|は)|いき(?:の|は)|"
+    r"(?:行き|ゆき)(?=最終|始発|次|つぎ|何時|なんじ)")
 #: Words that ask *when* / *whether* (the timetable part).
 WHEN_WORDS = re.compile(
     r"次|つぎ|何時|なんじ|いつ|まだ|最終|最後|終ばす|始発|出る|出ます|でる|発車|乗れ|あります|ある[?？]?$|"
     r"ある[?？]|あるか|ありますか|あるの|今から|いまから|これから|このあと|今夜|今晩|今日|明日|あした|"
     r"\d+時|\d+:\d\d|\bnext\b|\bwhen\b|what time|\blast\b|\bfirst\b|\bleave|\bdepart|\bany\b|"
     r"tonight|today|tomorrow|\baround\b|\bwhich\b|\d ?[ap]\.?m\b|\bat \d|\bstill\b|\bschedule|timetable|"
-    r"几点|下一|末班|首班|"
+    r"几点|下一|末班|首班|最后一班|第一班|"
     r"몇 ?시|다음|막차|첫차")
 #: Questions for the prose guide (fares, booking, how-to, durations), not the timetable.
 PROSE_WORDS = re.compile(
@@ -171,8 +172,8 @@ WHERE_STOP = re.compile(
     rf"^({_STOP_WORD}|bus ?stop)[?？]?$")
 #: "...行きのバスは？", "bus to the airport?": a destination alone makes it a timetable question.
 DEST_MARKER = re.compile(r"行き|ゆき|まで|に行|へ行|方面|\bto\b|\bfor\b|去|가는")
-LAST_WORDS = re.compile(r"最終|最後|終ばす|終発|\blast\b|final|末班|막차")
-FIRST_WORDS = re.compile(r"始発|一番早い|朝一|\bfirst\b|earliest|首班|첫차")
+LAST_WORDS = re.compile(r"最終|最後|終ばす|終発|\blast\b|final|末班|最后一班|막차")
+FIRST_WORDS = re.compile(r"始発|一番早い|朝一|\bfirst\b|earliest|首班|第一班|첫차")
 #: "Is it running?": whether a service operates at all, not when the next bus leaves.
 RUNS = re.compile(r"動いて|動く|動き|運行|運転して|走って|走る|やって(?:る|ます)|\bruns?\b|\brunning\b|\boperat|"
                   r"in service|运行|운행")
@@ -465,6 +466,10 @@ def _grams(text: str, n: int) -> set[str]:
 
 _KANA = re.compile(r"[\u3041-\u30ff]")
 #: Chinese place words, longest first, replaced inside a Chinese phrase
+#: Chinese and Korean place words (folded), longest first, replaced by their Japanese forms
+_OTHER_ALIASES = sorted(((fold(src), fold(dst)) for src, dst in ALIASES
+                         if src != dst and re.search(r"[\u4e00-\u9fff\uac00-\ud7a3]", src)),
+                        key=lambda kv: -len(kv[0]))
 _CJK_ALIASES = sorted(((src, dst) for src, dst in ALIASES if re.search(r"[\u4e00-\u9fff]", src) and src != dst),
                       key=lambda kv: -len(kv[0]))
 
@@ -482,6 +487,15 @@ def expand(phrase: str) -> str:
     if words:
         latin = " ".join(words)
         f = re.sub(r"[a-z][a-z'\-]*", " ", f) + " " + latin
+    # Korean particles glued to a place ("역까지" = to the station) are not part of its name
+    f = re.sub(r"(?<=[가-힣])(?:까지|에서|으로|로|에)(?![가-힣])", " ", f)
+    # a Chinese or Korean place word is replaced by its Japanese form, not kept beside it:
+    # its characters matched no stop name and made "车站" (station) match no station
+    for src, dst in _OTHER_ALIASES:
+        if re.search(r"[가-힣]", src):  # a Korean word only as a whole word ("역", not 지역)
+            f = re.sub(rf"(?<![가-힣]){src}(?![가-힣])", f" {dst} ", f)
+        else:
+            f = f.replace(src, f" {dst} ")
     extra = [dst for src, dst in ALIASES if fold(src) in f]
     kana = [k for w in words if len(w) >= 4 and (k := romaji_to_kana(w))]
     for w in re.findall(r"[가-힣]{2,}", f):  # a Japanese name written in Hangul; "…역" is "…station"
@@ -492,4 +506,4 @@ def expand(phrase: str) -> str:
         if roman and (k := romaji_to_kana(roman)):
             kana.append(k + station)
     f = re.sub(r"ばす(?!たーみなる|せんたー)", " ", f)
-    return compact(" ".join([f, "".join(kana), *extra]))
+    return compact(" ".join(dict.fromkeys([*f.split(), "".join(kana), *extra])))

@@ -557,12 +557,36 @@ def best_transfer(index: TransitIndex, origins: list[Stop], dests: list[Stop], s
     return best
 
 
+def last_transfer(index: TransitIndex, origins: list[Stop], dests: list[Stop], start: datetime,
+                  end: datetime) -> tuple[Departure, Departure] | None:
+    """The one-change journey that leaves last, at or after ``start``, with its second bus
+    leaving before ``end`` (the service day): "last bus to the airport" when no bus goes
+    there directly. Per change point, the latest second bus that a first bus still meets."""
+    best: tuple[Departure, Departure] | None = None
+    for hub in index.transfer_points(origins, dests):
+        for leg2 in index.departures(hub, dests, start, end, limit=6, latest=True)[::-1]:
+            if leg2.arr is None:
+                continue
+            feeders = index.departures(origins, hub, start, leg2.dep, limit=3, latest=True)
+            fits = [d for d in feeders if d.arr is not None and d.arr + TRANSFER_MIN <= leg2.dep]
+            if fits:
+                if best is None or fits[-1].dep > best[0].dep:
+                    best = (fits[-1], leg2)
+                break
+    return best
+
+
 def _with_expiry(index: TransitIndex, out: Outcome, now: datetime, origins: list[Stop] | None = None,
                  dests: list[Stop] | None = None) -> Outcome:
     """Flag a feed whose calendar has run out, so "no bus" is not taken as the truth; with
     no direct trip at all, look for a journey with one change."""
     if not out.departures and out.next_first is None and out.last_left is None and origins and dests:
-        out.transfer = best_transfer(index, origins, dests, max(now, out.window_start))
+        start = max(now, out.window_start)
+        if out.kind == "last":
+            out.transfer = last_transfer(index, origins, dests, start, out.window_end)
+            out.is_last = out.transfer is not None
+        if out.transfer is None:
+            out.transfer = best_transfer(index, origins, dests, start)
     if not out.departures and out.next_first is None and out.transfer is None:
         rng = index.service_range()
         if rng is not None and rng[1] < now.date():
