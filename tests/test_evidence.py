@@ -69,3 +69,15 @@ def test_words_are_judged_on_the_section_the_answer_quotes(eval_engine):
     assert ev["cross_lang"] == 0.0 and ev["lexical"] == quoted.lexical > 0
     assert 0 < ev["coverage"] < 1 and ev["entity"] == 0.0
     assert eval_engine.answer(q).abstained
+
+
+def test_a_how_to_question_prefers_the_section_that_says_how(eval_engine):
+    # 喫煙・火気's "do not use stoves you bring" was closer to 「ストーブの使い方」 than the
+    # heating section's "使い方：「運転」ボタンを押して…"
+    from bot.retrieval.evidence import asks_how, holds_how
+
+    assert asks_how("ストーブの使い方") and asks_how("how do I drain the pipes") and not asks_how("wifi?")
+    assert holds_how("- 使い方：本体の「運転」ボタンを押します。") and holds_how("1. Close all taps.")
+    assert not holds_how("持ち込んだ石油ストーブは使わないでください。")
+    hits = eval_engine.search(Question("ストーブの使い方", "doto-house", at("2027-01-15T07:30:00+09:00")))
+    assert hits[0].meta["heading"] == "暖房（FF式灯油ストーブ）"

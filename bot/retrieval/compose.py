@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
-from bot.retrieval.evidence import asked_types, held_types
+from bot.retrieval.evidence import asked_types, asks_how, held_types
 from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
@@ -111,7 +111,7 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     closeness = _closeness(line_scores or [])
 
     steps = _procedures(pieces)
-    how = bool(_ASKS_HOW.search(question))
+    how = asks_how(question)
     wants_link = bool(_ASKS_LINK.search(question))
 
     def rank(i: int, piece: str) -> float:
@@ -154,9 +154,6 @@ _BARE_LINK = re.compile(r"^[・\s]*(?:https?://|www\.)\S+\s*$")
 _ASKS_LINK = re.compile(r"\b(?:link|url|website|site|web ?page)\b|サイト|ホームページ|リンク|URL|"
                         r"网站|网址|链接|사이트|링크|홈페이지", re.IGNORECASE)
 _STEP = re.compile(r"^\s*\d{1,2}[.)．）]\s*\S")
-#: "How do I …?": the steps of a procedure are the answer.
-_ASKS_HOW = re.compile(r"\bhow (?:do|to|can|should|would)\b|やり方|方法|どうやって|どうすれば|どうしたら|手順|"
-                       r"怎么|如何|어떻게", re.IGNORECASE)
 
 
 def _procedures(pieces: list[tuple[int, str]]) -> dict[int, frozenset[int]]:

@@ -103,3 +103,23 @@ def type_fit(question: str, passage: str) -> TypeFit:
         return TypeFit(asked, 1.0)
     held = held_types(passage)
     return TypeFit(asked, len(asked & held) / len(asked))
+
+
+#: "How do I ...?": the steps of a procedure are the answer (ja/en/zh/ko).
+_ASKS_HOW = re.compile(r"\bhow (?:do|to|can|should|would)\b|使い方|やり方|方法|どうやって|どうすれば|どうしたら|"
+                       r"手順|怎么|如何|어떻게", re.IGNORECASE)
+#: A passage that says how: "使い方：", "How to use", numbered steps.
+_HOLDS_HOW = re.compile(r"使い方|やり方|手順|\bhow to\b|\bto use\b|(?m:^\s*(?:[-*・]\s*)?\d{1,2}[.)．）]\s*\S)",
+                        re.IGNORECASE)
+
+
+def asks_how(question: str) -> bool:
+    """Whether a question asks how to do something ("ストーブの使い方", "how do I drain the pipes")."""
+    return bool(_ASKS_HOW.search(_norm(question)))
+
+
+def holds_how(passage: str) -> bool:
+    """Whether a passage says how ("使い方：…", numbered steps). Kept apart from the answer
+    types above: as abstention evidence it would count every instruction without such
+    words as missing; it only breaks near ties in ranking."""
+    return bool(_HOLDS_HOW.search(_norm(passage)))

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.retrieval.evidence import asked_types, held_types
+from bot.retrieval.evidence import asked_types, asks_how, held_types, holds_how
 from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
 from ingest.retrieval.units import unit_labels, unit_lines
@@ -569,15 +569,18 @@ class Retriever:
 
     def _favour_answer_type(self, text: str, hits: list[Hit]) -> None:
         """Add the answer-type bonus to the best candidates and re-sort (in place)."""
-        weight, asked = self.fusion.answer_type_weight, asked_types(text)
-        if weight <= 0 or not asked:
+        weight, asked, how = self.fusion.answer_type_weight, asked_types(text), asks_how(text)
+        if weight <= 0 or not (asked or how):
             return
         for h in hits[: self.fusion.typed_k]:
             i = self.by_id[h.record.id]
             held = self._held.get(i)
             if held is None:
                 held = self._held[i] = held_types(h.record.text)
-            h.score += weight * len(asked & held) / len(asked)
+            if asked:
+                h.score += weight * len(asked & held) / len(asked)
+            if how and holds_how(h.record.text):  # 「ストーブの使い方」: the section that says how
+                h.score += weight
         hits.sort(key=lambda h: h.score, reverse=True)
 
     def _cosines(self, indices: list[int], qvec: np.ndarray) -> dict[int, float]:
