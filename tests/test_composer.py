@@ -78,6 +78,13 @@ def test_asking_for_a_name_the_host_left_blank_says_so(real_guide):
     assert '"Password"' in ask(real_guide, "whats the wifi password").text
 
 
+def test_voice_speaks_the_closest_lines_in_the_section_s_order():
+    from bot.retrieval.compose import best_lines
+
+    scores = [("How to do it:", 0.5), ("1. Close all taps.", 0.4), ("Pile snow east.", 0.1), ("you check out", 0.6)]
+    assert best_lines(scores, set(), limit=60) == "How to do it: 1. Close all taps. you check out"
+
+
 def test_answers_carry_no_markup_or_template_residue(real_guide):
     for q in ("where can we park", "when is trash day", "where do the bins go on pickup day", "can i bring my dog??"):
         text = ask(real_guide, q).text

@@ -192,15 +192,19 @@ def _bare(text: str) -> str:
 
 
 def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int = 220) -> str:
-    """The lines closest to the question, best first, as one short text (for voice)."""
-    out = ""
+    """The lines closest to the question as one short text (for voice): chosen by
+    closeness, spoken in the section's order ("How to do it:" before its steps)."""
+    position = {line: i for i, (line, _) in reversed(list(enumerate(line_scores)))}
+    chosen: list[str] = []
+    total = 0
     for line, _ in sorted(line_scores, key=lambda kv: -kv[1]):
-        if line in gaps:
+        if line in gaps or line in chosen:
             continue
-        if out and len(out) + len(line) > limit:
+        if chosen and total + len(line) + 1 > limit:
             break
-        out = f"{out} {line}".strip()
-    return out[:limit]
+        chosen.append(line)
+        total += len(line) + 1
+    return " ".join(sorted(chosen, key=lambda ln: position[ln]))[:limit]
 
 
 #: Blanks whose lines score within this of the closest one are named together.
