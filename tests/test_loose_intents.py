@@ -55,6 +55,13 @@ def test_asking_whether_the_house_has_an_item_is_not_sorting(eval_engine):
     assert ask(eval_engine, "hair dryer?").intent == "sorting"
 
 
+def test_where_to_put_something_the_dictionary_lacks_is_for_the_guides(sample_engine):
+    # "where do I put the snow" began with "I couldn't find "snow" in the sorting list"
+    answer = ask(sample_engine, "where do i put the snow", house="hakka-house")
+    assert answer.intent == "retrieval" and "sorting list" not in answer.text
+    assert ask(sample_engine, "where do i put batteries", house="hakka-house").intent == "sorting"
+
+
 def test_food_waste_is_food_scraps(eval_engine):
     answer = ask(eval_engine, "how to sort food waste")
     assert answer.intent == "sorting" and "生ごみ" in answer.text

@@ -112,6 +112,10 @@ _SORTING_CUE = _rx(
     "属于", "扔", "丢(?![了失])", r"어떻게 버[^\s?]*", r"버리[^\s?]*", r"버려[^\s?]*", r"버릴[^\s?]*", "무슨 쓰레기",
     "어떤 쓰레기",
 )
+#: The cues above that only say where something goes, and those that say throw away.
+_PLACEMENT_CUE = _rx(r"(where|how) (do|does|should|can|to) (?=.{0,30}\b(go|put)\b)", r"go(es)? in(to)?\b")
+_DISPOSAL_CUE = _rx(r"\bthrow", r"dispos", r"get rid of", r"discard", r"recycl", r"\bsort", r"separat",
+                    r"garbage|trash|rubbish", "捨|すて|ごみ|ゴミ|分別|扔|丢|垃圾|버리|버려|버릴|쓰레기")
 #: "for the day", "all day", "every day": a span of time, not a collection day ("trash day").
 _DAY_NOT_SPAN = "".join(rf"(?<!\b{w} )" for w in ("a", "all", "any", "each", "every", "per", "one", "that",
                                                    "whole", "same", "the"))
@@ -203,6 +207,9 @@ class Signals:
     wants_next: bool = False
     day_cue: bool = False
     sorting_cue: bool = False
+    #: only a placement cue ("where do I put …", "what goes in …"): about throwing away only
+    #: when the item is in the dictionary ("where do I put the snow?" is the manual's)
+    placement_only: bool = False
     garbage_word: bool = False
     collection_word: bool = False
     put_out: bool = False
@@ -382,6 +389,7 @@ def analyze(question: str, today: date) -> Signals:
     signals = Signals(text=question, folded=folded, spelling=correct_english(spelled(question)))
     signals.concepts = concepts_in(folded)
     signals.when = _parse_when(text, today)
+    signals.placement_only = bool(_PLACEMENT_CUE.search(folded)) and not _DISPOSAL_CUE.search(folded)
     signals.sorting_cue = text.has(_SORTING_CUE)
     signals.wants_next = text.has(_NEXT)
     signals.collection_word = bool(_COLLECTION.search(folded))
@@ -487,6 +495,8 @@ def decide(signals: Signals, item_found: bool, category_found: bool, item_is_mes
             return SORTING
         if category_found or has_when or (signals.wants_next and (signals.garbage_word or not signals.item_phrase)):
             return GARBAGE_DAY
+        if signals.placement_only:
+            return None  # "where do I put the snow?": not an item of the dictionary, so the guides
         return SORTING if signals.item_phrase and not item_is_modifier else None
     if has_when or signals.day_cue or signals.wants_next or (signals.put_out and signals.garbage_word):
         if category_found:
