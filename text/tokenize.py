@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Container
+from collections.abc import Callable, Container
 
 from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, stem
 from text.normalize import LOOKALIKES, to_hiragana, to_katakana
@@ -101,19 +101,26 @@ def _is_loan(piece: str) -> bool:
 
 
 def _loan_rewrite(run: str, vocabulary: Container[str]) -> str:
-    out: list[str] = []
-    i, n = 0, len(run)
+    return "".join(to_katakana(run[i:j]) if word else run[i:j]
+                   for i, j, word in _corpus_words(run, vocabulary, _is_loan))
+
+
+def _corpus_words(folded: str, vocabulary: Container[str],
+                  accept: Callable[[str], bool]) -> list[tuple[int, int, bool]]:
+    """``folded`` cut into (start, end, is_word) spans, left to right: the longest corpus
+    word of 3..12 kana that ``accept`` allows, else one character."""
+    spans: list[tuple[int, int, bool]] = []
+    i, n = 0, len(folded)
     while i < n:
         for j in range(min(n, i + 12), i + 2, -1):
-            piece = run[i:j]
-            if piece in vocabulary and _is_loan(piece):
-                out.append(to_katakana(piece))
+            if folded[i:j] in vocabulary and accept(folded[i:j]):
+                spans.append((i, j, True))
                 i = j
                 break
         else:
-            out.append(run[i])
+            spans.append((i, i + 1, False))
             i += 1
-    return "".join(out)
+    return spans
 
 
 def kana_words(text: str, vocabulary: Container[str]) -> list[str]:
@@ -143,22 +150,16 @@ def _rewrite(text: str, vocabulary: Container[str]) -> tuple[str, list[str]]:
     folded = to_hiragana(typed)  # same length: to_hiragana maps one character to one
     out: list[str] = []
     found: list[str] = []
-    i, n = 0, len(folded)
-    while i < n:
-        for j in range(min(n, i + 12), i + 2, -1):  # words of 3..12 kana
-            piece = folded[i:j]
-            if piece in vocabulary and not _is_particle_run(piece):
-                as_typed = typed[i:j]
-                if _KATAKANA_WORD.search(as_typed):  # "テレビで…": the stayer's katakana stays
-                    out.append(as_typed)
-                else:
-                    out.append(to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
-                found.append(piece)
-                i = j
-                break
+    for i, j, word in _corpus_words(folded, vocabulary, lambda piece: not _is_particle_run(piece)):
+        piece, as_typed = folded[i:j], typed[i:j]
+        if not word:
+            out.append(as_typed)  # as typed: "ジム" stays katakana, for the model and the topic words
+            continue
+        found.append(piece)
+        if _KATAKANA_WORD.search(as_typed):  # "テレビで…": the stayer's katakana stays
+            out.append(as_typed)
         else:
-            out.append(typed[i])  # as typed: "ジム" stays katakana, for the model and the topic words
-            i += 1
+            out.append(to_katakana(piece) if "ー" in piece or _looks_loanword(piece) else piece)
     return "".join(out), found
 
 

@@ -276,7 +276,7 @@ class SortingMatcher:
         total = max(1, len(self._rows))
         self._idf = {w: math.log(1 + total / len(rows)) for w, rows in self._by_word.items()}
         self._reading_index: dict[str, set[int]] | None = None
-        self._row_of: dict[int, _Indexed] | None = None
+        self._row_of = {id(r.entry): r for r in self._rows}  # entry -> its indexed row
 
     # -- public ----------------------------------------------------------------------
 
@@ -323,8 +323,6 @@ class SortingMatcher:
         return any(j in names for k in (word, key) for j in _LEXICON_FOLDED.get(k, ()))
 
     def _row(self, entry: SortingEntry) -> _Indexed:
-        if self._row_of is None:
-            self._row_of = {id(r.entry): r for r in self._rows}
         return self._row_of[id(entry)]
 
     def match(self, folded_text: str, phrase: str = "", words: tuple[str, ...] = (),

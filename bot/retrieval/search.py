@@ -242,7 +242,8 @@ class Retriever:
             self.unit_owner = np.zeros(0, dtype=np.int64)
         self._blocks: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._blocks_lock = threading.Lock()
-        self._held: dict[int, frozenset[str]] = {}  # record -> answer types its text holds
+        #: record -> the answer types its text holds, and whether it says how (cached)
+        self._held: dict[int, tuple[frozenset[str], bool]] = {}
         self._parts: dict[tuple[str, int], list[int]] = {}
         self._by_stem: dict[tuple[str, str], dict[tuple[str, int], list[int]]] = {}
         stems: dict[str, tuple[str, str]] = {}  # a few files, thousands of records
@@ -574,12 +575,13 @@ class Retriever:
             return
         for h in hits[: self.fusion.typed_k]:
             i = self.by_id[h.record.id]
-            held = self._held.get(i)
-            if held is None:
-                held = self._held[i] = held_types(h.record.text)
+            got = self._held.get(i)
+            if got is None:
+                got = self._held[i] = (held_types(h.record.text), holds_how(h.record.text))
+            held, says_how = got
             if asked:
                 h.score += weight * len(asked & held) / len(asked)
-            if how and holds_how(h.record.text):  # 「ストーブの使い方」: the section that says how
+            if how and says_how:  # 「ストーブの使い方」: the section that says how
                 h.score += weight
         hits.sort(key=lambda h: h.score, reverse=True)
 
