@@ -43,8 +43,9 @@ _WORDS: dict[str, tuple[str, ...]] = {
     ),
 }
 _KIND_OF = {w: kind for kind, words in _WORDS.items() for w in words}
-_ONLY_WORDS = re.compile("(?:" + "|".join(re.escape(w) for w in sorted(_KIND_OF, key=len, reverse=True)) + ")+")
-_WORD = re.compile("|".join(re.escape(w) for w in sorted(_KIND_OF, key=len, reverse=True)))
+_ANY_WORD = "|".join(re.escape(w) for w in sorted(_KIND_OF, key=len, reverse=True))  # longest first
+_ONLY_WORDS = re.compile(f"(?:{_ANY_WORD})+")
+_WORD = re.compile(_ANY_WORD)
 #: the order in which a message of several kinds is answered ("ok thanks" is thanks)
 _PRECEDENCE = (MORNING, THANKS, HELLO, ACK)
 

@@ -97,6 +97,10 @@ _NEXT = _rx("次回", "次の", "次は", "つぎの", "今度", "こんど", "�
             r"\bwhen\b", r"\bnext\b", r"what day", r"which day", "下次", "什么时候", "哪天", "几号",
             "언제", "다음", "며칠", "次")
 _VERB_TAIL = "[られたいるればまてすしっ]*"
+#: "where do I …", "how to …" before go/throw/put; "goes in": the English sorting cues that
+#: may also only ask where something goes (_PLACEMENT_CUE)
+_WHERE_DO_I = r"(where|how) (do|does|should|can|to) "
+_GOES_IN = r"go(es)? in(to)?\b"
 _SORTING_CUE = _rx(
     "(?:何|なに|なん|どの|どんな)の?(?:ごみ|区分|分別)", "どう(?:やって|したら|すれば)?(?:捨|す)て" + _VERB_TAIL,
     "どう(?:やって)?(?:出|だ)[せしす]" + _VERB_TAIL, "(?:捨|す)て(?:方|かた)", "(?:出|だ)し(?:方|かた)", "分別",
@@ -105,15 +109,15 @@ _SORTING_CUE = _rx(
     "しょぶん", "(?:何|なん)の日に(?:出|だ)" + _VERB_TAIL, "何曜日?に(?:出|だ)" + _VERB_TAIL,
     r"which (garbage|trash|rubbish|bin|bag|category|type|kind)", r"what (kind|type|category|sort)",
     r"how (do|should|can|to|would|must|shall) (i |we |you )?(throw|dispose|get rid|recycle|discard|sort|separate)",
-    r"(where|how) (do|does|should|can|to) (?=.{0,30}\b(go|throw|put)\b)",
-    r"\bthrow\w*( away| out)?", r"dispos\w*( of)?", r"get rid of", r"discard\w*", r"go(es)? in(to)?\b",
+    _WHERE_DO_I + r"(?=.{0,30}\b(go|throw|put)\b)",
+    r"\bthrow\w*( away| out)?", r"dispos\w*( of)?", r"get rid of", r"discard\w*", _GOES_IN,
     r"\bseparat\w*",
     "怎么扔", "怎么丢", "怎么处理", "怎么分类", "如何扔", "如何丢", "什么垃圾", "哪种垃圾", "哪类垃圾",
     "属于", "扔", "丢(?![了失])", r"어떻게 버[^\s?]*", r"버리[^\s?]*", r"버려[^\s?]*", r"버릴[^\s?]*", "무슨 쓰레기",
     "어떤 쓰레기",
 )
 #: The cues above that only say where something goes, and those that say throw away.
-_PLACEMENT_CUE = _rx(r"(where|how) (do|does|should|can|to) (?=.{0,30}\b(go|put)\b)", r"go(es)? in(to)?\b")
+_PLACEMENT_CUE = _rx(_WHERE_DO_I + r"(?=.{0,30}\b(go|put)\b)", _GOES_IN)
 _DISPOSAL_CUE = _rx(r"\bthrow", r"dispos", r"get rid of", r"discard", r"recycl", r"\bsort", r"separat",
                     r"garbage|trash|rubbish", "捨|すて|ごみ|ゴミ|分別|扔|丢|垃圾|버리|버려|버릴|쓰레기")
 #: "for the day", "all day", "every day": a span of time, not a collection day ("trash day").

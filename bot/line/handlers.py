@@ -238,6 +238,7 @@ class EventHandlers:
                             channel="line")
         day = now.date().isoformat()
         group = None if chat.direct else chat.id
+        event_key = out.event_key or _event_key(event)
         try:
             answer = self.engine.answer(question)
         except UnknownHouse:
@@ -247,7 +248,7 @@ class EventHandlers:
         except Exception:
             log.exception("the engine failed on a question for %s", house)
             self.state.log_answer(house_id=house, day=day, text=text, answer=None, chat_id=group,
-                                  event_key=out.event_key or _event_key(event))
+                                  event_key=event_key)
             self._reply(event, chat, out, render.text_messages(texts.say("error", lang), lang))
             return
         suffix = ""
@@ -255,7 +256,7 @@ class EventHandlers:
             suffix = texts.say("escalated", norm_lang(answer.lang))
         rated = rateable(answer) and not is_staff  # stayers rate answers from the documents
         logged = self.state.log_answer(house_id=house, day=day, text=text, answer=answer, chat_id=group,
-                                       rated=rated, event_key=out.event_key or _event_key(event))
+                                       rated=rated, event_key=event_key)
         if not chat.direct and chat.id:
             self.state.remember_lang(chat.id, norm_lang(answer.lang))
         rating = logged.question_id if rated and logged is not None else None

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
-from bot.retrieval.evidence import asked_types, asks_how, held_types
+from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, held_types
 from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
@@ -153,7 +153,7 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
 _BARE_LINK = re.compile(r"^[・\s]*(?:https?://|www\.)\S+\s*$")
 _ASKS_LINK = re.compile(r"\b(?:link|url|website|site|web ?page)\b|サイト|ホームページ|リンク|URL|"
                         r"网站|网址|链接|사이트|링크|홈페이지", re.IGNORECASE)
-_STEP = re.compile(r"^\s*\d{1,2}[.)．）]\s*\S")
+_STEP = re.compile(r"^\s*" + STEP_NUMBER)
 
 
 def _procedures(pieces: list[tuple[int, str]]) -> dict[int, frozenset[int]]:

@@ -108,8 +108,10 @@ def type_fit(question: str, passage: str) -> TypeFit:
 #: "How do I ...?": the steps of a procedure are the answer (ja/en/zh/ko).
 _ASKS_HOW = re.compile(r"\bhow (?:do|to|can|should|would)\b|使い方|やり方|方法|どうやって|どうすれば|どうしたら|"
                        r"手順|怎么|如何|어떻게", re.IGNORECASE)
+#: The number that starts a step of a procedure ("1. Close all taps", "2）…").
+STEP_NUMBER = r"\d{1,2}[.)．）]\s*\S"
 #: A passage that says how: "使い方：", "How to use", numbered steps.
-_HOLDS_HOW = re.compile(r"使い方|やり方|手順|\bhow to\b|\bto use\b|(?m:^\s*(?:[-*・]\s*)?\d{1,2}[.)．）]\s*\S)",
+_HOLDS_HOW = re.compile(rf"使い方|やり方|手順|\bhow to\b|\bto use\b|(?m:^\s*(?:[-*・]\s*)?{STEP_NUMBER})",
                         re.IGNORECASE)
 
 

@@ -465,11 +465,12 @@ def _grams(text: str, n: int) -> set[str]:
 
 
 _KANA = re.compile(r"[\u3041-\u30ff]")
-#: Chinese place words, longest first, replaced inside a Chinese phrase
 #: Chinese and Korean place words (folded), longest first, replaced by their Japanese forms
 _OTHER_ALIASES = sorted(((fold(src), fold(dst)) for src, dst in ALIASES
                          if src != dst and re.search(r"[\u4e00-\u9fff\uac00-\ud7a3]", src)),
                         key=lambda kv: -len(kv[0]))
+#: Chinese place words, longest first, replaced inside a Chinese phrase before its
+#: characters are turned into Japanese ones ("北见站" -> "北见駅" -> "北見駅")
 _CJK_ALIASES = sorted(((src, dst) for src, dst in ALIASES if re.search(r"[\u4e00-\u9fff]", src) and src != dst),
                       key=lambda kv: -len(kv[0]))
 
