@@ -34,6 +34,18 @@ def test_a_question_about_a_blank_the_host_left_says_so_and_gives_the_contact(re
     assert "____" not in answer.text
 
 
+def test_a_misspelt_question_is_answered_as_if_spelt_right(real_guide):
+    # "chekout" and "wher" were words no page has: both questions were declined
+    assert "Checkout time" in ask(real_guide, "chekout time?").text
+    answer = ask(real_guide, "wher do i park")
+    assert not answer.abstained and answer.sources[0].path.endswith("parking.md")
+
+
+def test_check_in_typed_as_two_words_is_the_guide_s_check_in(real_guide):
+    answer = ask(real_guide, "what time is check in")
+    assert answer.sources[0].path.endswith("check-in.md"), answer.sources[0]
+
+
 def test_a_later_sentence_of_a_line_is_quoted_with_the_line_s_label(real_guide):
     # kitchen.md: "**Trash:** Non-recyclable waste... Indoor bin: pull-out under the kitchen sink."
     text = ask(real_guide, "where do i put recycling").text

@@ -25,6 +25,11 @@ def test_asking_what_to_do_is_not_asking_permission() -> None:
     assert "permission" not in asked_types("灯油が少なくなってきたらどうすればいいですか？")
 
 
+@pytest.mark.parametrize("question", ["checkout time?", "チェックアウトの時間は？", "退房时间", "체크아웃 시간"])
+def test_naming_a_time_asks_for_one(question: str) -> None:
+    assert "time" in asked_types(question)
+
+
 @pytest.mark.parametrize("passage", ["ペットは連れて来られません。", "ミニトマトは自由に収穫して食べてかまいません。",
                                      "家の中は全面禁煙です。", "No pets."])
 def test_a_rule_in_japanese_or_english_holds_the_answer_to_may_i(passage: str) -> None:

@@ -54,6 +54,7 @@ from ingest.snapshots import SharedSnapshots, SnapshotUnavailable, served_paths
 from text.detect import detect_lang
 from text.english import expand_shorthand
 from text.phrases import phrase
+from text.spelling import correct_spelling
 
 if TYPE_CHECKING:  # the chat layer is imported only when CONCIERGE_LLM configures a model
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -207,7 +208,8 @@ class Engine:
             return self.briefing(house.id, question.now, lang)
         if small is not None:  # "thanks!", "hi", "👍": not a question for the manual
             return Answer(phrase(f"smalltalk.{small}", lang), lang, "smalltalk", 1.0)
-        text = expand_shorthand(typed)  # "tmrw" is tomorrow for every answerer
+        # "tmrw" is tomorrow and "chekout" checkout for every answerer
+        text = correct_spelling(expand_shorthand(typed), loaded.retriever.bm25.vocab)
         q = replace(question, text=text, lang=lang, house_id=house.id,
                     now=_aware(question.now, loaded.knowledge.timezone))
         ctx = self.context(house.id, lang)

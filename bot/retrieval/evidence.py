@@ -19,8 +19,8 @@ from dataclasses import dataclass
 _TYPES: dict[str, tuple[str, str]] = {
     "time": (
         r"何時|なんじ|いつ|何曜|なんよう|営業時間|開いて|あいて|やって(?:る|ます)|閉ま|締め切|まで(?:に|いて|やって)|"
-        r"\bwhat time\b|\bwhen\b|\bhours?\b|\bopen\b|\bclose[sd]?\b|\buntil\b|\btill\b|"
-        r"几点|什么时候|营业|開門|몇 ?시|언제|영업",
+        r"\bwhat time\b|\btime\b|\bwhen\b|\bhours?\b|\bopen\b|\bclose[sd]?\b|\buntil\b|\btill\b|"
+        r"(?<!何)時間|几点|什么时候|时间|营业|開門|몇 ?시|시간|언제|영업",
         r"\d{1,2}\s*[:：]\s*\d{2}|\d{1,2}\s*時|\d{1,2}\s*(?:am|pm|a\.m\.|p\.m\.)|午前|午後|正午|"
         r"noon|midnight|[月火水木金土日]曜|monday|tuesday|wednesday|thursday|friday|saturday|sunday|"
         r"毎日|daily|24\s*時間|24\s*hours|\d{1,2}\s*시|\d{1,2}\s*点",

@@ -1,0 +1,46 @@
+"""English typing slips are mended only towards the guide's own words."""
+
+from __future__ import annotations
+
+from text.spelling import correct_spelling, join_compounds, mend
+from text.tokenize import tokenize
+
+GUIDE = set(tokenize("Checkout by 10 AM. Check-in from 3 PM. The password is on the router. "
+                     "Park in the driveway. The dishwasher is under the counter. Welcome to Kitami."))
+
+
+def test_a_misspelt_word_becomes_the_guide_s_word() -> None:
+    assert correct_spelling("chekout time?", GUIDE) == "checkout time?"
+    assert correct_spelling("is there a dishwaser", GUIDE) == "is there a dishwasher"
+
+
+def test_a_dropped_letter_wins_over_a_commoner_substitution() -> None:
+    # "when" is commoner than "where", but "wher" is "where" with its last letter left out
+    assert mend("wher", GUIDE) == "where"
+
+
+def test_a_correction_never_leads_to_a_word_the_guide_lacks() -> None:
+    # "wifi" is "wife" to the dictionary; a guide without Wi-Fi has neither
+    assert correct_spelling("wifi password", GUIDE) == "wifi password"
+
+
+def test_dictionary_words_stay_even_one_letter_from_a_guide_word() -> None:
+    assert correct_spelling("where is the heater", GUIDE | {"header"}) == "where is the heater"
+
+
+def test_names_the_guide_uses_and_words_in_capitals_stay() -> None:
+    assert correct_spelling("Kitami ATM", GUIDE) == "Kitami ATM"
+
+
+def test_short_words_are_not_mended_by_a_substituted_letter() -> None:
+    assert mend("shud", GUIDE | {"shut"}) is None
+
+
+def test_two_words_become_the_guide_s_compound() -> None:
+    assert join_compounds("what time is check in", GUIDE) == "what time is check-in"
+    assert join_compounds("when do we check out", GUIDE) == "when do we check-out"
+
+
+def test_words_the_guide_does_not_have_as_one_stay_apart() -> None:
+    assert join_compounds("where is the key box", GUIDE) == "where is the key box"
+    assert join_compounds("come in to the house", GUIDE | {"into"}) == "come in to the house"
