@@ -18,6 +18,25 @@ def test_each_heading_starts_a_section_with_its_heading_path():
     ]
 
 
+def test_setext_headings_start_sections_as_hash_headings_do():
+    # Japanese hosts underline their headings ("【基本情報】" over "-----"): the whole guide
+    # was read as one section with no heading
+    text = "森のいえ　ご利用案内\n===========\n\nようこそ\n\n【基本情報】\n---------\n定員6名\n\n【ルール】\n------\n禁煙です\n"
+    sections, _ = parse_markdown(text, Path("guide.md"), "guide.md")
+    assert [(s.heading, s.heading_path) for s in sections] == [
+        ("森のいえ　ご利用案内", ["森のいえ　ご利用案内"]),
+        ("【基本情報】", ["森のいえ　ご利用案内", "【基本情報】"]),
+        ("【ルール】", ["森のいえ　ご利用案内", "【ルール】"]),
+    ]
+    assert sections[1].text.strip() == "定員6名"
+
+
+def test_a_rule_under_a_paragraph_list_or_blank_line_is_no_heading():
+    text = "# Guide\n\nFirst line of a paragraph\nits last line\n---\n\n- an item\n---\n\n---\nEnd.\n"
+    sections, _ = parse_markdown(text, Path("g.en.md"), "g.en.md")
+    assert [s.heading for s in sections] == ["Guide"]
+
+
 def test_language_comes_from_the_file_name_then_front_matter_then_japanese():
     assert parse_markdown("# a\nb", Path("m.en.md"), "m.en.md")[0][0].lang == "en"
     assert parse_markdown("---\nlang: ko\n---\n# a\nb", Path("m.md"), "m.md")[0][0].lang == "ko"

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from ingest.retrieval.chunking import chunk_sections
 from ingest.retrieval.documents import parse_markdown, read_document
-from ingest.retrieval.residue import is_markup, placeholder_in, serve_text
+from ingest.retrieval.residue import is_markup, placeholder_in, question_answer_pairs, serve_text
 
 
 def test_placeholder_lines_are_left_out_and_their_labels_kept_as_gaps():
@@ -126,3 +126,13 @@ def test_a_word_table_with_a_repeated_header_row_names_its_columns(tmp_path):
     d.save(str(path))
     sections, _ = load_document(path, tmp_path)
     assert serve_text(sections[0].text).text == "Who: Taxi; Phone: 0157-11-2222"
+
+
+def test_a_question_and_its_answer_are_served_as_one_line():
+    # alone, "Q：…できますか？" is the closest line to a stayer's question and answers nothing
+    lines = ["Q：早めにチェックインできますか？", "A：14時から可能です。", "", "**Q2.** Can we park?", "",
+             "**A.** Yes, two cars.", "Q: an unanswered one?", "Next paragraph."]
+    assert question_answer_pairs(lines) == [
+        "Q：早めにチェックインできますか？ A：14時から可能です。", "", "**Q2.** Can we park? **A.** Yes, two cars.",
+        "Q: an unanswered one?", "Next paragraph.",
+    ]

@@ -32,6 +32,11 @@ SEASONS = ("all", "winter", "summer")
 AUDIENCES = ("stayers", "staff")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
 _FENCE = re.compile(r"^(```|~~~)")
+#: A Setext heading's underline: "Title" over "=====" is a level-1 heading, over "-----" level 2
+#: (CommonMark). Japanese hosts write their headings so as often as with "#".
+_SETEXT = re.compile(r"^ {0,3}(=+|-{2,})\s*$")
+#: Lines that cannot be a Setext heading's text: list items, table rows, quotes.
+_NOT_SETEXT_TEXT = re.compile(r"^\s*(?:[-*+・>|]|\d+[.)]\s)")
 
 
 @dataclass
@@ -203,14 +208,21 @@ def parse_markdown(text: str, path: Path, rel: str,
             hp = [h for _, h in stack] if cur_heading else ([title] if title else [])
             sections.append(Section(rel, cur_heading or title, hp, body, cur_line, meta))
 
+    underline = -1  # the Setext underline just read as part of a heading
     for i in range(start, len(lines)):
         line = lines[i]
+        if i == underline:
+            continue
         if _FENCE.match(line.strip()):
             in_fence = not in_fence
         m = None if in_fence else _HEADING.match(line)
-        if m:
+        setext = None if in_fence or m else _setext_level(lines, i)
+        if m or setext:
             flush()
-            level, heading = len(m.group(1)), m.group(2).strip()
+            if m:
+                level, heading = len(m.group(1)), m.group(2).strip()
+            else:
+                level, heading, underline = setext or 2, line.strip(), i + 1
             if level == 1 and not title:
                 title = heading
             if level == 1 and not h1:
@@ -230,6 +242,20 @@ def parse_markdown(text: str, path: Path, rel: str,
     if sections:
         sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1, h1)
     return sections, problems
+
+
+def _setext_level(lines: list[str], i: int) -> int | None:
+    """The level of a Setext heading whose text is ``lines[i]`` (1 for "===", 2 for "---"),
+    or None. Only a one-line paragraph is taken as heading text: a "---" under the last line
+    of a longer paragraph is more often a rule a host drew than a heading."""
+    if i + 1 >= len(lines) or not lines[i].strip() or _NOT_SETEXT_TEXT.match(lines[i]):
+        return None
+    if i > 0 and lines[i - 1].strip() and not _HEADING.match(lines[i - 1]):
+        return None
+    under = _SETEXT.match(lines[i + 1])
+    if under is None:
+        return None
+    return 1 if under.group(1).startswith("=") else 2
 
 
 def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Section]:

@@ -168,12 +168,40 @@ def table_rows(lines: list[str]) -> list[str]:
     return out
 
 
+#: "Q：…" / "A：…" lines of a question-and-answer list (Q1., Ｑ：, 質問：, **Q:**).
+_MARK = r"^\s*(?:[-*+・]\s*)?(?:\*\*|__)?(?:{})\s*[0-9０-９]*\s*(?:\*\*|__)?\s*[.:：．)）]"
+_QUESTION_LINE = re.compile(_MARK.format("Q|Ｑ|質問|问|질문"))
+_ANSWER_LINE = re.compile(_MARK.format("A|Ａ|回答|答え|答|답변|답"))
+
+
+def question_answer_pairs(lines: list[str]) -> list[str]:
+    """A "Q：…" line and the "A：…" line after it (a blank line between allowed) as one
+    line, so that they are scored and quoted together. Alone, the question line is the
+    closest text to a stayer's question (it *is* a question) and carries no answer:
+    "チェックインは何時から？" was answered with the FAQ's "Q：早めにチェックインできますか？"
+    list. Other lines pass through."""
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        j = i + 1
+        if j < len(lines) and not lines[j].strip():
+            j += 1
+        if _QUESTION_LINE.match(line) and j < len(lines) and _ANSWER_LINE.match(lines[j]):
+            out.append(f"{line.rstrip()} {lines[j].strip()}")
+            i = j + 1
+            continue
+        out.append(line)
+        i += 1
+    return out
+
+
 def serve_text(text: str) -> Served:
-    """The lines of ``text`` that may be served (markup removed, table rows as sentences),
-    and the gap labels of the placeholder lines left out. Blank lines are kept."""
+    """The lines of ``text`` that may be served (markup removed, table rows as sentences,
+    question-and-answer pairs as one line), and the gap labels of the placeholder lines left out. Blank lines are kept."""
     out: list[str] = []
     gaps: list[str] = []
-    for line in table_rows(text.splitlines()):
+    for line in question_answer_pairs(table_rows(text.splitlines())):
         if is_markup(line):
             continue
         if placeholder_in(line):

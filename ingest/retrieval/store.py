@@ -35,7 +35,7 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 15  # bump when chunking/metadata/pickled classes change so stores re-ingest
+FORMAT_VERSION = 16  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
