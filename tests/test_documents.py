@@ -21,7 +21,8 @@ def test_each_heading_starts_a_section_with_its_heading_path():
 def test_setext_headings_start_sections_as_hash_headings_do():
     # Japanese hosts underline their headings ("【基本情報】" over "-----"): the whole guide
     # was read as one section with no heading
-    text = "森のいえ　ご利用案内\n===========\n\nようこそ\n\n【基本情報】\n---------\n定員6名\n\n【ルール】\n------\n禁煙です\n"
+    text = ("森のいえ　ご利用案内\n===========\n\nようこそ\n\n"
+            "【基本情報】\n---------\n定員6名\n\n【ルール】\n------\n禁煙です\n")
     sections, _ = parse_markdown(text, Path("guide.md"), "guide.md")
     assert [(s.heading, s.heading_path) for s in sections] == [
         ("森のいえ　ご利用案内", ["森のいえ　ご利用案内"]),

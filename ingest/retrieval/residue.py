@@ -198,7 +198,8 @@ def question_answer_pairs(lines: list[str]) -> list[str]:
 
 def serve_text(text: str) -> Served:
     """The lines of ``text`` that may be served (markup removed, table rows as sentences,
-    question-and-answer pairs as one line), and the gap labels of the placeholder lines left out. Blank lines are kept."""
+    question-and-answer pairs as one line), and the gap labels of the placeholder lines
+    left out. Blank lines are kept."""
     out: list[str] = []
     gaps: list[str] = []
     for line in question_answer_pairs(table_rows(text.splitlines())):
