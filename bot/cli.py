@@ -136,7 +136,8 @@ def cli(verbose: bool) -> None:
 @knowledge_options
 def validate(knowledge: Path | None, store: Path | None) -> None:
     """Check every file of the knowledge folder; print problems as path:line: message,
-    then warnings (unfilled template lines, assumed languages) and each file's language."""
+    then warnings (unfilled template lines, assumed languages), files it does not read,
+    and each file's language."""
     from ingest.problems import KnowledgeError
     from ingest.validate import scan_knowledge
 
@@ -151,6 +152,8 @@ def validate(knowledge: Path | None, store: Path | None) -> None:
         click.echo(str(p))
     for w in scan.warnings:
         click.echo(f"{w.path}:{w.line}: warning: {w.message}")
+    for n in scan.notices:  # "memo.txt: ignored": staff expect every file they drop to count
+        click.echo(f"notice: {n}")
     for d in scan.decisions:
         click.echo(f"language: {d}")
     if scan.problems:
