@@ -65,6 +65,42 @@ def test_word_manuals_are_split_by_heading_styles(tmp_path):
     assert "abc-123" in wifi.text and wifi.heading_path == ["ゲストガイド", "Wi-Fi"]
 
 
+def test_a_word_manual_without_heading_styles_is_split_at_its_bold_lines(tmp_path):
+    import docx
+
+    d = docx.Document()
+    d.add_paragraph().add_run("森のいえ ご利用案内").bold = True
+    d.add_paragraph("ようこそ。")
+    d.add_paragraph().add_run("Wi-Fi").bold = True
+    d.add_paragraph("パスワードは abc-123 です。")
+    d.add_paragraph().add_run("チェックイン：15:00").bold = True  # a fact in bold, not a heading
+    d.add_paragraph("【ごみの出し方】")
+    d.add_paragraph("燃やすごみは月曜です。")
+    path = tmp_path / "guide.ja.docx"
+    d.save(str(path))
+    sections, _ = load_document(path, tmp_path)
+    assert [(s.heading, s.heading_path) for s in sections] == [
+        ("森のいえ ご利用案内", ["森のいえ ご利用案内"]),
+        ("Wi-Fi", ["森のいえ ご利用案内", "Wi-Fi"]),
+        ("【ごみの出し方】", ["森のいえ ご利用案内", "【ごみの出し方】"]),
+    ]
+    assert "チェックイン：15:00" in sections[1].text
+
+
+def test_a_markdown_file_without_headings_is_split_at_its_label_lines():
+    text = "森のいえの案内\n\n【Wi-Fi】\nSSID: mori\n\n**Rules**\nNo smoking.\n**Check-in: 15:00**\n"
+    sections, _ = parse_markdown(text, Path("guide.md"), "guide.md")
+    assert [(s.heading, s.text.strip()) for s in sections] == [
+        ("guide", "森のいえの案内"), ("【Wi-Fi】", "SSID: mori"), ("Rules", "No smoking.\n**Check-in: 15:00**"),
+    ]
+
+
+def test_label_lines_are_text_in_a_file_that_marks_its_headings():
+    sections, _ = parse_markdown("# Guide\n\n## Trash\n\n**Pickup day checklist**\n- Night before: tie bags.\n",
+                                 Path("g.en.md"), "g.en.md")
+    assert [s.heading for s in sections] == ["Trash"] and "Pickup day checklist" in sections[0].text
+
+
 def _minimal_pdf(lines: list[str]) -> bytes:
     """A one-page PDF with text lines (Helvetica, ASCII), written by hand."""
     content = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({ln}) Tj 0 -16 Td" for ln in lines) + " ET"

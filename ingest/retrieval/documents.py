@@ -209,6 +209,7 @@ def parse_markdown(text: str, path: Path, rel: str,
             sections.append(Section(rel, cur_heading or title, hp, body, cur_line, meta))
 
     underline = -1  # the Setext underline just read as part of a heading
+    labels = not _has_headings(lines, start)  # no marked heading: label lines stand for them
     for i in range(start, len(lines)):
         line = lines[i]
         if i == underline:
@@ -217,12 +218,15 @@ def parse_markdown(text: str, path: Path, rel: str,
             in_fence = not in_fence
         m = None if in_fence else _HEADING.match(line)
         setext = None if in_fence or m else _setext_level(lines, i)
-        if m or setext:
+        label = label_heading(line) if labels and not in_fence else None
+        if m or setext or label:
             flush()
             if m:
                 level, heading = len(m.group(1)), m.group(2).strip()
+            elif setext:
+                level, heading, underline = setext, line.strip(), i + 1
             else:
-                level, heading, underline = setext or 2, line.strip(), i + 1
+                level, heading = 2, label or ""
             if level == 1 and not title:
                 title = heading
             if level == 1 and not h1:
@@ -237,11 +241,48 @@ def parse_markdown(text: str, path: Path, rel: str,
     if not title:
         title = path.stem.split(".")[0]
     meta.title = meta.title or title
+    for section in sections:  # text before the first heading, in a file that named no title
+        if not section.heading:
+            section.heading, section.heading_path = title, [title]
     # Drop empty heading-only sections (e.g. a title directly followed by a subsection).
     sections = [s for s in sections if s.text.strip()]
     if sections:
         sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1, h1)
     return sections, problems
+
+
+#: A line that reads as a heading when a document has no marked heading at all: a label in
+#: 【】-style brackets, or all in bold; short, and no sentence. (■ and ● are left out: as
+#: often as they mark a topic, they mark the items of a list.)
+_LABEL_LINE = re.compile(
+    r"^\s*(?:【[^】\n]{1,30}】|[［〔《≪][^］〕》≫\n]{1,30}[］〕》≫]|\*\*[^*\n]{1,40}\*\*|__[^_\n]{1,40}__)\s*[:：]?\s*$")
+_SENTENCE_END = re.compile(r"[。．.!?！？]\s*$")
+MAX_LABEL_HEADING = 40
+
+
+def label_heading(text: str) -> str | None:
+    """The heading a label line stands for ("【ごみの出し方】", "**Wi-Fi**"), or None.
+
+    Hosts who never mark a heading still set their topics apart like this; without it a
+    whole guide was one section with no heading, cited as "guide.md" and quoted whole.
+    Used only for documents with no marked heading anywhere. A label holding a value
+    ("**Check-in: 15:00**") is a fact, not a heading."""
+    line = text.strip()
+    if len(line) > MAX_LABEL_HEADING + 4 or not _LABEL_LINE.match(line) or _SENTENCE_END.search(line):
+        return None
+    label = line.rstrip(":： ").strip("*_ ").rstrip(":：").strip()
+    return label if label and not re.search(r"[:：]", label) else None
+
+
+def _has_headings(lines: list[str], start: int) -> bool:
+    """Whether a Markdown file marks any heading (``#`` or underlined), outside code fences."""
+    in_fence = False
+    for i in range(start, len(lines)):
+        if _FENCE.match(lines[i].strip()):
+            in_fence = not in_fence
+        elif not in_fence and (_HEADING.match(lines[i]) or _setext_level(lines, i)):
+            return True
+    return False
 
 
 def _setext_level(lines: list[str], i: int) -> int | None:
@@ -296,6 +337,7 @@ def _docx_blocks(document: Any) -> list[Block]:
     from docx.text.paragraph import Paragraph
 
     blocks: list[Block] = []
+    set_apart: list[bool] = []  # per block: bold throughout, or a label line (see label_heading)
     for n, child in enumerate(document.element.body.iterchildren(), start=1):
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
@@ -303,11 +345,13 @@ def _docx_blocks(document: Any) -> list[Block]:
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
                 if any(cells):
                     blocks.append(Block(0, "| " + " | ".join(cells) + " |", n))
+                    set_apart.append(False)
                     # a row Word repeats on every page is the table's header: Markdown's header
                     # rule lets each body row name its columns (residue.table_rows)
                     mark = row._tr.find(f"{_W}trPr/{_W}tblHeader") if r == 0 else None
                     if mark is not None and mark.get(f"{_W}val") not in ("0", "false", "off"):
                         blocks.append(Block(0, "|" + "---|" * len(cells), n))
+                        set_apart.append(False)
             continue
         if tag != "p":
             continue
@@ -316,10 +360,31 @@ def _docx_blocks(document: Any) -> list[Block]:
         if not text:
             continue
         level = _docx_level(para)
-        if not level and _docx_listed(para):
+        listed = not level and _docx_listed(para)
+        if listed:
             text = text if _LIST_MARK.match(text) else f"- {text}"
         blocks.append(Block(level, text, n))
+        set_apart.append(not listed and (_all_bold(para) or label_heading(text) is not None))
+    if not any(b.level for b in blocks):
+        _label_headings(blocks, set_apart)
     return blocks
+
+
+def _all_bold(para: Any) -> bool:
+    """A short paragraph in bold throughout: how a host without heading styles marks one
+    (the same rules as a label line: see label_heading)."""
+    runs = [r for r in para.runs if r.text.strip()]
+    return bool(runs) and all(r.bold for r in runs) and label_heading(f"**{para.text.strip()}**") is not None
+
+
+def _label_headings(blocks: list[Block], set_apart: list[bool]) -> None:
+    """Headings for a Word document with no heading style anywhere: its paragraphs set
+    apart (bold throughout, or label lines) become level-2 headings, the first one the
+    title (level 1) when the document opens with it."""
+    for i, (block, apart) in enumerate(zip(blocks, set_apart, strict=True)):
+        if apart:
+            block.level = 1 if i == 0 else 2
+            block.text = label_heading(block.text) or block.text
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
