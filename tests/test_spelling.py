@@ -34,6 +34,11 @@ def test_names_the_guide_uses_and_words_in_capitals_stay() -> None:
 
 def test_short_words_are_not_mended_by_a_substituted_letter() -> None:
     assert mend("shud", GUIDE | {"shut"}) is None
+    assert mend("sento", GUIDE | {"sent"}) is None
+
+
+def test_a_word_joined_by_a_hyphen_is_part_of_a_name() -> None:
+    assert correct_spelling("next bus from Biho 5-chome", GUIDE | {"home"}) == "next bus from Biho 5-chome"
 
 
 def test_two_words_become_the_guide_s_compound() -> None:

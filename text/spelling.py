@@ -17,8 +17,10 @@ A compound typed as two words ("check in", "wi fi") is written as the guide's on
 line alike, and "what time is check in" was answered from the checkout page.
 
 Among such words a dropped letter wins ("wher" is "where", not "when"), then the commoner
-word. Four-letter words are mended only by a dropped letter: one substitution away from a
-short word lies another real word too often ("shud" is not "shut").
+word. Words under six letters are mended only by a dropped letter, and no mending changes
+the first letter: one substitution away from a short word lies another word too often
+("shud" is not "shut", the public bath "sento" is not "sent"). A word joined to another by
+a hyphen is part of a name ("Biho 5-chome") and stays.
 """
 
 from __future__ import annotations
@@ -33,9 +35,13 @@ from text.english import RETRIEVAL_STOP, stem
 if TYPE_CHECKING:
     from spellchecker import SpellChecker
 
-_WORD = re.compile(r"(?<![A-Za-z0-9'])[A-Za-z]{4,}(?![A-Za-z0-9'])")
+# A word standing alone: "chome" in "Biho 5-chome" is part of a name ("home" is one edit away)
+_WORD = re.compile(r"(?<![A-Za-z0-9'-])[A-Za-z]{4,}(?![A-Za-z0-9'-])")
 _ALPHA = re.compile(r"(?<![A-Za-z0-9'-])[A-Za-z]{2,}(?![A-Za-z0-9'-])")
-_MIN_SUBSTITUTED = 5  # shorter words are mended only by a dropped letter
+_MIN_SUBSTITUTED = 6  # shorter words are mended only by a dropped letter
+
+
+_STOP_STEMS = frozenset(stem(w) for w in RETRIEVAL_STOP)  # "wants" is a question word as "want" is
 
 
 @lru_cache(maxsize=1)
@@ -53,13 +59,13 @@ def _drops_a_letter(typed: str, word: str) -> bool:
 
 def mend(word: str, vocab: Container[str]) -> str | None:
     """The word ``word`` (lower case) was meant to be, or None when it is fine or unclear."""
-    if stem(word) in vocab or word in RETRIEVAL_STOP:
+    if stem(word) in vocab or stem(word) in _STOP_STEMS:
         return None
     spell = _dictionary()
     if word in spell:
         return None
     candidates = [w for w in spell.known(spell.edit_distance_1(word))
-                  if (stem(w) in vocab or w in RETRIEVAL_STOP) and w.isalpha()]
+                  if w[:1] == word[:1] and (stem(w) in vocab or stem(w) in _STOP_STEMS) and w.isalpha()]
     dropped = [w for w in candidates if _drops_a_letter(word, w)]
     pool = dropped or (candidates if len(word) >= _MIN_SUBSTITUTED else [])
     if not pool:
