@@ -17,7 +17,8 @@ A source ``houses/fox-den/kitchen.md#Coffee`` counts for the other formats as
 ``kitchen.<format>#Coffee``: the same file stem and heading.
 
 Usage:  .venv/bin/python bench/bench_formats.py [--guide boulder|eval] [--formats md,docx,pdf]
-        [--convert houses/doto-house/manual.ja.md,...] [--cache DIR] [-v]
+        [--convert houses/doto-house/manual.ja.md,...] [--docx-styles en|ja|none] [--cache DIR] [-v]
+(``--docx-styles none``: Word files whose headings are bold paragraphs, no heading style.)
 (--cache keeps the converted files between runs: printing nine PDFs takes most of a minute).
 """
 
@@ -50,11 +51,11 @@ EVAL_CONVERT = "houses/doto-house/manual.ja.md,houses/kitami-base/manual.ja.md"
 DOCUMENT_KINDS = {"manual", "area", "contact", "season", "staff_only", "unanswerable"}
 
 
-def build(dst: Path, fmt: str, cache: Path) -> Path:
+def build(dst: Path, fmt: str, cache: Path, docx_styles: str = "en") -> Path:
     """A knowledge folder whose house holds the guide in ``fmt`` (converted into ``cache``)."""
-    converted = cache / fmt
+    converted = cache / (f"docx-{docx_styles}" if fmt == "docx" else fmt)
     if fmt == "md" or not converted.is_dir() or not any(converted.glob(f"*.{fmt}")):
-        convert_folder(realguide.GUIDE, converted, fmt)
+        convert_folder(realguide.GUIDE, converted, fmt, **({"styles": docx_styles} if fmt == "docx" else {}))
     house = dst / "houses" / "fox-den"
     house.mkdir(parents=True, exist_ok=True)
     (dst / "areas" / "boulder").mkdir(parents=True, exist_ok=True)
@@ -127,8 +128,9 @@ def main() -> None:
     ap.add_argument("--guide", choices=("boulder", "eval"), default="boulder")
     ap.add_argument("--formats", default="md,docx,pdf")
     ap.add_argument("--convert", default=EVAL_CONVERT, help="eval corpus files replaced by their conversions")
-    ap.add_argument("--docx-styles", choices=("en", "ja"), default="en",
-                    help="Word files in the style names of an English or a Japanese template (--guide eval)")
+    ap.add_argument("--docx-styles", choices=("en", "ja", "none"), default="en",
+                    help="Word files in the style names of an English or a Japanese template, or with no "
+                         "heading style (headings in bold)")
     ap.add_argument("--cache", type=Path, help="folder for converted files, kept between runs")
     ap.add_argument("--json", type=Path, help="write per-format summaries here")
     ap.add_argument("-v", "--verbose", action="store_true", help="list each wrong answer")
@@ -138,7 +140,7 @@ def main() -> None:
     for fmt in args.formats.split(","):
         store = Path(tempfile.mkdtemp(prefix="s-"))
         if args.guide == "boulder":
-            knowledge = build(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache)
+            knowledge = build(Path(tempfile.mkdtemp(prefix=f"k-{fmt}-")), fmt, cache, args.docx_styles)
             engine = Engine.open(Settings(knowledge=knowledge, store=store).engine_config())
             results[fmt] = report(fmt, run_eval(engine, questions_for(fmt)), args.verbose)
             continue

@@ -46,6 +46,13 @@ def test_check_in_typed_as_two_words_is_the_guide_s_check_in(real_guide):
     assert answer.sources[0].path.endswith("check-in.md"), answer.sources[0]
 
 
+def test_a_blank_s_label_does_not_rank_a_section_for_a_question_asking_no_value(real_guide):
+    # "Network: ____" left the label "Network" as the closest line to 「Wi-Fiがつながらない」,
+    # which drew the question to the Wi-Fi details page instead of the troubleshooting steps
+    answer = ask(real_guide, "Wi-Fiがつながらない")
+    assert answer.sources[0].path.endswith("troubleshooting.md") and "30 seconds" in answer.text
+
+
 def test_a_later_sentence_of_a_line_is_quoted_with_the_line_s_label(real_guide):
     # kitchen.md: "**Trash:** Non-recyclable waste... Indoor bin: pull-out under the kitchen sink."
     text = ask(real_guide, "where do i put recycling").text

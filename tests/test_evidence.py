@@ -8,7 +8,7 @@ from bot.config import Settings
 from bot.engine.contract import Question
 from bot.engine.engine import Engine, _scope
 from bot.retrieval.abstain import evidence
-from bot.retrieval.evidence import asked_types, held_types
+from bot.retrieval.evidence import asked_types, asks_value, held_types
 from bot.retrieval.search import quoted_hit
 from tests.conftest import at
 from tests.realguide import build
@@ -28,6 +28,12 @@ def test_asking_what_to_do_is_not_asking_permission() -> None:
 @pytest.mark.parametrize("question", ["checkout time?", "チェックアウトの時間は？", "退房时间", "체크아웃 시간"])
 def test_naming_a_time_asks_for_one(question: str) -> None:
     assert "time" in asked_types(question)
+
+
+@pytest.mark.parametrize("question,value", [("what's the wifi name?", True), ("Wi-Fiのパスワードは？", True),
+                                            ("Wi-Fiがつながらない", False), ("can I smoke?", False)])
+def test_a_value_is_asked_for_by_any_answer_type_but_a_rule(question: str, value: bool) -> None:
+    assert asks_value(question) is value
 
 
 @pytest.mark.parametrize("passage", ["ペットは連れて来られません。", "ミニトマトは自由に収穫して食べてかまいません。",

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
-from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, held_types
+from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, asks_value, held_types
 from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
@@ -217,7 +217,7 @@ def asked_gap(question: str, hit: Hit, margin: float = 0.02) -> str | None:
     template line ("Password: ____") that beats every line the guide does fill. ("Wi-Fi
     doesn't connect" asks for no such thing: a blank "Network" is not its answer.)"""
     gaps = [g for g in hit.meta.get("gaps", "").split("\n") if g]
-    if not gaps or not hit.lines or not (asked_types(question) - {"permission"} or _ASKS_NAME.search(question)):
+    if not gaps or not hit.lines or not asks_value(question):
         return None
     labels = set(gaps)
     best_gap: tuple[float, str] | None = max(((v, t) for t, v in hit.lines if t in labels), default=None)
@@ -231,8 +231,6 @@ def asked_gap(question: str, hit: Hit, margin: float = 0.02) -> str | None:
     return " / ".join(dict.fromkeys(t for _, t in close))
 
 
-#: "What's the Wi-Fi name?": a value is asked for, like a code or a time.
-_ASKS_NAME = re.compile(r"\bname\b|\bssid\b|名前|名称|なまえ|ネットワーク名|叫什么|名字|이름", re.IGNORECASE)
 _CONTACT_Q = re.compile(r"電話|連絡|問い合わせ|呼べ|\bcall\b|\bphone\b|\bcontact|who should|전화|연락|电话|联系", re.I)
 _PHONE = re.compile(r"\d{2,4}-\d{2,4}-\d{3,4}|\b1[01]9\b|#\d{4}")
 

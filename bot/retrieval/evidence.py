@@ -85,6 +85,18 @@ def held_types(passage: str) -> frozenset[str]:
     return frozenset(k for k, (_, ev) in _COMPILED.items() if ev.search(p))
 
 
+#: "What's the Wi-Fi name?": a value is asked for, like a code or a time.
+_ASKS_NAME = re.compile(r"\bname\b|\bssid\b|名前|名称|なまえ|ネットワーク名|叫什么|名字|이름", re.IGNORECASE)
+
+
+def asks_value(question: str) -> bool:
+    """Whether a question asks for a piece of information (a code, a time, a place, a name:
+    any answer type but a rule). Only such a question can be about a blank the host left
+    ("what's the Wi-Fi password?"); "Wi-Fi doesn't connect" is not about a blank "Network"."""
+    q = _norm(question)
+    return bool(asked_types(q) - {"permission"} or _ASKS_NAME.search(q))
+
+
 @dataclass(frozen=True)
 class TypeFit:
     """How a passage fits what is asked: ``asked`` types, the share of them ``held``."""

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from bot.retrieval.evidence import asked_types, asks_how, held_types, holds_how
+from bot.retrieval.evidence import asked_types, asks_how, asks_value, held_types, holds_how
 from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
 from ingest.retrieval.units import unit_labels, unit_lines
@@ -255,9 +255,28 @@ class Retriever:
                 stems[key[0]] = _stem(key[0])
             self._by_stem.setdefault(stems[key[0]], {}).setdefault(key, []).append(i)
         n = len(self.records)
+        self._gap_units = self._find_gap_units()
         self._translations: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
         self._unit_to = np.searchsorted(self.unit_owner, np.arange(n), side="right")
+
+    def _find_gap_units(self) -> np.ndarray:
+        """Which unit rows are a blank's label ("Network" of a "Network: ____" line): they are
+        embedded after the section's lines (unit_lines), in every view."""
+        out = np.zeros(len(self.unit_owner), dtype=bool)
+        if not len(out):
+            return out
+        start = np.searchsorted(self.unit_owner, np.arange(len(self.records)), side="left")
+        end = np.searchsorted(self.unit_owner, np.arange(len(self.records)), side="right")
+        for i, rec in enumerate(self.records):
+            gaps = rec.meta.get("gaps", "") if rec.meta.get("part", 0) == 0 else ""
+            if not gaps:
+                continue
+            views = len(unit_labels(rec.meta["heading"], rec.meta.get("heading_path", "")))
+            extra = (len(unit_lines(rec.text, [g for g in gaps.split("\n") if g])) - len(unit_lines(rec.text))) * views
+            if 0 < extra <= end[i] - start[i]:
+                out[end[i] - extra:end[i]] = True
+        return out
 
     def line_scores(self, index: int, qvec: np.ndarray) -> list[tuple[str, float]]:
         """Each line of record ``index`` with its cosine to the question: what the composer
@@ -479,14 +498,17 @@ class Retriever:
             dense = dict(sorted(dense.items(), key=lambda kv: kv[1], reverse=True)[: f.dense_k])
         return dense, staff
 
-    def _lines(self, qvec: np.ndarray, m: ScopeMasks) -> dict[int, float]:
-        """Each in-scope record's best line cosine (allowed and staff-only records)."""
+    def _lines(self, qvec: np.ndarray, m: ScopeMasks, blanks: bool = True) -> dict[int, float]:
+        """Each in-scope record's best line cosine (allowed and staff-only records); without
+        ``blanks``, a blank's label does not count as a line."""
         q = qvec / (np.linalg.norm(qvec) + 1e-9)
         out: dict[int, float] = {}
         for key, pick in m.units.items():
+            rows, vectors = self._block(key)
+            if not blanks and len(pick):
+                pick = pick[~self._gap_units[rows[pick]]]
             if not len(pick):
                 continue
-            rows, vectors = self._block(key)
             sims = (vectors @ q)[pick]
             owners = self.unit_owner[rows[pick]]  # ascending: units are stored in record order
             starts = np.flatnonzero(np.r_[True, owners[1:] != owners[:-1]])
@@ -501,7 +523,7 @@ class Retriever:
         qvec = self.embed(text) if vector is None else vector
         masks = self._masks(scope)
         section, staff = self._dense(qvec, scope)
-        lines = self._lines(qvec, masks)
+        lines = self._lines(qvec, masks, blanks=asks_value(text))
         candidates = dict.fromkeys(section)
         allowed_lines = [(v, i) for i, v in lines.items() if masks.allowed[i]]
         for _, i in sorted(allowed_lines, reverse=True)[: f.dense_k]:

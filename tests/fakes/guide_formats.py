@@ -80,7 +80,8 @@ JA_STYLES = {"Normal": ("標準", "a"), "Title": ("表題", "a3"), "List Bullet"
 
 def markdown_to_docx(src: Path, dst: Path, *, styles: str = "en") -> Path:
     """Write the Markdown file ``src`` as a Word document ``dst`` in Word's own styles
-    (``styles="ja"``: under the names of a Japanese template)."""
+    (``styles="ja"``: under the names of a Japanese template; ``styles="none"``: headings as
+    paragraphs in bold, as a host who never picks a heading style writes them)."""
     import docx
     from markdown_it import MarkdownIt
 
@@ -96,6 +97,10 @@ def markdown_to_docx(src: Path, dst: Path, *, styles: str = "en") -> Path:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
+        if tok.type == "heading_open" and styles == "none":
+            document.add_paragraph().add_run(_plain(tokens[i + 1])).bold = True
+            i += 3
+            continue
         if tok.type == "heading_open":
             document.add_paragraph(_plain(tokens[i + 1]), style=style_of[f"Heading {min(3, int(tok.tag[1]))}"])
             i += 3
@@ -144,7 +149,7 @@ def convert_folder(src: Path, dst: Path, fmt: str, **options: Any) -> list[Path]
             if not target.exists():
                 target.symlink_to(path.resolve())
         elif fmt == "docx":
-            markdown_to_docx(path, target)
+            markdown_to_docx(path, target, **options)
         elif fmt == "pdf":
             markdown_to_pdf(path, target, **options)
         else:
