@@ -18,7 +18,8 @@ A source ``houses/fox-den/kitchen.md#Coffee`` counts for the other formats as
 
 Usage:  .venv/bin/python bench/bench_formats.py [--guide boulder|eval] [--formats md,docx,pdf]
         [--convert houses/doto-house/manual.ja.md,...] [--docx-styles en|ja|none] [--cache DIR] [-v]
-(``--docx-styles none``: Word files whose headings are bold paragraphs, no heading style.)
+(``--docx-styles none``: Word files whose headings are bold paragraphs, no heading style;
+``sized``: bold and set larger, 18/14/12 pt.)
 (--cache keeps the converted files between runs: printing nine PDFs takes most of a minute).
 """
 
@@ -128,9 +129,9 @@ def main() -> None:
     ap.add_argument("--guide", choices=("boulder", "eval"), default="boulder")
     ap.add_argument("--formats", default="md,docx,pdf")
     ap.add_argument("--convert", default=EVAL_CONVERT, help="eval corpus files replaced by their conversions")
-    ap.add_argument("--docx-styles", choices=("en", "ja", "none"), default="en",
+    ap.add_argument("--docx-styles", choices=("en", "ja", "none", "sized"), default="en",
                     help="Word files in the style names of an English or a Japanese template, or with no "
-                         "heading style (headings in bold)")
+                         "heading style (headings in bold; 'sized': in bold and larger type)")
     ap.add_argument("--cache", type=Path, help="folder for converted files, kept between runs")
     ap.add_argument("--json", type=Path, help="write per-format summaries here")
     ap.add_argument("-v", "--verbose", action="store_true", help="list each wrong answer")

@@ -87,6 +87,50 @@ def test_a_word_manual_without_heading_styles_is_split_at_its_bold_lines(tmp_pat
     assert "チェックイン：15:00" in sections[1].text
 
 
+def test_without_heading_styles_larger_type_marks_the_headings_and_bold_lines_stay_text(tmp_path):
+    import docx
+    from docx.shared import Pt
+
+    d = docx.Document()
+
+    def line(text: str, *, size: int | None = None, bold: bool = False) -> None:
+        run = d.add_paragraph().add_run(text)
+        run.bold = bold or None
+        if size:
+            run.font.size = Pt(size)
+
+    line("Quick start: the house", size=18, bold=True)
+    line("Trash", size=14, bold=True)
+    line("Bins go out on Friday.")
+    line("Holiday weeks", bold=True)  # bold inside a section: not a heading
+    line("Pickup runs a day late.")
+    line("Parking", size=14, bold=True)
+    line("Two cars fit in the driveway.")
+    path = tmp_path / "guide.en.docx"
+    d.save(str(path))
+    sections, _ = load_document(path, tmp_path)
+    assert [(s.heading, s.heading_path) for s in sections] == [
+        ("Trash", ["Quick start: the house", "Trash"]), ("Parking", ["Quick start: the house", "Parking"])]
+    assert "Holiday weeks" in sections[0].text and "a day late" in sections[0].text
+
+
+def test_a_larger_title_alone_leaves_the_bold_lines_as_headings(tmp_path):
+    import docx
+    from docx.shared import Pt
+
+    d = docx.Document()
+    title = d.add_paragraph().add_run("Guest guide")
+    title.bold, title.font.size = True, Pt(20)
+    for heading, body in (("Wi-Fi", "The password is on the router."), ("Trash", "Bins go out on Friday.")):
+        d.add_paragraph().add_run(heading).bold = True
+        d.add_paragraph(body)
+    path = tmp_path / "guide.en.docx"
+    d.save(str(path))
+    sections, _ = load_document(path, tmp_path)
+    assert [(s.heading, s.heading_path) for s in sections] == [
+        ("Wi-Fi", ["Guest guide", "Wi-Fi"]), ("Trash", ["Guest guide", "Trash"])]
+
+
 def test_a_markdown_file_without_headings_is_split_at_its_label_lines():
     text = "森のいえの案内\n\n【Wi-Fi】\nSSID: mori\n\n**Rules**\nNo smoking.\n**Check-in: 15:00**\n"
     sections, _ = parse_markdown(text, Path("guide.md"), "guide.md")

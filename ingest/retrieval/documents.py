@@ -270,7 +270,7 @@ def label_heading(text: str) -> str | None:
     line = text.strip()
     if len(line) > MAX_LABEL_HEADING + 4 or not _LABEL_LINE.match(line) or _SENTENCE_END.search(line):
         return None
-    label = line.rstrip(":： ").strip("*_ ").rstrip(":：").strip()
+    label = re.sub(r"^(\*\*|__)(.*)\1$", r"\2", line.rstrip(":： ")).rstrip(":：").strip()
     return label if label and not re.search(r"[:：]", label) else None
 
 
@@ -337,7 +337,7 @@ def _docx_blocks(document: Any) -> list[Block]:
     from docx.text.paragraph import Paragraph
 
     blocks: list[Block] = []
-    set_apart: list[bool] = []  # per block: bold throughout, or a label line (see label_heading)
+    looks: list[_Look] = []  # per block: how it is set (for a document with no heading style)
     for n, child in enumerate(document.element.body.iterchildren(), start=1):
         tag = child.tag.rsplit("}", 1)[-1]
         if tag == "tbl":
@@ -345,13 +345,13 @@ def _docx_blocks(document: Any) -> list[Block]:
                 cells = list(dict.fromkeys(c.text.strip() for c in row.cells))  # merged cells repeat
                 if any(cells):
                     blocks.append(Block(0, "| " + " | ".join(cells) + " |", n))
-                    set_apart.append(False)
+                    looks.append(_Look())
                     # a row Word repeats on every page is the table's header: Markdown's header
                     # rule lets each body row name its columns (residue.table_rows)
                     mark = row._tr.find(f"{_W}trPr/{_W}tblHeader") if r == 0 else None
                     if mark is not None and mark.get(f"{_W}val") not in ("0", "false", "off"):
                         blocks.append(Block(0, "|" + "---|" * len(cells), n))
-                        set_apart.append(False)
+                        looks.append(_Look())
             continue
         if tag != "p":
             continue
@@ -364,27 +364,67 @@ def _docx_blocks(document: Any) -> list[Block]:
         if listed:
             text = text if _LIST_MARK.match(text) else f"- {text}"
         blocks.append(Block(level, text, n))
-        set_apart.append(not listed and (_all_bold(para) or label_heading(text) is not None))
+        short = not listed and len(text) <= MAX_LABEL_HEADING and not _SENTENCE_END.search(text)
+        apart = not listed and (label_heading(text) is not None or _all_bold(para)
+                                and label_heading(f"**{text}**") is not None)
+        looks.append(_Look(short, apart, _size(para)))
     if not any(b.level for b in blocks):
-        _label_headings(blocks, set_apart)
+        _set_headings(blocks, looks, _size_of(document.styles["Normal"]) if "Normal" in document.styles else None)
     return blocks
 
 
+@dataclass(frozen=True)
+class _Look:
+    """How a Word paragraph is set: short enough for a heading (no sentence), set apart
+    (bold throughout or a label line, holding no value: see label_heading), and its type
+    size in points."""
+
+    short: bool = False
+    apart: bool = False
+    size: float | None = None
+
+
+def _size_of(style: Any) -> float | None:
+    """A style's type size in points, from it or the style it is based on."""
+    while style is not None:
+        if style.font is not None and style.font.size is not None:
+            return float(style.font.size.pt)
+        style = style.base_style
+    return None
+
+
+def _size(para: Any) -> float | None:
+    """A paragraph's type size: its largest run's, else its style's (None: the default)."""
+    sizes = [r.font.size.pt for r in para.runs if r.text.strip() and r.font.size is not None]
+    return float(max(sizes)) if sizes else _size_of(para.style)
+
+
 def _all_bold(para: Any) -> bool:
-    """A short paragraph in bold throughout: how a host without heading styles marks one
-    (the same rules as a label line: see label_heading)."""
+    """Bold throughout: how a host without heading styles marks a heading."""
     runs = [r for r in para.runs if r.text.strip()]
-    return bool(runs) and all(r.bold for r in runs) and label_heading(f"**{para.text.strip()}**") is not None
+    return bool(runs) and all(r.bold for r in runs)
 
 
-def _label_headings(blocks: list[Block], set_apart: list[bool]) -> None:
-    """Headings for a Word document with no heading style anywhere: its paragraphs set
-    apart (bold throughout, or label lines) become level-2 headings, the first one the
-    title (level 1) when the document opens with it."""
-    for i, (block, apart) in enumerate(zip(blocks, set_apart, strict=True)):
-        if apart:
-            block.level = 1 if i == 0 else 2
-            block.text = label_heading(block.text) or block.text
+def _set_headings(blocks: list[Block], looks: list[_Look], default: float | None) -> None:
+    """Headings for a Word document with no heading style anywhere, as for a PDF: short
+    paragraphs set larger than the body are headings, one level per size; when at most
+    one is larger (a title), the paragraphs set apart (bold throughout, or label lines)
+    are the headings under it, the first the title when the document opens with one.
+    (Bold alone also marks lines inside sections — "**Holiday weeks**" — so size decides
+    wherever headings differ in size.)"""
+    # the body's size: the commonest among the other paragraphs (most set no size of their own)
+    sizes = [lk.size if lk.size is not None else default or 11.0 for lk in looks if not lk.short]
+    body = max(sorted(set(sizes)), key=sizes.count) if sizes else default or 11.0
+    larger = sorted({lk.size for lk in looks if lk.short and lk.size is not None and lk.size > body + 0.5},
+                    reverse=True)
+    by_size = sum(1 for lk in looks if lk.short and lk.size in larger) > 1  # one larger line is a title
+    for i, (block, look) in enumerate(zip(blocks, looks, strict=True)):
+        if look.short and look.size in larger:
+            block.level = min(3, larger.index(look.size) + 1)
+        elif not by_size and look.apart and look.short:
+            block.level = 1 if i == 0 and not larger else 2
+        if block.level:
+            block.text = label_heading(block.text) or label_heading(f"**{block.text}**") or block.text
 
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

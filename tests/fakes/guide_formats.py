@@ -81,8 +81,10 @@ JA_STYLES = {"Normal": ("標準", "a"), "Title": ("表題", "a3"), "List Bullet"
 def markdown_to_docx(src: Path, dst: Path, *, styles: str = "en") -> Path:
     """Write the Markdown file ``src`` as a Word document ``dst`` in Word's own styles
     (``styles="ja"``: under the names of a Japanese template; ``styles="none"``: headings as
-    paragraphs in bold, as a host who never picks a heading style writes them)."""
+    paragraphs in bold, as a host who never picks a heading style writes them; ``"sized"``:
+    in bold and larger type, 18/14/12 pt by level)."""
     import docx
+    from docx.shared import Pt
     from markdown_it import MarkdownIt
 
     tokens = MarkdownIt("commonmark").enable("table").parse(_without_front_matter(src.read_text(encoding="utf-8")))
@@ -97,8 +99,11 @@ def markdown_to_docx(src: Path, dst: Path, *, styles: str = "en") -> Path:
     i = 0
     while i < len(tokens):
         tok = tokens[i]
-        if tok.type == "heading_open" and styles == "none":
-            document.add_paragraph().add_run(_plain(tokens[i + 1])).bold = True
+        if tok.type == "heading_open" and styles in ("none", "sized"):
+            run = document.add_paragraph().add_run(_plain(tokens[i + 1]))
+            run.bold = True
+            if styles == "sized":
+                run.font.size = Pt({1: 18, 2: 14}.get(int(tok.tag[1]), 12))
             i += 3
             continue
         if tok.type == "heading_open":
