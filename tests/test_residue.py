@@ -103,6 +103,12 @@ def test_a_japanese_table_row_reads_with_japanese_punctuation():
     assert serve_text(text).text == "曜日：水、出せるもの：缶・びん"
 
 
+def test_a_label_and_value_table_reads_as_labelled_facts():
+    # "項目：チェックイン、内容：16:00〜20:00" named the columns and buried the label
+    text = "| 項目 | 内容 |\n|---|---|\n| チェックイン | 16:00〜20:00 |\n| Item | x |"
+    assert serve_text(text).text == "チェックイン：16:00〜20:00\nItem: x"
+
+
 def test_a_blank_table_cell_is_a_gap_named_by_its_row():
     served = serve_text("| Item | Value |\n|---|---|\n| Wi-Fi password | ____ |\n| SSID | fox-den |")
     assert served.gaps == ["Wi-Fi password"]

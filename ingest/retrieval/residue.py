@@ -129,6 +129,18 @@ def _cells(line: str) -> list[str]:
     return [c.strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", body)]
 
 
+#: Column names that say only "label" and "value": a two-column table under them is a list
+#: of labelled facts. (Words about table layout in the four languages, not about any topic.)
+_GENERIC_COLUMNS = frozenset(
+    """項目 内容 詳細 説明 情報 案内 備考 区分 名称 item items detail details description info information
+    value values key field name content contents topic notes 项目 内容 详情 说明 信息 항목 내용 설명 정보""".split())
+
+
+def _generic_header(header: list[str]) -> bool:
+    """Whether a table's column names are only "label"/"value" words (or empty)."""
+    return all(not h or h.strip().casefold() in _GENERIC_COLUMNS for h in header)
+
+
 def table_rows(lines: list[str]) -> list[str]:
     """Markdown table rows as sentences: each body row names its columns ("Who: Taxi;
     Phone: 0157-11-2222"), so that a row quoted alone still says what its cells are, and
@@ -158,6 +170,10 @@ def table_rows(lines: list[str]) -> list[str]:
             if any(placeholder_in(c) for c in cells) and len(cells) >= 2:
                 # "Password: ____": left out when served, its label is the row's first cell
                 out.append(f"{cells[0]}: {' '.join(cells[1:])}")
+            elif header and len(header) == len(cells) == 2 and _generic_header(header) and all(cells):
+                # "| 項目 | 内容 |": the row is a label and its value ("チェックイン：16:00〜20:00")
+                colon = "：" if _CJK.search(" ".join(cells)) else ": "
+                out.append(f"{cells[0]}{colon}{cells[1]}")
             elif header and len(header) == len(cells) and all(header):
                 cjk = bool(_CJK.search(" ".join(header)))
                 sep, colon = ("、", "：") if cjk else ("; ", ": ")
