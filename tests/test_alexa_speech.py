@@ -75,6 +75,13 @@ def test_times_are_read_with_am_and_pm_in_english() -> None:
     )
 
 
+def test_a_time_that_already_says_am_or_pm_is_read_once() -> None:
+    # a real guide's "Check-in: 4:00–8:00 PM" was read "4 AM–8 AM PM"
+    assert speech.to_ssml("Check-in: 4:00–8:00 PM. Check-out: by 10:00 AM, or 9:30 a.m.", "en") == (
+        "Check-in: 4–8 PM. Check-out: by 10 AM, or 9:30 AM."
+    )
+
+
 def test_phone_numbers_are_read_digit_by_digit() -> None:
     out = speech.to_ssml("管理人（0157-33-4821）か 0120-123-456 へ。", "ja")
     assert '<say-as interpret-as="telephone">0157-33-4821</say-as>' in out

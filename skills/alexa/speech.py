@@ -213,8 +213,28 @@ def to_ssml(plain: str, lang: str) -> str:
     return "".join(out)
 
 
+#: "AM"/"p.m." after a time, and a time range ending in one ("4:00–8:00 PM"), in English text.
+_MERIDIEM = re.compile(r"\s*([AaPp])\.?\s?[Mm]\b\.?")
+_RANGE_TO_MERIDIEM = re.compile(r"\s*[-–—~〜]\s*\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s?[Mm]\b")
+
+
 def _times(text: str, lang: str) -> str:
-    return _TIME.sub(lambda m: spoken_time(int(m.group(1)), int(m.group(2)), lang), text)
+    if lang == "ja":
+        return _TIME.sub(lambda m: spoken_time(int(m.group(1)), int(m.group(2)), lang), text)
+    out: list[str] = []
+    pos = 0
+    for m in _TIME.finditer(text):
+        hour, minute = int(m.group(1)), int(m.group(2))
+        said = f"{hour}" if minute == 0 else f"{hour}:{minute:02d}"
+        marked = _MERIDIEM.match(text, m.end())
+        end = m.end()
+        if marked and hour <= 12:  # "10:00 AM" is "10 AM", not "10 AM AM"
+            said, end = f"{said} {marked.group(1).upper()}M", marked.end()
+        elif not (_RANGE_TO_MERIDIEM.match(text, m.end()) and hour <= 12):  # "4:00–8:00 PM": "4–8 PM"
+            said = spoken_time(hour, minute, lang)
+        out.append(text[pos:m.start()] + said)
+        pos = end
+    return "".join(out) + text[pos:]
 
 
 def fit_speech(
