@@ -214,7 +214,7 @@ def to_ssml(plain: str, lang: str) -> str:
 
 
 #: "AM"/"p.m." after a time, and a time range ending in one ("4:00–8:00 PM"), in English text.
-_MERIDIEM = re.compile(r"\s*([AaPp])\.?\s?[Mm]\b\.?")
+_MERIDIEM = re.compile(r"\s*([AaPp])\.?\s?[Mm]\b")  # "a.m."'s last dot stays: it may end a sentence
 _RANGE_TO_MERIDIEM = re.compile(r"\s*[-–—~〜]\s*\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s?[Mm]\b")
 
 
