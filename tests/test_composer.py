@@ -104,6 +104,15 @@ def test_voice_speaks_the_closest_lines_in_the_section_s_order():
     assert best_lines(scores, set(), limit=60) == "How to do it: 1. Close all taps. you check out"
 
 
+def test_voice_speaks_the_line_asked_about_when_the_answer_is_a_whole_short_section(eval_engine):
+    # the written answer is the whole short section; voice said its first two lines (the
+    # SSID and the password), not the third, which answers this
+    answer = eval_engine.answer(Question("ワークラボでもこのWi-Fi使える？", "kitami-base",
+                                         at("2026-12-03T19:00:00+09:00")))
+    assert "ワークラボのWi-Fiを使ってください" in answer.speech and "SSID" not in answer.speech
+    assert "SSID" in answer.text
+
+
 def test_answers_carry_no_markup_or_template_residue(real_guide):
     for q in ("where can we park", "when is trash day", "where do the bins go on pickup day", "can i bring my dog??"):
         text = ask(real_guide, q).text

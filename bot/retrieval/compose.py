@@ -106,10 +106,8 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     lead: dict[int, int] = {}
     for i, (line, piece) in enumerate(pieces):
         lead.setdefault(line, i if len(piece) <= LEAD_CHARS else -1)
-    q = set(tokenize(question))
-    asked = asked_types(question)
     closeness = _closeness(line_scores or [])
-
+    fit = LineFit.of(question)
     steps = _procedures(pieces)
     how = asks_how(question)
     wants_link = bool(_ASKS_LINK.search(question))
@@ -117,11 +115,10 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     def rank(i: int, piece: str) -> float:
         # closeness first; holding the kind of answer asked for (a time, a price, the steps
         # for "how do I") and sharing words with the question decide between lines about as close
-        held = len(asked & held_types(piece)) / len(asked) if asked else 0.0
-        held = max(held, float(how and i in steps))
+        held = max(fit.held(piece), float(how and i in steps))
         # a bare address says nothing unless a link is asked for (its label line does)
         bare_link = 0.2 if _BARE_LINK.match(piece) and not wants_link else 0.0
-        return closeness(piece) + 0.08 * held + 0.02 * len(q & set(tokenize(piece))) - bare_link
+        return closeness(piece) + fit.bonus(piece, held) - bare_link
 
     scored = sorted(((rank(i, p), -i) for i, (_, p) in enumerate(pieces)), reverse=True)
     chosen: set[int] = set()
@@ -154,6 +151,26 @@ _BARE_LINK = re.compile(r"^[・\s]*(?:https?://|www\.)\S+\s*$")
 _ASKS_LINK = re.compile(r"\b(?:link|url|website|site|web ?page)\b|サイト|ホームページ|リンク|URL|"
                         r"网站|网址|链接|사이트|링크|홈페이지", re.IGNORECASE)
 _STEP = re.compile(r"^\s*" + STEP_NUMBER)
+
+
+@dataclass(frozen=True)
+class LineFit:
+    """What decides between lines about as close to a question: holding the kind of answer
+    it asks for (a time for "何時", a price for "how much"), then sharing its words."""
+
+    asked: frozenset[str]
+    words: frozenset[str]
+
+    @classmethod
+    def of(cls, question: str) -> LineFit:
+        return cls(asked_types(question), frozenset(tokenize(question)))
+
+    def held(self, piece: str) -> float:
+        return len(self.asked & held_types(piece)) / len(self.asked) if self.asked else 0.0
+
+    def bonus(self, piece: str, held: float | None = None) -> float:
+        held = self.held(piece) if held is None else held
+        return 0.08 * held + 0.02 * len(self.words & set(tokenize(piece)))
 
 
 def _procedures(pieces: list[tuple[int, str]]) -> dict[int, frozenset[int]]:
@@ -205,6 +222,24 @@ def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int 
         chosen.append(line)
         total += len(line) + 1
     return " ".join(sorted(chosen, key=lambda ln: position[ln]))[:limit]
+
+
+#: Voice, short section: lines scoring within this of the closest one are spoken with it.
+SPOKEN_TIED = 0.05
+
+
+def closest_lines(question: str, line_scores: list[tuple[str, float]], gaps: set[str], limit: int = 220,
+                  tied: float = SPOKEN_TIED) -> str:
+    """The closest line and those about as close, in the section's order (for voice, when
+    the written answer is a whole short section: "温泉はいくら" was spoken as the section's
+    first two lines, the convenience store's hours). Closeness as for a long section's
+    written lines (see LineFit)."""
+    fit = LineFit.of(question)
+    usable = [(line, v + fit.bonus(line)) for line, v in line_scores if line not in gaps]
+    if not usable:
+        return ""
+    top = max(v for _, v in usable)
+    return best_lines([(line, v) for line, v in usable if v >= top - tied], set(), limit)
 
 
 #: Blanks whose lines score within this of the closest one are named together.
@@ -307,7 +342,12 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         if h is not best and not translation and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
     gaps = {g for g in best.meta.get("gaps", "").split("\n") if g}
-    speech = best_lines(best.lines, gaps) if best.lines and len(body) > 220 else ""
+    if best.lines and len(body) > 220:
+        speech = best_lines(best.lines, gaps)
+    elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start
+        speech = closest_lines(question, best.lines, gaps)
+    else:
+        speech = ""
     return Answer(
         text=text,
         lang=lang,
