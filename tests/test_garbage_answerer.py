@@ -251,6 +251,14 @@ def test_a_5374_area_answers_sorting_from_target_csv(kanazawa):
     assert answer.sources[0].path == "areas/kanazawa/garbage/target.csv"
 
 
+def test_today_in_the_evening_without_a_put_out_time_also_gives_the_one_after(kanazawa):
+    # 浅野川: 燃やすごみ 月・木. 5374 data gives no put-out time; at 18:00 "today" alone misleads
+    evening = ask("燃やすごみはいつ？", "2026-12-07T18:00:00+09:00", root=kanazawa, house="h")
+    assert "今日12月7日（月）" in evening.text and "その次は12月10日（木）" in evening.text
+    morning = ask("燃やすごみはいつ？", "2026-12-07T07:00:00+09:00", root=kanazawa, house="h")
+    assert "今日12月7日（月）" in morning.text and "その次" not in morning.text
+
+
 def test_the_kanazawa_closure_moves_a_collection_a_week_later(kanazawa):
     answer = ask("次の資源の日は？", "2022-12-21T09:00:00+09:00", root=kanazawa, house="h")
     assert "1月10日（火）" in answer.text  # 火1 on Jan 3 falls in the closure

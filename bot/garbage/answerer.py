@@ -61,6 +61,9 @@ CATEGORY_EN = {
     "有料戸別収集": "Paid door-to-door collection",
 }
 
+#: From this hour, "today" for a calendar without a put-out time comes with the next day after it.
+AFTERNOON = 12
+
 _TEXT: dict[str, dict[str, str]] = {
     "ja": {
         "today": "今日", "tomorrow": "明日", "day_after": "明後日", "tonight": "明日の朝",
@@ -70,6 +73,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "cat_no": "{when}は{cat}の収集はありません。",
         "put_out": "{time}までに出してください。",
         "passed": "今日の出す時刻（{time}）は過ぎています。",
+        "maybe_passed": "収集は朝のことが多いので、今日の分はもう終わっているかもしれません。その次は{date}です。",
         "closed": "{note}のため、{start}から{end}までは収集がありません。",
         "holiday_collect": "{name}（祝日）ですが、収集はカレンダーどおりです。",
         "holiday_skip": "{name}（祝日）のため収集はありません。",
@@ -110,6 +114,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "cat_no": "{when}: no {cat} collection.",
         "put_out": "Put it out by {time}.",
         "passed": "Today's put-out time ({time}) has passed.",
+        "maybe_passed": "Collection is usually in the morning, so today's may be over; the one after is {date}.",
         "closed": "Nothing is collected from {start} to {end} ({note}).",
         "holiday_collect": "It is a national holiday ({name}), but collection follows the calendar.",
         "holiday_skip": "It is a national holiday ({name}), so there is no collection.",
@@ -149,6 +154,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "cat_no": "{when}不收{cat}。",
         "put_out": "请在{time}前扔出。",
         "passed": "今天的投放时间（{time}）已过。",
+        "maybe_passed": "通常在早上收集，今天的可能已经结束；再下一次是{date}。",
         "closed": "{start}至{end}停止收集（{note}）。",
         "holiday_collect": "这天是法定假日（{name}），但照常收集。",
         "holiday_skip": "这天是法定假日（{name}），没有收集。",
@@ -186,6 +192,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "cat_no": "{when}: {cat} 수거가 없습니다.",
         "put_out": "{time}까지 내놓으세요.",
         "passed": "오늘 배출 시간({time})이 지났습니다.",
+        "maybe_passed": "수거는 보통 아침이라 오늘 수거는 이미 끝났을 수 있습니다. 그다음은 {date}입니다.",
         "closed": "{start}부터 {end}까지 수거가 없습니다 ({note}).",
         "holiday_collect": "공휴일({name})이지만 달력대로 수거합니다.",
         "holiday_skip": "공휴일({name})이라 수거가 없습니다.",
@@ -684,6 +691,12 @@ class GarbageAnswerer:
         reply.lines.append(line)
         if speak:
             reply.speech.append(_t(lang, "next_cat", cat=label, date=when))
+        if nxt == now.date() and area.put_out_by is None and now.hour >= AFTERNOON:
+            # no put-out time in the data (5374 calendars rarely give one): at 18:00 "today" alone
+            # sends the stayer out with a bag the truck took this morning
+            after = schedule.next_date(category, nxt + timedelta(days=1))
+            if after is not None:
+                reply.lines.append(_t(lang, "maybe_passed", date=_when(after, None, now.date(), lang)))
         closure = next((p for p in schedule.calendar.no_collection if start <= p.end and p.start <= nxt), None)
         if closure is not None and self._closed_line(closure, lang) not in reply.lines:
             reply.lines.append(self._closed_line(closure, lang))
