@@ -202,3 +202,9 @@ def test_asking_whether_there_is_an_item_is_not_asking_how_to_throw_it_away():
 def test_a_put_out_cue_that_contains_the_garbage_word_still_counts_as_garbage():
     # "ゴミ出し" is taken as a day cue with its ゴミ; "until what time" is a calendar question
     assert decide(analyze("ゴミ出し何時まで", TODAY), False, False) == GARBAGE_DAY
+
+
+@pytest.mark.parametrize("text,item", [("병은 어떻게 버려요?", "병"), ("캔 어떻게 버려요?", "캔"),
+                                       ("책은 무슨 쓰레기예요?", "책")])
+def test_a_one_syllable_korean_item_is_read_without_its_particle_or_copula(text: str, item: str) -> None:
+    assert analyze(text, TODAY).item_phrase == item

@@ -13,3 +13,10 @@ def test_every_answerer_phrase_is_in_all_four_languages():
     missing = {key: [lg for lg in ("ja", "en", "zh", "ko") if not texts.get(lg)]
                for key, texts in _CATALOGUE.items() if not key.startswith(CHANNELS)}
     assert {k: v for k, v in missing.items() if v} == {}
+
+
+def test_a_korean_topic_particle_follows_the_last_sound_of_the_value():
+    from text.phrases import ko_topic, phrase
+
+    assert [ko_topic(w[-1]) for w in ("병", "종이", "乾電池")] == ["은", "는", "은(는)"]
+    assert phrase("garbage.sort_many", "ko", phrase="종이").startswith("종이는 ")

@@ -14,6 +14,7 @@ touching dispatch logic and no two tables can claim the same key.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import TypeVar
 
@@ -43,9 +44,24 @@ def register(phrases: Mapping[str, Mapping[str, str]], namespace: str = "") -> N
 
 
 def phrase(key: str, lang: str, **values: object) -> str:
-    """The phrase ``key`` in ``lang`` (see :func:`pick`), formatted with ``values``."""
+    """The phrase ``key`` in ``lang`` (see :func:`pick`), formatted with ``values``. In a
+    Korean phrase, "(은)" after a value becomes the particle its last sound takes (see
+    :func:`ko_topic`)."""
     text = pick(_CATALOGUE[key], lang)
-    return text.format(**values) if values else text
+    text = text.format(**values) if values else text
+    return _KO_TOPIC.sub(lambda m: m.group(1) + ko_topic(m.group(1)), text) if "(은)" in text else text
+
+
+_KO_TOPIC = re.compile(r"(.)\(은\)")
+
+
+def ko_topic(last: str) -> str:
+    """The Korean topic particle after a word ending in ``last``: 은 after a final consonant
+    (병은), 는 after a vowel (종이는); 은(는) after anything not Hangul (a Japanese item name)."""
+    code = ord(last) - 0xAC00
+    if not 0 <= code < 11172:
+        return "은(는)"
+    return "은" if code % 28 else "는"
 
 
 register({

@@ -153,13 +153,16 @@ _FILLER = _rx("について", "ついて", "を?教えて", "をおしえて", "
               "ます", "ればいい", "ばいい", "いいですか", "いいの", "いい", "よい",
               # the sentence-final かな only: "つかない" (won't light) must keep its verb
               r"かな(?=[\s?!？！。、…]|$)", "けど", "だけど",
-              "なに", "何", "なん", "please", "tell me", "吗", "呢", "요")
+              "なに", "何", "なん", "please", "tell me", "吗", "呢",
+              # Korean copulas ("책은 무슨 쓰레기예요?": 책, not 책은예)
+              "이에요", "예요", "인가요", "입니까", "입니다", "요")
 #: "洗濯機ある？", "スプレー缶ありますか": whether there is one, not how to throw it away
 _EXISTS = _rx(r"(?:あります|ある|あり)(?:か|の)?(?=[\s?!。]|$)",
               # "is there a hair dryer?" asks whether the house has one, not how to throw it away
               r"\b(?:is|are) there\b", r"\bdo (?:you|we) have\b", r"\bhave you got\b", r"\bgot any\b",
               "有没有", "有吗", r"있어요", r"있나요", r"있습니까")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
+_HANGUL = re.compile(r"[\uac00-\ud7af]+")
 _LEADING_PARTICLE = re.compile(r"(?:って|は|の|を|に|も|が|、)")
 _EDGE_PARTICLES = re.compile(r"(?:って|とか|[はをがも]|[은는을를도])+$")
 _PUNCT = re.compile(r"[\s?!.,、。・「」『』()\[\]~〜:;\"'‘’“”]+")
@@ -232,9 +235,10 @@ class Signals:
         """What is left to look up as an item: the non-English residual without edge
         particles ("ピザの箱"), else the English content words ("used diapers")."""
         core = _EN_WORD.sub("", self.residual).replace(" ", "")
-        if len(core) > 2:
+        if len(core) > 2 or (len(core) == 2 and _HANGUL.fullmatch(core)):
+            # a Korean item is often one syllable: "병은" is 병 (bottle) and its particle
             core = _EDGE_PARTICLES.sub("", core)
-        if len(core) >= 2 or (core and _KANJI.match(core)):
+        if len(core) >= 2 or (core and (_KANJI.match(core) or _HANGUL.fullmatch(core))):
             return core
         return " ".join(self.words)
 
