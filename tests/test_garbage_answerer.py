@@ -257,6 +257,8 @@ def test_today_in_the_evening_without_a_put_out_time_also_gives_the_one_after(ka
     assert "今日12月7日（月）" in evening.text and "その次は12月10日（木）" in evening.text
     morning = ask("燃やすごみはいつ？", "2026-12-07T07:00:00+09:00", root=kanazawa, house="h")
     assert "今日12月7日（月）" in morning.text and "その次" not in morning.text
+    any_kind = ask("次のごみの日は？", "2026-12-07T18:00:00+09:00", root=kanazawa, house="h")
+    assert "その次は12月9日（水）" in any_kind.text  # あきびん (水2)
 
 
 def test_the_kanazawa_closure_moves_a_collection_a_week_later(kanazawa):

@@ -554,6 +554,10 @@ class GarbageAnswerer:
                           cats=_join([category_label(c, lang) for c in nxt.categories], lang))
                 reply.lines.append(line)
                 reply.speech.append(line)
+                if self._maybe_over(nxt.day, area, now):
+                    after = schedule.next_collection_day(today + timedelta(days=1))
+                    if after is not None:
+                        reply.lines.append(_t(lang, "maybe_passed", date=_when(after.day, None, today, lang)))
             self._week(reply, schedule, area, tuple(today + timedelta(days=i) for i in range(7)), lang, [])
         reply.lines += [f"※{remark}" for remark in area.remarks]  # 5374 *n remarks, shown as the app does
         return reply
@@ -663,6 +667,13 @@ class GarbageAnswerer:
         return _t(lang, "closed", note=note, start=format_date(period.start, lang),
                   end=format_date(period.end, lang))
 
+    @staticmethod
+    def _maybe_over(day: date, area: CalendarArea, now: datetime) -> bool:
+        """Whether "next" naming ``day`` should also name the one after: it is today, in the
+        afternoon, and the data gives no put-out time (5374 calendars rarely do); at 18:00
+        "today" alone sends the stayer out with a bag the truck took this morning."""
+        return day == now.date() and area.put_out_by is None and now.hour >= AFTERNOON
+
     def _next_of(self, reply: _Reply, schedule: AreaSchedule, area: CalendarArea, category: Category,
                  start: date, now: datetime, lang: str, speak: bool = True) -> date | None:
         label = category_label(category, lang)
@@ -691,9 +702,7 @@ class GarbageAnswerer:
         reply.lines.append(line)
         if speak:
             reply.speech.append(_t(lang, "next_cat", cat=label, date=when))
-        if nxt == now.date() and area.put_out_by is None and now.hour >= AFTERNOON:
-            # no put-out time in the data (5374 calendars rarely give one): at 18:00 "today" alone
-            # sends the stayer out with a bag the truck took this morning
+        if self._maybe_over(nxt, area, now):
             after = schedule.next_date(category, nxt + timedelta(days=1))
             if after is not None:
                 reply.lines.append(_t(lang, "maybe_passed", date=_when(after, None, now.date(), lang)))
