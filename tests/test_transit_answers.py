@@ -259,6 +259,38 @@ def test_an_expired_real_feed_says_the_timetable_has_run_out(tmp_path: Path) -> 
     assert b is not None and "東室蘭駅" in b.text and "7:25" in b.text
 
 
+@pytest.fixture
+def muroran(tmp_path: Path) -> BusAnswerer:
+    """The real Dōnan Bus feed (valid 2020-04-01 to 2021-04-01), a house at 室蘭駅前."""
+    root = tmp_path / "kb"
+    (root / "houses" / "h").mkdir(parents=True)
+    (root / "areas" / "muroran").mkdir(parents=True)
+    (root / "areas" / "muroran" / "gtfs").symlink_to(REALDATA / "gtfs-donanbus-muroran-hokkaido")
+    (root / "houses" / "h" / "house.yaml").write_text("id: h\narea: muroran\nstops: ['0082']\n", encoding="utf-8")
+    kb, index_dir = load(root, tmp_path / "idx")
+    return BusAnswerer(kb, index_dir)
+
+
+def test_a_word_of_time_is_never_taken_for_a_stop(muroran: BusAnswerer) -> None:
+    # the stop 明日中等前 begins with 明日 (tomorrow): "tomorrow's first bus" went there
+    a = ask(muroran, "h", "明日の朝一番のバスは？", "2020-12-07T17:30:00+09:00")
+    assert a is not None and "明日中等前" not in a.text and "始発" in a.text
+
+
+def test_a_stop_named_by_the_beginning_of_its_name_is_found(muroran: BusAnswerer) -> None:
+    # "室蘭駅" is the beginning of 室蘭駅前 only; 東室蘭駅西口 and 東室蘭駅東口 contain it too
+    a = ask(muroran, "h", "絵鞆団地から室蘭駅までのバス", "2020-12-07T17:30:00+09:00")
+    assert a is not None and a.text.startswith("絵鞆団地から室蘭駅前へ行く次のバスは")
+    b = ask(muroran, "h", "東室蘭駅に行くバスは何時？", "2020-12-07T17:30:00+09:00")
+    assert b is not None and "東室蘭駅" in b.text.splitlines()[0]
+
+
+def test_two_kana_in_a_korean_sentence_are_no_stop(muroran: BusAnswerer) -> None:
+    # the Hangul of "가는 버스" read as kana shared "んぼ" with 展望台入口 alone
+    a = ask(muroran, "h", "동무로란역 가는 버스 몇 시예요?", "2020-12-07T17:30:00+09:00", "ko")
+    assert a is None or "展望台入口" not in a.text
+
+
 def test_the_shipped_sample_feed_answers_the_sample_house(tmp_path: Path) -> None:
     kb, index_dir = load(SAMPLE_KNOWLEDGE, tmp_path)
     house = next(h for h in kb.houses.values() if h.stops == ["1002", "1001"])

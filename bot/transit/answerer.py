@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
-from bot.transit.intent import BusRequest, Match, PlaceMatcher, parse_request, romanize
+from bot.transit.intent import BusRequest, Match, PlaceMatcher, parse_request, romanize, without_time_words
 from bot.transit.query import (
     Departure,
     IndexCache,
@@ -293,7 +293,7 @@ class BusAnswerer:
             found = c.matcher.match(c.request.dest_phrase, exclude)
             if found:
                 return found[0] if len(found) == 1 else _merge(found)
-        found = [m for m in c.matcher.match(c.request.text, exclude) if m.score >= 0.5]
+        found = [m for m in c.matcher.match(without_time_words(c.request.text), exclude) if m.score >= 0.5]
         if found:
             return found[0] if len(found) == 1 else _merge(found)
         return None

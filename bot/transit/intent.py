@@ -339,6 +339,19 @@ _NOT_PLACES = re.compile(r"^(今|いま|これ|ここ|家|うち|宿|ホテル|n
                          r"there|it|me|us)$")
 
 
+#: Words of time, not place, in the four languages: a question's whole text is matched against
+#: the stops when it names no destination, and "明日の朝一番のバス" found the stop 明日中等前.
+_TIME_WORDS = re.compile(
+    r"明後日|明日|あした|あす|あさって|今日|きょう|今夜|こんや|今晩|こんばん|今朝|けさ|夕方|ゆうがた|午前|午後|"
+    r"始発|しはつ|最終|さいしゅう|一番|いちばん|朝|あさ|昼|ひる|夜|よる|次|つぎ|今|いま|"
+    r"明天|今天|后天|早上|晚上|下午|上午|末班|首班|내일|오늘|모레|아침|저녁|밤|오전|오후|첫차|막차|다음")
+
+
+def without_time_words(text: str) -> str:
+    """``text`` with its words of time blanked (see _TIME_WORDS)."""
+    return _TIME_WORDS.sub(" ", text)
+
+
 def _dest_phrase(q: str, origin: str) -> str:
     """The destination named in ``q`` (never its ``origin``, read by :func:`_origin_phrase`)."""
     for english, *others in _DEST:
@@ -408,6 +421,15 @@ class PlaceMatcher:
             self._df_cache[run] = max(1, len(keys))
         return self._df_cache[run]
 
+    def _df_prefix(self, run: str) -> int:
+        """How many places have a name that begins with ``run``."""
+        key = "^" + run
+        if key not in self._df_cache:
+            post = self._postings.get(run[:2], [])
+            keys = {self._variants[i][0].key for i in post if self._variants[i][1].startswith(run)}
+            self._df_cache[key] = max(1, len(keys))
+        return self._df_cache[key]
+
     def _shortlist(self, q: str) -> list[int]:
         grams = _grams(q, 1) if len(q) == 1 else _grams(q, 2)
         total = len(self._variants) or 1
@@ -422,15 +444,17 @@ class PlaceMatcher:
 
     def match(self, phrase: str, exclude: frozenset[int] = frozenset()) -> list[Match]:
         """Best places for ``phrase`` (ties kept), skipping places made only of ``exclude``."""
-        q = expand(phrase)
+        forms = variants(phrase)
+        q = compact(" ".join(forms))
         if not q:
             return []
+        whole = frozenset(forms)
         best: dict[str, Match] = {}
         for i in self._shortlist(q):
             place, v, name = self._variants[i]
             if place.stops <= exclude:
                 continue
-            s = self._score(q, v)
+            s = self._score(q, v, whole)
             if s >= self.THRESHOLD and (place.key not in best or s > best[place.key].score):
                 best[place.key] = Match(place, s, name)
         if not best:
@@ -440,7 +464,7 @@ class PlaceMatcher:
         stop_places = [m for m in out if not m.place.is_headsign]
         return sorted(stop_places or out, key=lambda m: -m.score)
 
-    def _score(self, q: str, v: str) -> float:
+    def _score(self, q: str, v: str, whole: frozenset[str] = frozenset()) -> float:
         latin = v.isascii()
         min_run = 3 if latin else 1 if len(q) == 1 else 2
         if len(v) < min_run:
@@ -452,7 +476,14 @@ class PlaceMatcher:
         matched = sum(b.size for b in blocks)
         longest = max(blocks, key=lambda b: b.size)
         run = v[longest.b:longest.b + longest.size]
-        specificity = 1.0 / self._df(run)
+        if len(run) < 3 and _KANA_ONLY.fullmatch(run):
+            return 0.0  # two kana are a sound, not a name ("んぼ" made 展望台入口 of a Korean "버스")
+        # a name that begins with all the stayer typed (one whole form of it) is that name:
+        # "室蘭駅" is 室蘭駅前, not one of the two 東室蘭駅 stops that also contain it; its rarity
+        # is counted among the names that begin with it ("東室蘭駅" is still 東室蘭駅, whose run
+        # 室蘭駅 is only part of what was typed)
+        starts = v.startswith(run) and run in whole
+        specificity = 1.0 / (self._df_prefix(run) if starts else self._df(run))
         # Numbers name places apart ("5-chome" is not "3-chome"): when both sides have
         # numbers and they differ, the match is a neighbour's, not this place's.
         numbers_q, numbers_v = set(re.findall(r"\d+", q)), set(re.findall(r"\d+", v))
@@ -465,6 +496,7 @@ def _grams(text: str, n: int) -> set[str]:
 
 
 _KANA = re.compile(r"[\u3041-\u30ff]")
+_KANA_ONLY = re.compile(r"[\u3041-\u30ff]+")
 #: Chinese and Korean place words (folded), longest first, replaced by their Japanese forms
 _OTHER_ALIASES = sorted(((fold(src), fold(dst)) for src, dst in ALIASES
                          if src != dst and re.search(r"[\u4e00-\u9fff\uac00-\ud7a3]", src)),
@@ -478,6 +510,11 @@ _CJK_ALIASES = sorted(((src, dst) for src, dst in ALIASES if re.search(r"[\u4e00
 def expand(phrase: str) -> str:
     """The compact phrase plus alias expansions, kana for romaji words and Hangul names,
     and Chinese characters in their Japanese forms ("北见站" also as "北見站", then 駅)."""
+    return compact(" ".join(variants(phrase)))
+
+
+def variants(phrase: str) -> list[str]:
+    """The forms :func:`expand` joins, each compact: the words as typed, their kana, aliases."""
     if not _KANA.search(phrase) and as_japanese_kanji(phrase) != phrase:  # Chinese, not Japanese
         kanji = phrase
         for src, dst in _CJK_ALIASES:  # in place: "北见站" -> "北见駅" -> "北見駅"
@@ -507,4 +544,4 @@ def expand(phrase: str) -> str:
         if roman and (k := romaji_to_kana(roman)):
             kana.append(k + station)
     f = re.sub(r"ばす(?!たーみなる|せんたー)", " ", f)
-    return compact(" ".join(dict.fromkeys([*f.split(), "".join(kana), *extra])))
+    return [c for c in dict.fromkeys(compact(w) for w in [*f.split(), "".join(kana), *extra]) if c]
