@@ -24,6 +24,7 @@ from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key,
 from ingest.retrieval.units import unit_labels, unit_lines
 from text.detect import detect_lang
 from text.english import expand_shorthand
+from text.loanwords import loanword_tokens
 from text.tokenize import (
     index_tokens,
     is_kana_only,
@@ -139,6 +140,9 @@ class FusionConfig:
     dense_k: int = 24
     lexical_k: int = 8
     same_lang_only: bool = True  # BM25 bonus only for sections in the question's language
+    #: BM25 bonus for Japanese sections holding an English question's words as katakana
+    #: loanwords (text.loanwords); not abstention evidence
+    loanword_weight: float = 0.05
 
 
 @dataclass
@@ -531,6 +535,7 @@ class Retriever:
         staff_lines = [(v, i) for i, v in lines.items() if masks.staff[i]]
         best_staff_line = max(staff_lines)[1] if staff_lines else None
         lex = np.zeros(len(self.records), dtype=np.float32)
+        loan_bonus = np.zeros(len(self.records), dtype=np.float32)
         if f.lexical_weight > 0:
             qtok = index_tokens(text)
             if qtok:
@@ -546,6 +551,17 @@ class Retriever:
                     for i in np.argsort(-raw)[: f.lexical_k]:
                         if raw[i] > 0:
                             candidates[int(i)] = None
+        if lang == "en" and f.loanword_weight > 0:
+            # English words the Japanese pages write in katakana ("check out": チェックアウト)
+            loan = loanword_tokens(text, self.bm25.vocab)
+            if loan:
+                raw = np.where(masks.allowed & (self.langs == "ja"), self.bm25.scores(loan), 0.0)
+                top = float(raw.max()) if raw.size else 0.0
+                if top > 0:
+                    loan_bonus = (raw / top).astype(np.float32)
+                    for i in np.argsort(-raw)[: f.lexical_k]:
+                        if raw[i] > 0:
+                            candidates[int(i)] = None
         need = [i for i in candidates if i not in section]
         if staff is not None:
             section.setdefault(staff[1], staff[0])
@@ -558,7 +574,8 @@ class Retriever:
             return f.section_weight * s + (1 - f.section_weight) * lines.get(i, s)
 
         hits = [
-            Hit(self.records[i], blend(i), float(lex[i]), blend(i) + f.lexical_weight * float(lex[i]),
+            Hit(self.records[i], blend(i), float(lex[i]),
+                blend(i) + f.lexical_weight * float(lex[i]) + f.loanword_weight * float(loan_bonus[i]),
                 section.get(i, 0.0), lines.get(i, section.get(i, 0.0)))
             for i in candidates
         ]
