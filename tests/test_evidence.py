@@ -82,6 +82,20 @@ def test_words_are_judged_on_the_section_the_answer_quotes(eval_engine):
     assert eval_engine.answer(q).abstained
 
 
+def test_an_english_question_is_covered_by_a_japanese_page_s_katakana_loanwords(eval_engine):
+    # KITAMI BASE's manual is Japanese only; "key locker" is its キーロッカー. Coverage was
+    # 0 for every question in another language than the page, and this one was declined.
+    q = Question("where is the key locker", "kitami-base", at("2026-07-15T19:00:00+09:00"))
+    scope = _scope(q, eval_engine.house("kitami-base"), eval_engine.knowledge)
+    r = eval_engine.retriever
+    got = r.retrieve(q.text, scope, "en")
+    assert got.hits[0].meta["heading"] == "チェックイン"
+    ev = evidence(r, q.text, "en", got.hits, got.staff, scope).as_dict()
+    assert ev["cross_lang"] == 1.0 and ev["coverage"] > 0.5
+    answer = eval_engine.answer(q)
+    assert not answer.abstained and "キーロッカー" in answer.text
+
+
 def test_a_how_to_question_prefers_the_section_that_says_how(eval_engine):
     # 喫煙・火気's "do not use stoves you bring" was closer to 「ストーブの使い方」 than the
     # heating section's "使い方：「運転」ボタンを押して…"

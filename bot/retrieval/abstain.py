@@ -21,6 +21,7 @@ with repeated 5-fold cross-validation, which also prints the cross-validated fig
 from __future__ import annotations
 
 import math
+from collections.abc import Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ import numpy as np
 from bot.retrieval.evidence import type_fit
 from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel, quoted_hit
 from ingest.retrieval.store import ChunkRecord
+from text.loanwords import loanword_tokens
 from text.tokenize import is_kana_only, kana_topic_words, tokenize, topic_words
 
 FEATURES: tuple[str, ...] = (
@@ -69,7 +71,14 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     quoted = quoted_hit(hits, lang)
     same = quoted.meta["lang"] == lang
     have = set(quoted.tokens)
-    coverage = sum(v for t, v in idf.items() if t in have) / total if same else 0.0
+    if same:
+        coverage = sum(v for t, v in idf.items() if t in have) / total
+    elif lang == "en" and quoted.meta["lang"] == "ja":
+        # an English question on a Japanese page: the words it holds as katakana loanwords
+        # ("key locker": キーロッカー), weighed like the words themselves
+        coverage = sum(v for t, v in idf.items() if t in _loanwords_of(t, have, bm25.vocab)) / total
+    else:
+        coverage = 0.0
     unseen = 0.0
     if lang in ("ja", "en"):
         # Words missing from the pages count only as far as there are pages in the question's
@@ -88,6 +97,12 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
         best.section, best.line, quoted.lexical, margin, coverage, float(not same), unseen, entity,
         float(entity_unknown), fit.share, float(fit.missing), staff_gap,
     ))
+
+
+def _loanwords_of(token: str, have: set[str], vocab: Container[str]) -> set[str]:
+    """{token} when the English ``token``'s katakana loanword is among ``have``, else {}."""
+    found = loanword_tokens(token, vocab)
+    return {token} if found and all(t in have for t in found) else set()
 
 
 @dataclass(frozen=True)
