@@ -32,8 +32,10 @@ from bot.engine.contract import Question  # noqa: E402
 from bot.engine.engine import Engine, run_ingest  # noqa: E402
 from bot.evaluation import load_questions  # noqa: E402
 from ingest.retrieval.embeddings import make_embeddings  # noqa: E402
+from text.loanwords import katakana  # noqa: E402
 
-LIMITS = {"warm ask p95 (ms)": 50.0, "first ingest (s)": 600.0, "re-ingest, one file changed (s)": 10.0,
+LIMITS = {"warm ask p95 (ms)": 50.0, "warm ask p95, words new (ms)": 50.0, "first ingest (s)": 600.0,
+          "re-ingest, one file changed (s)": 10.0,
           "cold start, first answer (s)": 5.0}
 
 
@@ -65,13 +67,19 @@ def main() -> None:
     engine = Engine.open(s.engine_config(), embeddings=emb, auto_ingest=False)
     items = [it for it in load_questions(QUESTIONS) if it["kind"] in RETRIEVAL_KINDS]
     walls, cpus = [], []
-    for p in range(2):
+    novel_walls, novel_cpus = [], []  # as if each question's words were new to the process
+    for p in range(3):
         for i, it in enumerate(items):
             q = Question(it["q"], f"house-{i % 50:03d}", datetime.fromisoformat(it["now"]))
+            if p == 2:
+                katakana.cache_clear()  # loanword transliteration is cached per word
             _, w, c = timed(lambda q=q: engine.answer(q))
-            if p:
+            if p == 1:
                 walls.append(w * 1000)
                 cpus.append(c * 1000)
+            elif p == 2:
+                novel_walls.append(w * 1000)
+                novel_cpus.append(c * 1000)
     env = {**os.environ, "CONCIERGE_KNOWLEDGE": str(knowledge), "CONCIERGE_STORE": str(s.store_dir)}
     before = child_cpu()
     t = time.perf_counter()
@@ -84,6 +92,7 @@ def main() -> None:
         "sections": report.sections,
         "warm ask p95 (ms)": (round(pct(walls, 95), 1), round(pct(cpus, 95), 1)),
         "warm ask p50 (ms)": (round(pct(walls, 50), 1), round(pct(cpus, 50), 1)),
+        "warm ask p95, words new (ms)": (round(pct(novel_walls, 95), 1), round(pct(novel_cpus, 95), 1)),
         "first ingest (s)": (round(first_wall, 1), round(first_cpu, 1)),
         "re-ingest, one file changed (s)": (round(re_wall, 2), round(re_cpu, 2)),
         "cold start, first answer (s)": (round(cold_wall, 2), round(cold_cpu, 2)),
