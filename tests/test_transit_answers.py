@@ -245,14 +245,19 @@ def test_a_rebuilt_index_is_picked_up_without_restarting(eval_kb: tuple[Knowledg
     assert a is not None and "9時45分" in a.text
 
 
-def test_an_expired_real_feed_says_the_timetable_has_run_out(tmp_path: Path) -> None:
+def muroran_house(tmp_path: Path, stop: str) -> BusAnswerer:
+    """The real Dōnan Bus feed (valid 2020-04-01 to 2021-04-01) and a house at ``stop``."""
     root = tmp_path / "kb"
     (root / "houses" / "h").mkdir(parents=True)
     (root / "areas" / "muroran").mkdir(parents=True)
     (root / "areas" / "muroran" / "gtfs").symlink_to(REALDATA / "gtfs-donanbus-muroran-hokkaido")
-    (root / "houses" / "h" / "house.yaml").write_text("id: h\narea: muroran\nstops: ['0001']\n", encoding="utf-8")
+    (root / "houses" / "h" / "house.yaml").write_text(f"id: h\narea: muroran\nstops: ['{stop}']\n", encoding="utf-8")
     kb, index_dir = load(root, tmp_path / "idx")
-    bus = BusAnswerer(kb, index_dir)
+    return BusAnswerer(kb, index_dir)
+
+
+def test_an_expired_real_feed_says_the_timetable_has_run_out(tmp_path: Path) -> None:
+    bus = muroran_house(tmp_path, "0001")  # 絵鞆団地
     a = ask(bus, "h", "次のバスは何時？", "2026-10-14T07:00:00+09:00")
     assert a is not None and "2021年4月1日 で終わって" in a.text and "管理人に確認" in a.text
     b = ask(bus, "h", "next bus to Higashi-Muroran station?", "2020-10-14T07:00:00+09:00", "en")
@@ -261,14 +266,7 @@ def test_an_expired_real_feed_says_the_timetable_has_run_out(tmp_path: Path) -> 
 
 @pytest.fixture
 def muroran(tmp_path: Path) -> BusAnswerer:
-    """The real Dōnan Bus feed (valid 2020-04-01 to 2021-04-01), a house at 室蘭駅前."""
-    root = tmp_path / "kb"
-    (root / "houses" / "h").mkdir(parents=True)
-    (root / "areas" / "muroran").mkdir(parents=True)
-    (root / "areas" / "muroran" / "gtfs").symlink_to(REALDATA / "gtfs-donanbus-muroran-hokkaido")
-    (root / "houses" / "h" / "house.yaml").write_text("id: h\narea: muroran\nstops: ['0082']\n", encoding="utf-8")
-    kb, index_dir = load(root, tmp_path / "idx")
-    return BusAnswerer(kb, index_dir)
+    return muroran_house(tmp_path, "0082")  # 室蘭駅前
 
 
 def test_a_word_of_time_is_never_taken_for_a_stop(muroran: BusAnswerer) -> None:

@@ -520,6 +520,21 @@ class Retriever:
             out.update(zip(owners[starts].tolist(), best.tolist(), strict=True))
         return out
 
+    def _lexical(self, tokens: list[str], mask: np.ndarray, candidates: dict[int, None]) -> np.ndarray:
+        """BM25 of ``tokens`` over the records ``mask`` allows, as a share of the best; the
+        best ``lexical_k`` join ``candidates`` (their dense score is computed later)."""
+        out = np.zeros(len(self.records), dtype=np.float32)
+        if not tokens:
+            return out
+        raw = np.where(mask, self.bm25.scores(tokens), 0.0)
+        top = float(raw.max()) if raw.size else 0.0
+        if top <= 0:
+            return out
+        for i in np.argsort(-raw)[: self.fusion.lexical_k]:
+            if raw[i] > 0:
+                candidates[int(i)] = None
+        return (raw / top).astype(np.float32)
+
     def retrieve(self, text: str, scope: Scope, lang: str, k: int = 5, vector: np.ndarray | None = None) -> Retrieval:
         if not self.records:
             return Retrieval([])
@@ -537,31 +552,12 @@ class Retriever:
         lex = np.zeros(len(self.records), dtype=np.float32)
         loan_bonus = np.zeros(len(self.records), dtype=np.float32)
         if f.lexical_weight > 0:
-            qtok = index_tokens(text)
-            if qtok:
-                raw = self.bm25.scores(qtok)
-                mask = masks.allowed
-                if f.same_lang_only:
-                    mask = mask & (self.langs == lang)
-                raw = np.where(mask, raw, 0.0)
-                top = float(raw.max()) if raw.size else 0.0
-                if top > 0:
-                    lex = (raw / top).astype(np.float32)
-                    # lexical-only candidates join the pool; their dense score is computed below
-                    for i in np.argsort(-raw)[: f.lexical_k]:
-                        if raw[i] > 0:
-                            candidates[int(i)] = None
+            mask = masks.allowed & (self.langs == lang) if f.same_lang_only else masks.allowed
+            lex = self._lexical(index_tokens(text), mask, candidates)
         if lang == "en" and f.loanword_weight > 0:
             # English words the Japanese pages write in katakana ("check out": チェックアウト)
-            loan = loanword_tokens(text, self.bm25.vocab)
-            if loan:
-                raw = np.where(masks.allowed & (self.langs == "ja"), self.bm25.scores(loan), 0.0)
-                top = float(raw.max()) if raw.size else 0.0
-                if top > 0:
-                    loan_bonus = (raw / top).astype(np.float32)
-                    for i in np.argsort(-raw)[: f.lexical_k]:
-                        if raw[i] > 0:
-                            candidates[int(i)] = None
+            loan_bonus = self._lexical(loanword_tokens(text, self.bm25.vocab),
+                                       masks.allowed & (self.langs == "ja"), candidates)
         need = [i for i in candidates if i not in section]
         if staff is not None:
             section.setdefault(staff[1], staff[0])
