@@ -132,7 +132,7 @@ def scan_knowledge(root: Path | str, today: date | None = None) -> Scan:
                 if inside[0] in ("garbage", "gtfs") or path.name in _DATA_NAMES:
                     continue  # calendars and feeds have their own checks
                 if path.suffix.lower() not in DOC_SUFFIXES:
-                    scan.notices.append(f"{rel}: ignored (not .md, .pdf or .docx)")
+                    scan.notices.append(f"{rel}: ignored (not .md, .txt, .pdf or .docx)")
                     continue
                 loaded = read_document(path, root, prior)
                 sections, errs = loaded.sections, loaded.problems

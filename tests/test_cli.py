@@ -71,10 +71,10 @@ def test_validate_lists_problems_and_exits_non_zero(knowledge_copy):
 
 
 def test_validate_names_a_file_it_does_not_read(knowledge_copy):
-    (knowledge_copy / "houses/hakka-house/memo.txt").write_text("Wi-Fi: hakka-guest\n", encoding="utf-8")
+    (knowledge_copy / "houses/hakka-house/floorplan.jpg").write_bytes(b"\xff\xd8\xff\xe0")
     r = run("validate", "--knowledge", str(knowledge_copy))
     assert r.exit_code == 0
-    assert "notice: houses/hakka-house/memo.txt: ignored (not .md, .pdf or .docx)" in r.output.splitlines()
+    assert "notice: houses/hakka-house/floorplan.jpg: ignored (not .md, .txt, .pdf or .docx)" in r.output.splitlines()
 
 
 def test_ingest_of_an_invalid_folder_fails_and_says_nothing_changed(knowledge_copy, tmp_path):

@@ -139,6 +139,16 @@ def test_a_markdown_file_without_headings_is_split_at_its_label_lines():
     ]
 
 
+def test_a_plain_text_manual_is_read_and_split_at_its_label_lines(tmp_path):
+    # hosts write guides in Notepad as often as in Word
+    path = tmp_path / "guide.ja.txt"
+    path.write_text("森のいえ ご利用案内\n\n【Wi-Fi】\nパスワード：shiretoko2024\n\n【ごみ】\n燃やすごみは月曜です。\n",
+                    encoding="utf-8")
+    sections, problems = load_document(path, tmp_path)
+    assert problems == [] and [s.heading for s in sections] == ["guide", "【Wi-Fi】", "【ごみ】"]
+    assert sections[1].meta.lang == "ja" and "shiretoko2024" in sections[1].text
+
+
 def test_label_lines_are_text_in_a_file_that_marks_its_headings():
     sections, _ = parse_markdown("# Guide\n\n## Trash\n\n**Pickup day checklist**\n- Night before: tie bags.\n",
                                  Path("g.en.md"), "g.en.md")

@@ -27,7 +27,9 @@ from ingest.retrieval.pdftext import Block, body_size, drop_furniture, outline, 
 from ingest.retrieval.residue import residue_warnings, serve_text
 from text.detect import LANGS, document_lang
 
-DOC_SUFFIXES = (".md", ".markdown", ".pdf", ".docx")
+#: Manuals and guides: Markdown, plain text (read as Markdown that marks nothing: a heading is a
+#: label line such as 「【ゴミ】」, see label_heading), PDF and Word.
+DOC_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx")
 SEASONS = ("all", "winter", "summer")
 AUDIENCES = ("stayers", "staff")
 _HEADING = re.compile(r"^(#{1,3})\s+(.+?)\s*#*\s*$")
@@ -584,7 +586,7 @@ def read_document(path: Path, root: Path, languages: tuple[str, ...] = ()) -> Lo
     except OSError as exc:
         return LoadedDocument([], [Problem(rel, 0, f"cannot read: {exc.strerror}")])
     if b"\x00" in raw[:4096]:
-        return LoadedDocument([], [Problem(rel, 0, "binary file with a Markdown name; save it as UTF-8 text")])
+        return LoadedDocument([], [Problem(rel, 0, f"binary file with a {path.suffix} name; save it as UTF-8 text")])
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:

@@ -30,7 +30,7 @@ from ingest.knowledge import Knowledge
 #: Files the editor opens as text.
 TEXT_SUFFIXES = (".md", ".markdown", ".yaml", ".yml", ".csv", ".txt")
 #: What may be uploaded.
-UPLOAD_SUFFIXES = (".md", ".markdown", ".pdf", ".docx", ".csv", ".yaml", ".yml", ".zip")
+UPLOAD_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".docx", ".csv", ".yaml", ".yml", ".zip")
 #: Largest file the editor opens (bigger text files are offered for download only).
 MAX_EDIT_BYTES = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
