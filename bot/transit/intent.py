@@ -478,11 +478,11 @@ class PlaceMatcher:
         run = v[longest.b:longest.b + longest.size]
         if len(run) < 3 and _KANA_ONLY.fullmatch(run):
             return 0.0  # two kana are a sound, not a name ("んぼ" made 展望台入口 of a Korean "버스")
-        # a name that begins with all the stayer typed (one whole form of it) is that name:
-        # "室蘭駅" is 室蘭駅前, not one of the two 東室蘭駅 stops that also contain it; its rarity
-        # is counted among the names that begin with it ("東室蘭駅" is still 東室蘭駅, whose run
-        # 室蘭駅 is only part of what was typed)
-        starts = v.startswith(run) and run in whole
+        # a name that begins with all the stayer typed (one whole form of it, three characters
+        # or more: "空港" alone is a kind of place) is that name: "室蘭駅" is 室蘭駅前, not one of
+        # the two 東室蘭駅 stops that also contain it; its rarity is counted among the names that
+        # begin with it ("東室蘭駅" is still 東室蘭駅: its run 室蘭駅 is only part of what was typed)
+        starts = len(run) >= 3 and v.startswith(run) and run in whole
         specificity = 1.0 / (self._df_prefix(run) if starts else self._df(run))
         # Numbers name places apart ("5-chome" is not "3-chome"): when both sides have
         # numbers and they differ, the match is a neighbour's, not this place's.
