@@ -229,3 +229,13 @@ def test_japanese_names_written_in_hangul_read_as_romaji(hangul: str, romaji: st
 def test_a_station_named_in_korean_finds_its_stop(matcher: PlaceMatcher) -> None:
     found = matcher.match("기타미역")
     assert found and found[0].place.key == "北見駅前"
+
+
+def test_a_name_begun_by_what_was_typed_wins_but_not_for_a_two_character_kind_of_place() -> None:
+    places = [Place("室蘭駅前", frozenset({1}), ["室蘭駅前"]), Place("東室蘭駅西口", frozenset({2}), ["東室蘭駅西口"]),
+              Place("東室蘭駅東口", frozenset({3}), ["東室蘭駅東口"]),
+              Place("病院前", frozenset({4}), ["病院前"]), Place("市立病院", frozenset({5}), ["市立病院"])]
+    m = PlaceMatcher(places)
+    assert [x.place.key for x in m.match("室蘭駅")] == ["室蘭駅前"]  # two 東室蘭駅 stops contain it too
+    assert [x.place.key for x in m.match("東室蘭駅")] == ["東室蘭駅西口", "東室蘭駅東口"]
+    assert m.match("病院")[0].score < 0.5  # "病院" is shared by two names: no name of its own
