@@ -149,6 +149,16 @@ def test_a_plain_text_manual_is_read_and_split_at_its_label_lines(tmp_path):
     assert sections[1].meta.lang == "ja" and "shiretoko2024" in sections[1].text
 
 
+def test_a_plain_text_manual_saved_as_shift_jis_is_read_with_a_warning(tmp_path):
+    from ingest.retrieval.documents import read_document
+
+    path = tmp_path / "memo.txt"
+    path.write_bytes("【ごみ】\n燃やすごみは月曜です。\n".encode("cp932"))
+    loaded = read_document(path, tmp_path, ("ja",))
+    assert loaded.problems == [] and "燃やすごみは月曜です。" in loaded.sections[-1].text
+    assert any("Shift_JIS" in w.message for w in loaded.warnings)
+
+
 def test_label_lines_are_text_in_a_file_that_marks_its_headings():
     sections, _ = parse_markdown("# Guide\n\n## Trash\n\n**Pickup day checklist**\n- Night before: tie bags.\n",
                                  Path("g.en.md"), "g.en.md")

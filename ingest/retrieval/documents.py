@@ -587,17 +587,31 @@ def read_document(path: Path, root: Path, languages: tuple[str, ...] = ()) -> Lo
         return LoadedDocument([], [Problem(rel, 0, f"cannot read: {exc.strerror}")])
     if b"\x00" in raw[:4096]:
         return LoadedDocument([], [Problem(rel, 0, f"binary file with a {path.suffix} name; save it as UTF-8 text")])
+    notes: list[Problem] = []
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        return LoadedDocument([], [Problem(rel, line, "not UTF-8 text; save the file as UTF-8")])
+        sjis = _shift_jis(raw) if suffix == ".txt" else None
+        if sjis is None:
+            line = raw[: exc.start].count(b"\n") + 1
+            return LoadedDocument([], [Problem(rel, line, "not UTF-8 text; save the file as UTF-8")])
+        text = sjis
+        notes.append(Problem(rel, 1, "read as Shift_JIS (as older Windows Notepad saves); save it as UTF-8"))
     sections, problems = parse_markdown(text, path, rel, languages)
-    warnings = [Problem(rel, n, msg) for n, msg in residue_warnings(text.splitlines())]
+    warnings = notes + [Problem(rel, n, msg) for n, msg in residue_warnings(text.splitlines())]
     if not problems and not any(serve_text(s.text).text for s in sections):
         warnings.append(Problem(rel, 1, "nothing in this file can be used in answers (only placeholders, "
                                         "links or markup); it is indexed empty"))
     return _with_lang_warning(LoadedDocument(sections, problems, warnings), rel)
+
+
+def _shift_jis(raw: bytes) -> str | None:
+    """A plain text file in Windows' Japanese encoding (cp932), or None when it is not one.
+    Only for .txt: Markdown is written by tools that save UTF-8, as the format asks."""
+    try:
+        return raw.decode("cp932")
+    except UnicodeDecodeError:
+        return None
 
 
 def _with_lang_warning(doc: LoadedDocument, rel: str) -> LoadedDocument:
