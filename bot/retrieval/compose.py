@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
 from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, asks_value, held_types
-from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, parallel, quoted_hit
+from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, gap_labels, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
 from text.tokenize import tokenize
@@ -251,7 +251,7 @@ def asked_gap(question: str, hit: Hit, margin: float = 0.02) -> str | None:
     code, a time, a place...), and the section's closest line is the label of an unfilled
     template line ("Password: ____") that beats every line the guide does fill. ("Wi-Fi
     doesn't connect" asks for no such thing: a blank "Network" is not its answer.)"""
-    gaps = [g for g in hit.meta.get("gaps", "").split("\n") if g]
+    gaps = gap_labels(hit.meta)
     if not gaps or not hit.lines or not asks_value(question):
         return None
     labels = set(gaps)
@@ -341,7 +341,7 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         translation = h.meta["lang"] != best.meta["lang"] and parallel(h.meta["path"], best.meta["path"])
         if h is not best and not translation and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
-    gaps = {g for g in best.meta.get("gaps", "").split("\n") if g}
+    gaps = set(gap_labels(best.meta))
     if best.lines and len(body) > 220:
         speech = best_lines(best.lines, gaps)
     elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start

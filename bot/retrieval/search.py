@@ -187,6 +187,16 @@ def quoted_hit(hits: list[Hit], lang: str, margin: float = PREFER_LANG_MARGIN) -
     return best
 
 
+def gap_labels(meta: dict[str, Any]) -> list[str]:
+    """The labels of the blanks a section's host left ("Network" of "Network: ____")."""
+    return [g for g in meta.get("gaps", "").split("\n") if g]
+
+
+def _record_gaps(rec: ChunkRecord) -> list[str]:
+    """A record's blank labels, as its lines carry them: on a long section's first part only."""
+    return gap_labels(rec.meta) if rec.meta.get("part", 0) == 0 else []
+
+
 def parallel(a: str, b: str) -> bool:
     """Same folder and same name apart from the language part: translations of each other."""
     return _stem(a) == _stem(b)
@@ -259,27 +269,24 @@ class Retriever:
                 stems[key[0]] = _stem(key[0])
             self._by_stem.setdefault(stems[key[0]], {}).setdefault(key, []).append(i)
         n = len(self.records)
-        self._gap_units = self._find_gap_units()
         self._translations: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
         self._unit_to = np.searchsorted(self.unit_owner, np.arange(n), side="right")
+        self._gap_units = self._find_gap_units()
 
     def _find_gap_units(self) -> np.ndarray:
         """Which unit rows are a blank's label ("Network" of a "Network: ____" line): they are
         embedded after the section's lines (unit_lines), in every view."""
         out = np.zeros(len(self.unit_owner), dtype=bool)
-        if not len(out):
-            return out
-        start = np.searchsorted(self.unit_owner, np.arange(len(self.records)), side="left")
-        end = np.searchsorted(self.unit_owner, np.arange(len(self.records)), side="right")
         for i, rec in enumerate(self.records):
-            gaps = rec.meta.get("gaps", "") if rec.meta.get("part", 0) == 0 else ""
+            gaps = _record_gaps(rec)
             if not gaps:
                 continue
             views = len(unit_labels(rec.meta["heading"], rec.meta.get("heading_path", "")))
-            extra = (len(unit_lines(rec.text, [g for g in gaps.split("\n") if g])) - len(unit_lines(rec.text))) * views
-            if 0 < extra <= end[i] - start[i]:
-                out[end[i] - extra:end[i]] = True
+            extra = (len(unit_lines(rec.text, gaps)) - len(unit_lines(rec.text))) * views
+            start, end = int(self._unit_from[i]), int(self._unit_to[i])
+            if 0 < extra <= end - start:
+                out[end - extra:end] = True
         return out
 
     def line_scores(self, index: int, qvec: np.ndarray) -> list[tuple[str, float]]:
@@ -290,8 +297,7 @@ class Retriever:
         real guide's "where do the bins go" quoted the checklist, not the curb cut)."""
         a, z = int(self._unit_from[index]), int(self._unit_to[index])
         rec = self.records[index]
-        gaps = [g for g in rec.meta.get("gaps", "").split("\n") if g] if rec.meta.get("part", 0) == 0 else []
-        lines = unit_lines(rec.text, gaps)
+        lines = unit_lines(rec.text, _record_gaps(rec))
         views = len(unit_labels(rec.meta["heading"], rec.meta.get("heading_path", "")))
         if z - a != len(lines) * views:
             return []
