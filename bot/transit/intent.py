@@ -413,20 +413,13 @@ class PlaceMatcher:
                 self._postings.setdefault(g, []).append(i)
         self._df_cache: dict[str, int] = {}
 
-    def _df(self, run: str) -> int:
-        """How many places have ``run`` in one of their names."""
-        if run not in self._df_cache:
-            post = self._postings.get(run[:2], [])
-            keys = {self._variants[i][0].key for i in post if run in self._variants[i][1]}
-            self._df_cache[run] = max(1, len(keys))
-        return self._df_cache[run]
-
-    def _df_prefix(self, run: str) -> int:
-        """How many places have a name that begins with ``run``."""
-        key = "^" + run
+    def _df(self, run: str, starts: bool = False) -> int:
+        """How many places have ``run`` in one of their names (``starts``: at its beginning)."""
+        key = "^" + run if starts else run
         if key not in self._df_cache:
             post = self._postings.get(run[:2], [])
-            keys = {self._variants[i][0].key for i in post if self._variants[i][1].startswith(run)}
+            keys = {self._variants[i][0].key for i in post
+                    if (self._variants[i][1].startswith(run) if starts else run in self._variants[i][1])}
             self._df_cache[key] = max(1, len(keys))
         return self._df_cache[key]
 
@@ -483,7 +476,7 @@ class PlaceMatcher:
         # the two 東室蘭駅 stops that also contain it; its rarity is counted among the names that
         # begin with it ("東室蘭駅" is still 東室蘭駅: its run 室蘭駅 is only part of what was typed)
         starts = len(run) >= 3 and v.startswith(run) and run in whole
-        specificity = 1.0 / (self._df_prefix(run) if starts else self._df(run))
+        specificity = 1.0 / self._df(run, starts)
         # Numbers name places apart ("5-chome" is not "3-chome"): when both sides have
         # numbers and they differ, the match is a neighbour's, not this place's.
         numbers_q, numbers_v = set(re.findall(r"\d+", q)), set(re.findall(r"\d+", v))
@@ -507,14 +500,10 @@ _CJK_ALIASES = sorted(((src, dst) for src, dst in ALIASES if re.search(r"[\u4e00
                       key=lambda kv: -len(kv[0]))
 
 
-def expand(phrase: str) -> str:
-    """The compact phrase plus alias expansions, kana for romaji words and Hangul names,
-    and Chinese characters in their Japanese forms ("北见站" also as "北見站", then 駅)."""
-    return compact(" ".join(variants(phrase)))
-
-
 def variants(phrase: str) -> list[str]:
-    """The forms :func:`expand` joins, each compact: the words as typed, their kana, aliases."""
+    """The forms a phrase is matched in, each compact: its words as typed, alias expansions,
+    kana for romaji words and Hangul names, and Chinese characters in their Japanese forms
+    ("北见站" also as "北見站", then 駅)."""
     if not _KANA.search(phrase) and as_japanese_kanji(phrase) != phrase:  # Chinese, not Japanese
         kanji = phrase
         for src, dst in _CJK_ALIASES:  # in place: "北见站" -> "北见駅" -> "北見駅"
