@@ -52,9 +52,7 @@ from ingest.retrieval.store import (
 )
 from ingest.snapshots import SharedSnapshots, SnapshotUnavailable, served_paths
 from text.detect import detect_lang
-from text.english import expand_shorthand
 from text.phrases import phrase
-from text.spelling import correct_spelling
 
 if TYPE_CHECKING:  # the chat layer is imported only when CONCIERGE_LLM configures a model
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -208,8 +206,7 @@ class Engine:
             return self.briefing(house.id, question.now, lang)
         if small is not None:  # "thanks!", "hi", "👍": not a question for the manual
             return Answer(phrase(f"smalltalk.{small}", lang), lang, "smalltalk", 1.0)
-        # "tmrw" is tomorrow and "chekout" checkout for every answerer
-        text = correct_spelling(expand_shorthand(typed), loaded.retriever.bm25.vocab)
+        text = loaded.retriever.read_typing(typed)  # "tmrw" is tomorrow and "chekout" checkout for every answerer
         q = replace(question, text=text, lang=lang, house_id=house.id,
                     now=_aware(question.now, loaded.knowledge.timezone))
         ctx = self.context(house.id, lang)
@@ -243,7 +240,7 @@ class Engine:
     def _retrieve(self, loaded: _Loaded, q: Question, lang: str, house: House) -> Answer:
         retriever = loaded.retriever
         scope = _scope(q, house, loaded.knowledge)
-        text = retriever.normalize_query(q.text)
+        text = retriever.with_corpus_kana(q.text)  # q.text was read in answer()
         vector = retriever.embed(text)
         curated = loaded.faq.match(q.text, vector, scope, house, lang)
         if curated is not None:

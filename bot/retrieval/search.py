@@ -25,6 +25,7 @@ from ingest.retrieval.units import unit_labels, unit_lines
 from text.detect import detect_lang
 from text.english import expand_shorthand
 from text.loanwords import loanword_tokens
+from text.spelling import correct_spelling
 from text.tokenize import (
     index_tokens,
     is_kana_only,
@@ -465,13 +466,22 @@ class Retriever:
         # Coverage cannot be judged across languages: there, only a wide margin counts.
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
 
-    def normalize_query(self, text: str) -> str:
-        """Chat shorthand written out (see expand_shorthand); kana-only typing rewritten with
-        the corpus's words (see rewrite_kana), and loanwords typed in hiragana elsewhere in
-        katakana (see rewrite_loanwords)."""
+    def read_typing(self, text: str) -> str:
+        """What a stayer typed as every answerer reads it: chat shorthand written out ("tmrw":
+        tomorrow, see expand_shorthand) and English typing slips mended towards the guide's
+        words ("chekout": checkout, see correct_spelling)."""
+        return correct_spelling(expand_shorthand(text), self.bm25.vocab)
+
+    def with_corpus_kana(self, text: str) -> str:
+        """Kana-only typing rewritten with the corpus's words (see rewrite_kana), and loanwords
+        typed in hiragana elsewhere in katakana (see rewrite_loanwords): what retrieval embeds."""
         vocab = self.bm25.vocab
-        text = expand_shorthand(text)
         return rewrite_kana(text, vocab) if is_kana_only(text) else rewrite_loanwords(text, vocab)
+
+    def normalize_query(self, text: str) -> str:
+        """A question as typed, as retrieval reads it (read_typing, then with_corpus_kana):
+        for callers with the raw text; the engine reads the typing once, before its answerers."""
+        return self.with_corpus_kana(self.read_typing(text))
 
     def embed(self, text: str) -> np.ndarray:
         return np.asarray(self.embeddings.embed_query(text), dtype=np.float32)
