@@ -45,21 +45,28 @@ def katakana(word: str) -> str:
         return str(_model()(word, strategy="greedy"))
 
 
+@lru_cache(maxsize=4096)
+def katakana_tokens(word: str) -> tuple[str, ...]:
+    """The index tokens of ``word``'s katakana form (kept: ranking and abstention evidence
+    both ask for the same words of a question)."""
+    return tuple(tokenize(katakana(word)))
+
+
 def loanword_tokens(text: str, vocab: Container[str]) -> list[str]:
     """The index tokens of the katakana forms of ``text``'s English words (and pairs of
     adjacent words) that the guide has."""
     words = [w for w in _WORD.findall(text.lower().replace("-", "")) if w not in RETRIEVAL_STOP][:MAX_WORDS]
 
-    def found(word: str) -> list[str]:
-        tokens = tokenize(katakana(word))
-        return tokens if tokens and all(t in vocab for t in tokens) else []
+    def found(word: str) -> tuple[str, ...]:
+        tokens = katakana_tokens(word)
+        return tokens if tokens and all(t in vocab for t in tokens) else ()
 
     out: list[str] = []
     i = 0
     while i < len(words):
         # a pair the guide has as one word wins over its parts: "check out" is チェックアウト,
         # and "check" alone (チェック) would find チェックイン as well
-        pair = found(words[i] + words[i + 1]) if i + 1 < len(words) else []
+        pair = found(words[i] + words[i + 1]) if i + 1 < len(words) else ()
         got, i = (pair, i + 2) if pair else (found(words[i]), i + 1)
         out.extend(t for t in got if t not in out)
     return out
