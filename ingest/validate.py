@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ingest.expiry import endings
 from ingest.faq import FAQ_NAME, faq_paths, load_faq
-from ingest.garbage.validate import validate_area_garbage, validate_garbage_areas
+from ingest.garbage.validate import sorting_category_warnings, validate_area_garbage, validate_garbage_areas
 from ingest.knowledge import Area, House, Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
 from ingest.retrieval.documents import DOC_SUFFIXES, Section, read_document
@@ -99,6 +99,7 @@ def _check_garbage(scan: Scan, root: Path) -> None:
                                       kind, area.id, path, file_hash(path)))
         if targets:
             scan.problems.extend(validate_area_garbage(area, root))
+            scan.warnings.extend(sorting_category_warnings(area, root))
     scan.problems.extend(validate_garbage_areas(scan.knowledge, root))
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from bot.engine.contract import Answer, HouseContext, Question
 from bot.garbage.answerer import GarbageAnswerer
-from ingest.garbage.validate import validate_area_garbage
+from ingest.garbage.validate import sorting_category_warnings, validate_area_garbage
 from ingest.knowledge import Knowledge, load_knowledge
 from tests.conftest import EVAL_CORPUS, REALDATA, SAMPLE_KNOWLEDGE
 from text.dates import format_date
@@ -357,15 +357,38 @@ def test_the_eval_and_sample_garbage_data_validate_cleanly(root):
     assert validate_area_garbage(k.areas["kitami"], k.root) == []
 
 
-def test_a_sorting_category_missing_from_the_calendar_is_reported(tmp_path):
+def test_a_sorting_category_missing_from_the_calendar_is_a_warning_not_an_error(tmp_path):
+    # a city's own dictionary names categories no calendar day collects (「市では収集しません」)
     shutil.copytree(EVAL_CORPUS / "areas/kitami", tmp_path / "areas/kitami")
     path = tmp_path / "areas/kitami/sorting.csv"
     path.write_text(path.read_text(encoding="utf-8") + "古着,古布類,,,,\n", encoding="utf-8")
     write_house(tmp_path, "kitami", "北見市中央")
     k, _ = load_knowledge(tmp_path)
-    problems = validate_area_garbage(k.areas["kitami"], k.root)
-    assert [(p.path, p.line) for p in problems] == [("areas/kitami/sorting.csv", 87)]
-    assert "'古布類' is not a category of the garbage calendar" in problems[0].message
+    assert validate_area_garbage(k.areas["kitami"], k.root) == []
+    warnings = sorting_category_warnings(k.areas["kitami"], k.root)
+    assert [(w.path, w.line) for w in warnings] == [("areas/kitami/sorting.csv", 87)]
+    assert "'古布類' has no collection day in the garbage calendar" in warnings[0].message
+
+
+def test_an_item_whose_category_has_no_calendar_day_is_answered_with_its_category(tmp_path):
+    shutil.copytree(EVAL_CORPUS / "areas/kitami", tmp_path / "areas/kitami")
+    path = tmp_path / "areas/kitami/sorting.csv"
+    path.write_text(path.read_text(encoding="utf-8") + "古着,古布類,古着屋へ,,,\n", encoding="utf-8")
+    write_house(tmp_path, "kitami", "北見市中央")
+    answer = ask("古着は何ごみ？", "2026-12-03T20:00:00+09:00", root=tmp_path, house="h")
+    assert answer is not None and "古布類" in answer.text and not answer.abstained
+
+
+def test_the_day_a_category_can_go_out_is_a_day_question(tmp_path):
+    # 「出せる日」: 出せる is the verb, 日 the day asked for (not an item 「枝る日」)
+    answer = ask("紙類って出せる日ある？", "2026-12-03T20:00:00+09:00")
+    assert answer is not None and answer.intent == "garbage_day" and "次の" in answer.text
+
+
+def test_when_asked_of_an_item_alone_gives_its_category_and_next_day():
+    answer = ask("スプレー缶いつ？", "2026-11-05T19:30:00+09:00")
+    assert answer is not None and answer.intent == "sorting"
+    assert "燃やせないごみ" in answer.text and "11月19日" in answer.text
 
 
 def test_dates_are_formatted_for_each_language():

@@ -187,3 +187,16 @@ def test_a_katakana_noun_after_no_is_read_as_the_stayer_wrote_it():
 def test_a_chinese_item_word_is_found_by_its_japanese_kanji_without_a_lexicon_entry():
     # 铁锅 (iron pot) is in no word list: as Japanese characters it is 鉄鍋, and 鍋 is a row
     assert items(TSU, "铁锅怎么扔？")[0].startswith("鍋")
+
+
+def test_a_loanword_cut_short_finds_the_name_written_out():
+    # "アイス" is how people say アイスクリーム; the Tsu dictionary writes it out
+    assert items("garbage-sorting-dict-tsu-mie/tsu_gomi_2015.ja.utf8.csv", "アイスの棒って何ごみ？") == [
+        "アイスクリームの棒（木製）"]
+
+
+def test_a_cut_word_is_completed_only_to_two_more_kana_and_never_from_a_particle():
+    from bot.garbage.matcher import completed_abbreviation
+    assert completed_abbreviation("あいすの棒", "あいすくりーむの棒") == "あいすくりーむの棒"
+    assert completed_abbreviation("すぷれー", "すぷれー缶") == ""  # not a cut word: a different name
+    assert completed_abbreviation("かみの袋", "かみのふくろ") == ""

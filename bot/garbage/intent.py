@@ -128,14 +128,16 @@ _COLLECTION = _rx("収集", "しゅうしゅう", "回収", "かいしゅう", r
                   "回收", "수거")
 _DAY_CUE = _rx(
     "の日", "のひ", "収集", "しゅうしゅう", "回収", "かいしゅう", "曜日", "ゴミ出し", "ごみだし", "カレンダー",
-    "予定",
+    "予定", "(?:(?<=出せる)|(?<=出す)|(?<=だせる)|(?<=だす))日",  # "出せる日": the day it goes out
     r"\bcollect\w*", r"pick ?-?up", _DAY_NOT_SPAN + r"\bdays?\b", r"schedule", r"calendar",
     "收", "几号", "수거", "배출", "언제",
 )
 #: "when we go out": people going out, not garbage ("What goes out on Friday?").
 _NOT_PERSON = "".join(rf"(?<!\b{w} )" for w in ("i", "we", "you", "they", "he", "she", "let's", "lets"))
 #: Putting garbage out: garbage context on its own when a day is named ("What goes out on Friday?").
-_PUT_OUT = _rx("出す", "出せ", "出して", "だす", "だせ", "だして", r"put (it |them |the \w+ )?out",
+#: The verb with its ending ("出せる日": 出せる, not a stray る left beside the item).
+_PUT_OUT = _rx("出す", "出せ(?:る|ます|ない)?", "出し(?:て|ます|たら)", "だす", "だせ(?:る|ます|ない)?",
+               "だし(?:て|ます|たら)", r"put (it |them |the \w+ )?out",
                r"take (it |them |the \w+ )?out", _NOT_PERSON + r"go(es)? out", "배출", "내놓")
 _GARBAGE_WORD = _rx("ごみ", "ゴミ", "塵", r"\bgomi\b", r"garbage", r"trash", r"rubbish", r"\brefuse\b",
                     r"\bwaste\b", r"\bbins?\b", "垃圾", "쓰레기", "분리수거", "재활용", "資源", "しげん")
@@ -482,7 +484,8 @@ def decide(signals: Signals, item_found: bool, category_found: bool, item_is_mes
        without an item it is a day question when a day or category is named ("今日は何ごみの日"),
        and sorting of an unknown item when something else is left to look up.
     2. A day cue, a date or "next" makes a day question when a category is named or the
-       word garbage is there; with only an item it is sorting (whose answer gives the date).
+       word garbage is there; with only an item it is sorting (whose answer gives the date),
+       also when the item is all that was asked about ("スプレー缶いつ？").
     3. A message that is only an item ("電池") is sorting; only a category is a day question.
 
     ``item_is_message`` says the recognised item accounts for nearly the whole item phrase
@@ -509,8 +512,9 @@ def decide(signals: Signals, item_found: bool, category_found: bool, item_is_mes
     if has_when or signals.day_cue or signals.wants_next or (signals.put_out and signals.garbage_word):
         if category_found:
             return GARBAGE_DAY
-        if item_found and (signals.garbage_word or signals.collection_word or signals.put_out or signals.day_cue):
-            return SORTING
+        if item_found and (signals.garbage_word or signals.collection_word or signals.put_out or signals.day_cue
+                           or (item_is_message and not signals.predicate)):
+            return SORTING  # "スプレー缶いつ？": the item is the whole question; its answer gives the day
         garbage_context = signals.garbage_word or signals.collection_word or (signals.put_out and has_when)
         if signals.asks_how and not (has_when or signals.wants_next):
             return None  # "ごみの日じゃないけど、ごみどうしたらいい？": the manual's procedure

@@ -418,7 +418,8 @@ class SortingMatcher:
         if len(name) == 1 and re.search(rf"{re.escape(name)}(?=[はをもがのっ\s]|$)", query) and _KANJI.match(name):
             return ItemMatch(row.entry, sc.single_kanji_conf, EXACT, 1.0 + bonus)
         found: list[ItemMatch] = []
-        for phrase in phrases:
+        for typed in phrases:
+            phrase = typed if typed in name else completed_abbreviation(typed, name)
             if phrase and phrase in name and (len(phrase) >= 2 or _KANJI.match(phrase)):
                 quality = sc.partial_base + sc.partial_gain * len(phrase) / len(name)
                 found.append(ItemMatch(row.entry, quality, PARTIAL, len(phrase) * quality + bonus))
@@ -567,6 +568,31 @@ class SortingMatcher:
 _ATTRIBUTE_NOUNS = frozenset(fold(w) for w in (
     "こと", "もの", "ほう", "方", "場合", "件", "種類", "中身", "大きさ", "サイズ", "量", "数", "扱い", "区分",
     "処分", "出し方", "捨て方", "分け方"))
+
+
+_KANA_RUN = re.compile(r"[\u3041-\u309fー]{3,}")
+_PARTICLE_END = frozenset("のはをがにでともへや")
+
+
+def completed_abbreviation(phrase: str, name: str) -> str:
+    """``phrase`` with a kana word cut short written out as ``name`` writes it, when the
+    result is part of the name: Japanese shortens a loanword by cutting its end ("アイスの棒"
+    is the dictionary's アイスクリームの棒). The typed word keeps three kana at least, does not end
+    on a particle, and the name adds two kana or more; "" when nothing completes.
+    Folded text: katakana is hiragana, so a word runs on into its particle ("あいすの").
+    """
+    for run in dict.fromkeys(_KANA_RUN.findall(phrase)):
+        for cut in range(len(run), 2, -1):
+            short, rest = run[:cut], run[cut:]
+            if short[-1] in _PARTICLE_END:
+                continue
+            at = phrase.index(run)
+            pattern = (re.escape(phrase[:at] + short) + "[\u3041-\u309fー]{2,}?"
+                       + re.escape(rest + phrase[at + len(run):]))
+            m = re.search(pattern, name)
+            if m:
+                return m.group(0)
+    return ""
 
 
 def _only_as_modifier(names: tuple[str, ...], query: str, spelling: str = "") -> bool:

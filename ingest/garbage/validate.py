@@ -37,21 +37,31 @@ def load_area_garbage_data(area: Area, root: Path) -> AreaGarbageData:
 
 
 def validate_area_garbage(area: Area, root: Path) -> list[Problem]:
-    """Every problem in an area's calendar and sorting dictionary, plus sorting categories
-    that are not calendar categories (the format requires them to match)."""
+    """Every problem in an area's calendar and sorting dictionary."""
+    return sorted(load_area_garbage_data(area, Path(root)).problems)
+
+
+def sorting_category_warnings(area: Area, root: Path) -> list[Problem]:
+    """Sorting categories the calendar has no day for, once each at its first line.
+
+    A warning, not an error: a city's own dictionary names categories that are never
+    collected on a calendar day (「市では収集しません」, 家電リサイクル, 拠点回収), and refusing the
+    file would keep the whole dictionary from stayers. A misspelt category shows here too;
+    answers name such a category and its note, without a day.
+    """
     root = Path(root)
     data = load_area_garbage_data(area, root)
-    problems = list(data.problems)
-    if data.calendar is not None and data.sorting is not None and area.sorting_csv is not None:
-        known = set(data.calendar.category_names())
-        reported: set[str] = set()
-        for entry in data.sorting.entries:
-            if entry.category not in known and entry.category not in reported:
-                reported.add(entry.category)
-                problems.append(Problem(data.sorting.source, entry.line,
-                                        f"category {entry.category!r} is not a category of the garbage "
-                                        f"calendar ({', '.join(sorted(known))})"))
-    return sorted(problems)
+    if data.calendar is None or data.sorting is None or area.sorting_csv is None:
+        return []
+    known = set(data.calendar.category_names())
+    warnings: dict[str, Problem] = {}
+    for entry in data.sorting.entries:
+        if entry.category not in known and entry.category not in warnings:
+            warnings[entry.category] = Problem(
+                data.sorting.source, entry.line,
+                f"category {entry.category!r} has no collection day in the garbage calendar "
+                f"({', '.join(sorted(known))}); answers give the category without a day")
+    return sorted(warnings.values())
 
 
 def validate_garbage_areas(knowledge: Knowledge, root: Path) -> list[Problem]:
