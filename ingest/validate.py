@@ -24,7 +24,7 @@ from ingest.transit.timetables import validate_feed
 log = logging.getLogger(__name__)
 
 _IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini"}
-_DATA_NAMES = {"house.yaml", "area.yaml", "garbage.yaml", "sorting.csv", FAQ_NAME}
+_DATA_NAMES = {"house.yaml", "area.yaml", "garbage.yaml", "sorting.csv", "sorting.en.csv", FAQ_NAME}
 
 
 @dataclass

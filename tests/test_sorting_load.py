@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from itertools import pairwise
 
 from ingest.garbage.dictionary import load_sorting
@@ -46,6 +47,13 @@ def test_the_headerless_tsu_2015_file_is_joined_with_its_english_sibling():
     first = sorting.entries[0]
     assert first.reading.startswith("あいすくりーむ")
     assert first.item_en.startswith("Outer box containers") and first.category_en == "burnable trash"
+
+
+def test_the_tsu_2015_pair_dropped_in_as_sorting_csv_and_sorting_en_csv_is_joined(tmp_path):
+    shutil.copy(TSU / "tsu_gomi_2015.ja.utf8.csv", tmp_path / "sorting.csv")
+    shutil.copy(TSU / "tsu_gomi_2015.en.utf8.csv", tmp_path / "sorting.en.csv")
+    sorting, problems = load_sorting(tmp_path / "sorting.csv", "areas/a/sorting.csv")
+    assert problems == [] and sorting.entries[0].item_en.startswith("Outer box containers")
 
 
 def test_the_english_tsu_file_alone_reads_as_english_names():

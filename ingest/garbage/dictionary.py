@@ -15,7 +15,7 @@ Tsu ``original_*.csv``          品目 -> item, 分別区分 -> category, 出し
 Tsu ``tsu_gomi_2015.ja.*.csv``  no header: id, reading (hiragana), item, category, short
                                 category, note. English comes from the sibling
                                 ``*.en.*.csv`` (id, item, category, short category, note),
-                                joined on id.
+                                joined on id (``sorting.en.csv`` beside ``sorting.csv``).
 Tsu ``tsu_gomi_2015.en.*.csv``  read alone: the English columns become the only names.
 5374 ``target.csv``             label|type -> category, name -> item, notice -> note,
                                 furigana -> reading only when longer than one character (a
@@ -206,10 +206,13 @@ def _load_tsu_2015_ja(path: Path, rows: list[tuple[int, list[str]]], rel: str,
 
 
 def _tsu_english(path: Path, rel: str, problems: list[Problem]) -> dict[str, tuple[str, str, str]]:
-    """English columns of the sibling ``.en.`` file, keyed by row id (empty when absent)."""
-    if ".ja." not in path.name:
-        return {}
-    sibling = path.with_name(path.name.replace(".ja.", ".en."))
+    """English columns of the sibling ``.en.`` file, keyed by row id (empty when absent):
+    ``tsu_gomi_2015.en.utf8.csv`` beside ``tsu_gomi_2015.ja.utf8.csv``, or ``sorting.en.csv``
+    beside the Japanese file dropped in as ``sorting.csv``."""
+    if ".ja." in path.name:
+        sibling = path.with_name(path.name.replace(".ja.", ".en."))
+    else:
+        sibling = path.with_name(f"{path.stem}.en{path.suffix}")
     if not sibling.is_file():
         return {}
     sibling_rel = rel.rsplit("/", 1)[0] + "/" + sibling.name if "/" in rel else sibling.name
