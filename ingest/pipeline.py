@@ -43,6 +43,7 @@ from ingest.retrieval.units import assemble_units
 from ingest.transit.schema import index_path
 from ingest.transit.timetables import build_index
 from ingest.validate import Scan, fingerprint, scan_knowledge
+from text.loanwords import english_words, transliterate
 from text.tokenize import index_tokens
 
 log = logging.getLogger(__name__)
@@ -191,7 +192,10 @@ def _publish(
     report.removed = sorted(set(old_files) - set(files))
     units = assemble_units(records, old_snapshot if old_records else None, new_chunks,
                            embeddings.embed_documents)
-    snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records]), units))
+    english = (w for r in records if r.meta["lang"] == "en" for w in english_words(r.text))
+    loanwords = transliterate(english, old_snapshot.loanwords)
+    snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records]), units,
+                                              loanwords))
     manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
                         updated=datetime.now(UTC).isoformat(timespec="seconds"), records=snapshot)
     if publish is not None:

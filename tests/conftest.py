@@ -52,6 +52,18 @@ def sample_engine(tmp_path_factory, embeddings):
     return Engine.open(Settings(knowledge=SAMPLE_KNOWLEDGE, store=store).engine_config(), embeddings=embeddings)
 
 
+@pytest.fixture(scope="session")
+def real_guide(tmp_path_factory, embeddings):
+    """The engine over a real host's English guide, dropped in unchanged (tests/realguide.py)."""
+    from bot.config import Settings
+    from bot.engine.engine import Engine
+    from tests.realguide import build
+
+    root = build(tmp_path_factory.mktemp("realguide"))
+    store = tmp_path_factory.mktemp("realguide-store")
+    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
+
+
 @pytest.fixture()
 def knowledge_copy(tmp_path):
     """A writable copy of the sample knowledge folder, for tests that edit files."""

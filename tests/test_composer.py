@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.config import Settings
 from bot.engine.contract import Question
 from bot.engine.engine import Engine
 from tests.conftest import at
-from tests.realguide import build
-
-
-@pytest.fixture(scope="module")
-def real_guide(tmp_path_factory, embeddings):
-    root = build(tmp_path_factory.mktemp("realguide"))
-    store = tmp_path_factory.mktemp("realguide-store")
-    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
 
 
 def ask(engine, text: str, house: str = "fox-den"):

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings
 from bot.engine.contract import Question
-from bot.engine.engine import Engine, _scope
+from bot.engine.engine import _scope
 from bot.retrieval.abstain import evidence
 from bot.retrieval.evidence import asked_types, asks_value, held_types
 from bot.retrieval.search import quoted_hit
 from tests.conftest import at
-from tests.realguide import build
 from text.detect import detect_lang
 
 
@@ -40,13 +38,6 @@ def test_a_value_is_asked_for_by_any_answer_type_but_a_rule(question: str, value
                                      "家の中は全面禁煙です。", "No pets."])
 def test_a_rule_in_japanese_or_english_holds_the_answer_to_may_i(passage: str) -> None:
     assert "permission" in held_types(passage)
-
-
-@pytest.fixture(scope="module")
-def real_guide(tmp_path_factory, embeddings):
-    root = build(tmp_path_factory.mktemp("realguide"))
-    store = tmp_path_factory.mktemp("realguide-store")
-    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
 
 
 def test_a_long_section_is_judged_whole_not_by_its_best_chunk(real_guide):

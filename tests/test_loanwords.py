@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.engine.contract import Question
-from text.loanwords import katakana, loanword_tokens
-from text.tokenize import tokenize
+from text.loanwords import LoanwordBridge, english_words, katakana, loanword_tokens, transliterate
+from text.tokenize import index_tokens, tokenize
 
 GUIDE = set(tokenize("チェックアウトの日はカードキーを返却ポストへ。チェックインは16時から。ランドリーは1階です。"))
 
@@ -29,3 +29,33 @@ def test_an_english_question_ranks_the_japanese_only_page_its_loanwords_name(eva
     q = Question("where do i drop the card key when i check out? leaving early tomorrow before the office opens",
                  "kitami-base", datetime.fromisoformat("2026-12-03T19:00:00+09:00"))
     assert eval_engine.search(q)[0].meta["heading"] == "チェックアウト"
+
+
+# --------------------------------------------------------------------------- the other way
+
+
+def test_an_english_guide_word_is_found_from_a_japanese_questions_katakana() -> None:
+    bridge = LoanwordBridge(transliterate(english_words("Checkout time is 11 AM. Hot water takes a minute.")))
+    assert bridge.english_tokens(index_tokens("チェックアウトの時間は？")) == ["checkout"]
+
+
+def test_a_katakana_compound_is_split_into_the_guide_words_it_joins() -> None:
+    # スモークディテクター is one token in the question; the guide writes "smoke detectors"
+    bridge = LoanwordBridge(transliterate(english_words("Smoke detectors are in each bedroom.")))
+    assert bridge.english_tokens(index_tokens("スモークディテクターが鳴った")) == ["smoke", "detector"]
+
+
+def test_katakana_the_guide_never_writes_finds_nothing() -> None:
+    bridge = LoanwordBridge(transliterate(english_words("Smoke detectors are in each bedroom.")))
+    assert bridge.english_tokens(index_tokens("ジムはありますか")) == []
+
+
+def test_ingest_keeps_each_english_words_katakana_and_reuses_it() -> None:
+    known = {"checkout": "チェックアウト"}
+    assert transliterate(["checkout", "laundry"], known) == {"checkout": "チェックアウト", "laundry": "ランドリー"}
+
+
+def test_a_japanese_question_ranks_the_english_page_its_katakana_names(real_guide) -> None:
+    # the encoder ranked the check-in page over the checkout page for チェックアウト
+    q = Question("チェックアウトのとき何をすればいい？", "fox-den", datetime.fromisoformat("2026-07-10T18:00:00-06:00"))
+    assert real_guide.search(q)[0].meta["path"].endswith("checkout.md")

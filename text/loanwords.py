@@ -1,4 +1,5 @@
-"""English words as the katakana loanwords of a Japanese guide ("check out" -> チェックアウト).
+"""English words as the katakana loanwords of a Japanese guide ("check out" -> チェックアウト),
+and back: a Japanese question's katakana as the English guide's words (チェックアウト -> checkout).
 
 An English question about a page that exists only in Japanese meets it by meaning alone
 (the multilingual encoder), which confuses neighbours: "where do I drop the card key when
@@ -7,17 +8,22 @@ Many of a guide's words are English loanwords in katakana, so each English word 
 each pair of words, "check out", "card key") is transliterated with e2k (a small numpy
 model bundled in its wheel: no download) and kept only when the guide has that very word;
 what it adds is lexical evidence for the Japanese sections that hold it.
+
+The other way round, a Japanese question about an English guide met the same confusion
+(「チェックアウトの時間は？」 ranked the check-in page). e2k only writes English as katakana,
+so the English guide's own words are transliterated once, at ingest (``transliterate``),
+and a :class:`LoanwordBridge` looks the question's katakana words up among them.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Container
+from collections.abc import Container, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from text.english import RETRIEVAL_STOP
+from text.english import RETRIEVAL_STOP, stem
 from text.tokenize import tokenize
 
 _WORD = re.compile(r"[a-z]{3,}")
@@ -70,3 +76,74 @@ def loanword_tokens(text: str, vocab: Container[str]) -> list[str]:
         got, i = (pair, i + 2) if pair else (found(words[i]), i + 1)
         out.extend(t for t in got if t not in out)
     return out
+
+
+# --------------------------------------------------------------------------- the other way
+
+_KANA_TOKEN = re.compile(r"[\u3041-\u3096ー]{3,}")  # index tokens fold katakana to hiragana
+
+
+def english_words(text: str) -> list[str]:
+    """The words of an English text worth transliterating (three letters or more, not
+    function words), once each, and their stems: Japanese borrows the singular
+    ("detectors" is written ディテクター)."""
+    out: dict[str, None] = {}
+    for w in _WORD.findall(text.lower().replace("-", "")):
+        if w not in RETRIEVAL_STOP:
+            out[w] = None
+            root = stem(w)
+            if len(root) >= 3 and root != w:
+                out[root] = None
+    return list(out)
+
+
+def transliterate(words: Iterable[str], known: Mapping[str, str] | None = None) -> dict[str, str]:
+    """{word: katakana} for ``words``, reusing ``known`` (the previous snapshot's): at ingest,
+    so a question never waits for e2k on a guide's words, and a re-ingest only for new ones."""
+    known = known or {}
+    return {w: known[w] if w in known else katakana(w) for w in dict.fromkeys(words)}
+
+
+class LoanwordBridge:
+    """A Japanese question's katakana words -> the English index tokens they transliterate.
+
+    Keys are the index tokens of each word's katakana (folded to hiragana), joined: the
+    question is tokenized the same way, so spelling variants Sudachi normalises meet. A
+    compound the guide writes as two words ("smoke detector": スモークディテクター, one token
+    in the question) is split into words the guide has.
+    """
+
+    def __init__(self, katakana_of: Mapping[str, str]):
+        self._english: dict[str, set[str]] = {}
+        for word, kana in katakana_of.items():
+            key = "".join(tokenize(kana))
+            if _KANA_TOKEN.fullmatch(key):
+                self._english.setdefault(key, set()).add(stem(word))
+
+    def __bool__(self) -> bool:
+        return bool(self._english)
+
+    def english_tokens(self, tokens: list[str]) -> list[str]:
+        """The English index tokens for the katakana words among a question's ``tokens``."""
+        out: list[str] = []
+        for i, token in enumerate(tokens):
+            if not _KANA_TOKEN.fullmatch(token):
+                continue
+            pair = token + tokens[i + 1] if i + 1 < len(tokens) else ""
+            found = self._english.get(pair) or self._english.get(token)
+            pieces = [found] if found else [self._english[p] for p in self._split(token)]
+            for words in pieces:
+                out.extend(w for w in sorted(words) if w not in out)
+        return out
+
+    def _split(self, token: str) -> list[str]:
+        """``token`` as two or more known words, longest first; [] when it is not one."""
+        if token in self._english:
+            return [token]
+        for cut in range(len(token) - 3, 2, -1):
+            head = token[:cut]
+            if head in self._english:
+                rest = self._split(token[cut:])
+                if rest:
+                    return [head, *rest]
+        return []

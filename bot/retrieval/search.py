@@ -24,7 +24,7 @@ from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key,
 from ingest.retrieval.units import unit_labels, unit_lines
 from text.detect import detect_lang
 from text.english import expand_shorthand
-from text.loanwords import loanword_tokens
+from text.loanwords import LoanwordBridge, loanword_tokens
 from text.spelling import correct_spelling
 from text.tokenize import (
     index_tokens,
@@ -144,6 +144,8 @@ class FusionConfig:
     #: BM25 bonus for Japanese sections holding an English question's words as katakana
     #: loanwords (text.loanwords); not abstention evidence
     loanword_weight: float = 0.05
+    #: the same for a Japanese question's katakana on the English pages (LoanwordBridge)
+    english_loanword_weight: float = 0.25
 
 
 @dataclass
@@ -236,6 +238,7 @@ class Retriever:
         # The manifest names its snapshot, so these are exactly the published records.
         self.records = snapshot.records
         self.bm25 = snapshot.lexical if snapshot.lexical is not None else BM25Index.build([])
+        self.loanwords = LoanwordBridge(snapshot.loanwords or {})  # Japanese katakana -> English words
         self.by_id = {r.id: i for i, r in enumerate(self.records)}
         self._mask_cache: dict[tuple[str, str, int, str], ScopeMasks] = {}
         self.langs = np.array([r.meta["lang"] for r in self.records])
@@ -574,6 +577,11 @@ class Retriever:
             # English words the Japanese pages write in katakana ("check out": チェックアウト)
             loan_bonus = self._lexical(loanword_tokens(text, self.bm25.vocab),
                                        masks.allowed & (self.langs == "ja"), candidates)
+        elif lang == "ja" and f.english_loanword_weight > 0 and self.loanwords:
+            # and the English pages' words a Japanese question writes in katakana (チェックアウト)
+            loan_bonus = self._lexical(self.loanwords.english_tokens(index_tokens(text)),
+                                       masks.allowed & (self.langs == "en"), candidates)
+        loan_weight = f.loanword_weight if lang == "en" else f.english_loanword_weight
         need = [i for i in candidates if i not in section]
         if staff is not None:
             section.setdefault(staff[1], staff[0])
@@ -587,7 +595,7 @@ class Retriever:
 
         hits = [
             Hit(self.records[i], blend(i), float(lex[i]),
-                blend(i) + f.lexical_weight * float(lex[i]) + f.loanword_weight * float(loan_bonus[i]),
+                blend(i) + f.lexical_weight * float(lex[i]) + loan_weight * float(loan_bonus[i]),
                 section.get(i, 0.0), lines.get(i, section.get(i, 0.0)))
             for i in candidates
         ]
