@@ -124,3 +124,11 @@ def test_unicode_hyphens_inside_words_are_the_ascii_hyphen() -> None:
     # the real host guide writes "Wi‑Fi" with U+2011 NON-BREAKING HYPHEN
     assert tokenize("Wi\u2011Fi works") == tokenize("wifi works") == ["wifi", "work"]
     assert fold("Wi\u2010Fi") == "wi-fi"
+
+
+def test_an_everyday_verb_in_any_form_and_a_phrasal_particle_are_not_topics() -> None:
+    from text.tokenize import topic_words
+
+    # "keeps" and "went out" made a small guide look as if it lacked what was asked
+    assert topic_words("internet keeps dropping") == ["internet", "drop"]
+    assert topic_words("the power went out") == ["power"]

@@ -57,8 +57,13 @@ DESTINATION_STOP: frozenset[str] = _QUESTION | frozenset(
 EVERYDAY_VERBS: frozenset[str] = frozenset(
     """show shows showing bring borrow use using put go going come make take give run find work
     working turn open close leave stay call pay buy eat drink cook wash dry fix break broken
-    stop stopped start started keep let look see say said try help happen happened need""".split()
+    stop stopped start started keep let look see say said try help happen happened need
+    went gone came took taken made gave given ran found brought bought ate drank kept tried""".split()
 )
+
+#: The particles of phrasal verbs ("the power went *out*", "it keeps cutting *off*"): part of
+#: the verb, never what a question is about.
+PHRASAL_PARTICLES: frozenset[str] = frozenset("out up off down away back over".split())
 
 
 #: Chat shorthand stayers type, in full. Not about any topic: "max how many ppl can stay"

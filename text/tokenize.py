@@ -13,10 +13,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Container
 
-from text.english import EVERYDAY_VERBS, RETRIEVAL_STOP, stem
+from text.english import EVERYDAY_VERBS, PHRASAL_PARTICLES, RETRIEVAL_STOP, stem
 from text.normalize import LOOKALIKES, to_hiragana, to_katakana
 from text.sudachi import morphemes
 
+_EVERYDAY_STEMS = frozenset(stem(w) for w in EVERYDAY_VERBS)
 _DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "感動詞"}
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # Interrogatives and light verbs: every question has them, no answer depends on them.
@@ -43,7 +44,7 @@ def _tokens(text: str, topic_only: bool) -> list[str]:
     tokens: list[str] = []
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
     for w in _ASCII_WORD.findall(text):
-        if w not in RETRIEVAL_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and w in EVERYDAY_VERBS):
+        if w not in RETRIEVAL_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and _says_what_to_do(w)):
             tokens.append(stem(w.replace("-", "")))  # "wi-fi" = "wifi"
     rest = _ASCII_WORD.sub(" ", text)
     if rest.strip(" ?!.,:;()[]/-\n\t"):
@@ -58,6 +59,11 @@ def _tokens(text: str, topic_only: bool) -> list[str]:
             if form.strip():
                 tokens.append(form)
     return tokens
+
+
+def _says_what_to_do(word: str) -> bool:
+    """An everyday verb in any form ("keeps", "went") or a phrasal verb's particle ("out")."""
+    return word in EVERYDAY_VERBS or word in PHRASAL_PARTICLES or stem(word) in _EVERYDAY_STEMS
 
 
 _KANA_RUN = re.compile(r"[\u3041-\u3096\u30a1-\u30fa\u30fcー]{3,}")
