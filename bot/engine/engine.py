@@ -28,6 +28,7 @@ from bot.engine.contract import STAFF, STAYERS, Answer, Answerer, BriefingPart, 
 from bot.engine.houses import HouseDirectory
 from bot.engine.limits import MAX_QUESTION_CHARS
 from bot.engine.outage import SNAPSHOT, VECTOR_STORE, Outages, dependency_of, unavailable_answer
+from bot.engine.questions import leans_on_before, split_questions
 from bot.garbage.answerer import GarbageAnswerer
 from bot.retrieval.abstain import answer_confidence
 from bot.retrieval.compose import compose
@@ -191,8 +192,9 @@ class Engine:
                             knowledge_root=str(loaded.knowledge.root), lang=lang, retrieve=retrieve)
 
     def answer(self, question: Question) -> Answer:
-        """Answer one question. Raises UnknownHouse for a house id that does not exist;
-        bad text (empty, too long) gets a polite answer instead."""
+        """Answer one message. Raises UnknownHouse for a house id that does not exist;
+        bad text (empty, too long) gets a polite answer instead. A message that asks
+        about two different things gets both answers (see ``_several``)."""
         loaded = self._loaded  # one snapshot for the whole question, even across a reload
         typed = (question.text or "").strip()
         lang = question.lang or detect_lang(typed)
@@ -206,6 +208,14 @@ class Engine:
             return self.briefing(house.id, question.now, lang)
         if small is not None:  # "thanks!", "hi", "👍": not a question for the manual
             return Answer(phrase(f"smalltalk.{small}", lang), lang, "smalltalk", 1.0)
+        whole = self._answer_one(loaded, question, typed, lang, house)
+        parts = split_questions(typed)
+        if len(parts) < 2:
+            return whole
+        return _several(whole, [(p, self._answer_one(loaded, question, p, lang, house)) for p in parts
+                                if smalltalk.kind_of(p) is None])
+
+    def _answer_one(self, loaded: _Loaded, question: Question, typed: str, lang: str, house: House) -> Answer:
         text = loaded.retriever.read_typing(typed)  # "tmrw" is tomorrow and "chekout" checkout for every answerer
         q = replace(question, text=text, lang=lang, house_id=house.id,
                     now=_aware(question.now, loaded.knowledge.timezone))
@@ -344,6 +354,35 @@ class Engine:
         else:
             self.outages.ok(SNAPSHOT)
         return {name: self.outages.status(name) for name in (VECTOR_STORE, SNAPSHOT)}
+
+
+def _topic(answer: Answer) -> tuple[str, str, str]:
+    """What an answer is about: its answerer and the first source it cites."""
+    first = answer.sources[0] if answer.sources else None
+    return (answer.intent, first.path if first else "", first.heading if first else "")
+
+
+def _several(whole: Answer, parts: list[tuple[str, Answer]]) -> Answer:
+    """The answers to a message's questions, each under the question it answers, when every
+    one is answered and each is about something else; else the answer to the whole message.
+
+    Kept whole: one page asked twice ("要多久？一天有几班？"), a follow-up that leans on the
+    question before it ("How much would it cost?", 「いつごろがいい？」: alone, it finds some
+    other page), and any message the guide does not answer as a whole (a part alone is
+    then no better evidence).
+    """
+    if whole.abstained or any(a.abstained for _, a in parts):
+        return whole
+    topics = [_topic(a) for _, a in parts]
+    if len(set(topics)) < len(topics):
+        return whole
+    if any(leans_on_before(q) for q, _ in parts[1:]):
+        return whole
+    blocks = [f"▶ {q}\n{a.text.strip()}" for q, a in parts]
+    speech = " ".join((a.speech or a.text).strip() for _, a in parts)
+    sources = list({(s.path, s.heading): s for _, a in parts for s in a.sources}.values())
+    return Answer("\n\n".join(blocks), whole.lang, parts[0][1].intent,
+                  min(a.confidence for _, a in parts), False, sources, speech)
 
 
 def _scope(q: Question, house: House, knowledge: Knowledge) -> Scope:
