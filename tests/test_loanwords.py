@@ -59,3 +59,11 @@ def test_a_japanese_question_ranks_the_english_page_its_katakana_names(real_guid
     # the encoder ranked the check-in page over the checkout page for チェックアウト
     q = Question("チェックアウトのとき何をすればいい？", "fox-den", datetime.fromisoformat("2026-07-10T18:00:00-06:00"))
     assert real_guide.search(q)[0].meta["path"].endswith("checkout.md")
+
+
+def test_a_translated_english_page_lends_its_words_to_its_japanese_version(eval_engine) -> None:
+    # 「スーパ」 typed short meets the English page's "Super…" only; the stayer is answered
+    # from the Japanese page that English page translates (it ranked fourth before)
+    q = Question("駅ちかくのスーパ何時までやってる？", "kitami-base", datetime.fromisoformat("2026-06-12T19:30:00+09:00"))
+    top = eval_engine.search(q)[0]
+    assert (top.meta["path"], top.meta["heading"]) == ("areas/kitami/guide.ja.md", "スーパー・コンビニ")
