@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.engine.contract import Question
 from text.loanwords import LoanwordBridge, english_words, katakana, loanword_tokens, transliterate
-from text.tokenize import index_tokens, tokenize
+from text.tokenize import index_tokens, katakana_words, tokenize
 
 GUIDE = set(tokenize("チェックアウトの日はカードキーを返却ポストへ。チェックインは16時から。ランドリーは1階です。"))
 
@@ -61,9 +61,15 @@ def test_a_japanese_question_ranks_the_english_page_its_katakana_names(real_guid
     assert real_guide.search(q)[0].meta["path"].endswith("checkout.md")
 
 
-def test_a_translated_english_page_lends_its_words_to_its_japanese_version(eval_engine) -> None:
-    # 「スーパ」 typed short meets the English page's "Super…" only; the stayer is answered
-    # from the Japanese page that English page translates (it ranked fourth before)
-    q = Question("駅ちかくのスーパ何時までやってる？", "kitami-base", datetime.fromisoformat("2026-06-12T19:30:00+09:00"))
+def test_a_japanese_page_holding_the_questions_katakana_word_gains(eval_engine) -> None:
+    # 「スーパ」 typed short is the page's スーパー; the encoder ranked the page fourth
+    q = Question("駅ちかくのスーパ何時までやってる？", "kitami-base",
+                 datetime.fromisoformat("2026-06-12T19:30:00+09:00"))
     top = eval_engine.search(q)[0]
     assert (top.meta["path"], top.meta["heading"]) == ("areas/kitami/guide.ja.md", "スーパー・コンビニ")
+
+
+def test_a_questions_katakana_words_are_its_index_tokens() -> None:
+    assert katakana_words("駅ちかくのスーパ何時まで") == ["すーぱー"]  # Sudachi's normal form
+    assert katakana_words("Wi-Fiのパスワードとルーター") == ["ぱすわーど", "るーたー"]
+    assert katakana_words("ごみの日") == []

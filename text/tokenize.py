@@ -181,3 +181,14 @@ def _looks_loanword(piece: str) -> bool:
 def index_tokens(text: str) -> list[str]:
     """What BM25 indexes and searches: words plus kana bigrams."""
     return tokenize(text) + kana_grams(text)
+
+
+_KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")
+
+
+def katakana_words(text: str) -> list[str]:
+    """The index tokens of the katakana words of ``text`` (three characters or more)."""
+    out: list[str] = []
+    for run in _KATAKANA_RUN.findall(unicodedata.normalize("NFKC", text)):
+        out.extend(t for t in tokenize(run) if t not in out)
+    return out

@@ -3,8 +3,9 @@
 Stayers type two questions into one message, and answering the first alone left the
 second unanswered. A message is split only where the stayer marked the end of a question
 (?, ？); what follows the last mark is a further question when it starts with a
-connective ("also", 「あと」, 「还有」, 「그리고」) or an English question word, and otherwise
-the context of the question before it ("... when i check out? leaving early tmrw").
+connective ("also", 「あと」, 「还有」, 「그리고」), and otherwise the context of the question
+before it ("... when i check out? leaving early tmrw", "is there an altar room? can we
+offer flowers").
 The engine decides whether the parts are really different questions (see
 ``Engine.answer``): this module only reads the message.
 """
@@ -21,9 +22,6 @@ _END = re.compile(r"(?<=[?？])(?![?？])")
 _CONNECTIVE = re.compile(
     r"^\s*(?:and also|also|and|plus|btw|by the way|oh and|あと|それと|それから|また|还有|另外|그리고|또)[\s,、，:：]*",
     re.IGNORECASE,
-)
-_ENGLISH_QUESTION = re.compile(
-    r"^\s*(?:what|where|when|which|who|how|is|are|can|could|do|does|should|may|will)\b", re.IGNORECASE
 )
 
 
@@ -43,7 +41,7 @@ def split_questions(text: str) -> list[str]:
     carried = ""  # a leading reaction ("really?? where is the key") joins the next part
     for i, piece in enumerate(pieces):
         asked = piece[-1] in "?？"
-        if parts and not asked and not (_CONNECTIVE.match(piece) or _ENGLISH_QUESTION.match(piece)):
+        if parts and not asked and not _CONNECTIVE.match(piece):
             parts[-1] = f"{parts[-1]} {piece}"  # the context of the question before it
             continue
         bare = _CONNECTIVE.sub("", piece) if i else piece

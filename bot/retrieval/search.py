@@ -30,6 +30,7 @@ from text.tokenize import (
     index_tokens,
     is_kana_only,
     kana_words,
+    katakana_words,
     rewrite_kana,
     rewrite_loanwords,
     tokenize,
@@ -144,11 +145,12 @@ class FusionConfig:
     #: BM25 bonus for Japanese sections holding an English question's words as katakana
     #: loanwords (text.loanwords); not abstention evidence
     loanword_weight: float = 0.05
-    #: the same for a Japanese question's katakana on the English pages (LoanwordBridge)...
+    #: BM25 bonus of a Japanese question's katakana words on the Japanese pages (0.125-0.2
+    #: gave the same gains, 0.08 only one of them)
+    katakana_weight: float = 0.15
+    #: BM25 bonus for the words of English pages with no Japanese version that a Japanese
+    #: question writes in katakana (LoanwordBridge; 0.2-0.5 gave the same gains)
     english_loanword_weight: float = 0.25
-    #: ...moved to the page's Japanese translation when it has one (0.05-0.15 measured:
-    #: 0.05 lost the loose gains, 0.2 took a dev question to another page)
-    translated_loanword_weight: float = 0.125
 
 
 @dataclass
@@ -275,6 +277,12 @@ class Retriever:
             if key[0] not in stems:
                 stems[key[0]] = _stem(key[0])
             self._by_stem.setdefault(stems[key[0]], {}).setdefault(key, []).append(i)
+        langs_of: dict[tuple[str, str], set[str]] = {}
+        for r in self.records:
+            langs_of.setdefault(stems[r.meta["path"]], set()).add(r.meta["lang"])
+        #: English records of a file with no Japanese version (check-in.md, no check-in.ja.md)
+        self._english_alone = np.array([r.meta["lang"] == "en" and "ja" not in langs_of[stems[r.meta["path"]]]
+                                        for r in self.records], dtype=bool)
         n = len(self.records)
         self._translations: dict[tuple[str, int], tuple[str, int] | None] = {}
         self._unit_from = np.searchsorted(self.unit_owner, np.arange(n), side="left")
@@ -557,25 +565,6 @@ class Retriever:
                 candidates[int(i)] = None
         return (raw / top).astype(np.float32)
 
-    def _to_japanese(self, bonus: np.ndarray, allowed: np.ndarray, candidates: dict[int, None]) -> np.ndarray:
-        """The weighted bonus of English sections for a Japanese question's katakana, moved to
-        the section's Japanese translation when it has one: a Japanese stayer is answered
-        from the Japanese page, and its own words can miss what the English page's words
-        meet (「スーパ」, typed short, is the English "Super …"). Moved, it weighs less: the
-        Japanese page's own words already count, and at full weight they counted twice
-        (「FFストーブってどうやってつけるの？」 went to another page that mentions a stove)."""
-        f = self.fusion
-        out = np.zeros_like(bonus)
-        for i in np.flatnonzero(bonus):
-            meta = self.records[int(i)].meta
-            other = self.translation(meta["path"], meta["section"])
-            rows = [j for j in self._by_stem.get(_stem(other[0]), {}).get(other, []) if allowed[j]] if other else []
-            weight = f.translated_loanword_weight if rows else f.english_loanword_weight
-            for j in rows or [int(i)]:
-                out[j] = max(out[j], weight * bonus[i])
-                candidates[j] = None
-        return out
-
     def retrieve(self, text: str, scope: Scope, lang: str, k: int = 5, vector: np.ndarray | None = None) -> Retrieval:
         if not self.records:
             return Retrieval([])
@@ -599,11 +588,14 @@ class Retriever:
             # English words the Japanese pages write in katakana ("check out": チェックアウト)
             loan_bonus = f.loanword_weight * self._lexical(loanword_tokens(text, self.bm25.vocab),
                                                            masks.allowed & (self.langs == "ja"), candidates)
-        elif lang == "ja" and f.english_loanword_weight > 0 and self.loanwords:
-            # and the English pages' words a Japanese question writes in katakana (チェックアウト)
-            loan_bonus = self._to_japanese(self._lexical(self.loanwords.english_tokens(index_tokens(text)),
-                                                         masks.allowed & (self.langs == "en"), candidates),
-                                           masks.allowed, candidates)
+        elif lang == "ja" and (katakana := katakana_words(text)):
+            # katakana words are a guide's most specific words (チェックアウト, スーパー): the
+            # Japanese pages that hold one gain, and so do English pages with no Japanese
+            # version that hold the English word it transliterates (LoanwordBridge)
+            loan_bonus = f.katakana_weight * self._lexical(katakana, masks.allowed & (self.langs == "ja"), candidates)
+            if self.loanwords and f.english_loanword_weight > 0:
+                loan_bonus += f.english_loanword_weight * self._lexical(
+                    self.loanwords.english_tokens(katakana), masks.allowed & self._english_alone, candidates)
         need = [i for i in candidates if i not in section]
         if staff is not None:
             section.setdefault(staff[1], staff[0])
