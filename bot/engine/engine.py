@@ -208,12 +208,19 @@ class Engine:
             return self.briefing(house.id, question.now, lang)
         if small is not None:  # "thanks!", "hi", "👍": not a question for the manual
             return Answer(phrase(f"smalltalk.{small}", lang), lang, "smalltalk", 1.0)
-        whole = self._answer_one(loaded, question, typed, lang, house)
-        parts = split_questions(typed)
-        if len(parts) < 2:
-            return whole
-        return _several(whole, [(p, self._answer_one(loaded, question, p, lang, house)) for p in parts
-                                if smalltalk.kind_of(p) is None])
+        parts = [p for p in split_questions(typed) if smalltalk.kind_of(p) is None]
+        if len(parts) > 1 and not any(leans_on_before(p) for p in parts[1:]):
+            answers: list[tuple[str, Answer]] = []
+            for part in parts:  # the first part the guide does not answer ends the attempt
+                got = self._answer_one(loaded, question, part, lang, house)
+                if got.abstained:
+                    break
+                answers.append((part, got))
+            else:
+                several = _several(answers)
+                if several is not None:
+                    return several
+        return self._answer_one(loaded, question, typed, lang, house)
 
     def _answer_one(self, loaded: _Loaded, question: Question, typed: str, lang: str, house: House) -> Answer:
         text = loaded.retriever.read_typing(typed)  # "tmrw" is tomorrow and "chekout" checkout for every answerer
@@ -362,27 +369,25 @@ def _topic(answer: Answer) -> tuple[str, str, str]:
     return (answer.intent, first.path if first else "", first.heading if first else "")
 
 
-def _several(whole: Answer, parts: list[tuple[str, Answer]]) -> Answer:
-    """The answers to a message's questions, each under the question it answers, when every
-    one is answered and each is about something else; else the answer to the whole message.
+def _several(parts: list[tuple[str, Answer]]) -> Answer | None:
+    """The answers to a message's questions, each under the question it answers, when each
+    is about something else; None when two cite the same thing (one page asked twice,
+    "要多久？一天有几班？": answering the message whole keeps that page's best lines).
 
-    Kept whole: one page asked twice ("要多久？一天有几班？"), a follow-up that leans on the
-    question before it ("How much would it cost?", 「いつごろがいい？」: alone, it finds some
-    other page), and any message the guide does not answer as a whole (a part alone is
-    then no better evidence).
+    The caller answers the message whole as well when a later part leans on the one before
+    ("How much would it cost?", 「いつごろがいい？」: alone it finds some other page) or when
+    a part is not in the guide (the dev set's "Can I extend my stay …? How much would it
+    cost?" must stay declined: a part alone is no better evidence).
     """
-    if whole.abstained or any(a.abstained for _, a in parts):
-        return whole
     topics = [_topic(a) for _, a in parts]
     if len(set(topics)) < len(topics):
-        return whole
-    if any(leans_on_before(q) for q, _ in parts[1:]):
-        return whole
+        return None
     blocks = [f"▶ {q}\n{a.text.strip()}" for q, a in parts]
     speech = " ".join((a.speech or a.text).strip() for _, a in parts)
     sources = list({(s.path, s.heading): s for _, a in parts for s in a.sources}.values())
-    return Answer("\n\n".join(blocks), whole.lang, parts[0][1].intent,
-                  min(a.confidence for _, a in parts), False, sources, speech)
+    first = parts[0][1]
+    return Answer("\n\n".join(blocks), first.lang, first.intent, min(a.confidence for _, a in parts), False,
+                  sources, speech)
 
 
 def _scope(q: Question, house: House, knowledge: Knowledge) -> Scope:
