@@ -80,6 +80,8 @@ def loanword_tokens(text: str, vocab: Container[str]) -> list[str]:
 
 # --------------------------------------------------------------------------- the other way
 
+#: Letters of the longest word worth transliterating (e2k writes at most 16 kana anyway).
+_LONGEST = 24
 _KANA_TOKEN = re.compile(r"[\u3041-\u3096ー]{3,}")  # index tokens fold katakana to hiragana
 
 
@@ -89,7 +91,7 @@ def english_words(text: str) -> list[str]:
     ("detectors" is written ディテクター)."""
     out: dict[str, None] = {}
     for w in _WORD.findall(text.lower().replace("-", "")):
-        if w not in RETRIEVAL_STOP:
+        if w not in RETRIEVAL_STOP and len(w) <= _LONGEST:  # a longer "word" is an id or a blob
             out[w] = None
             root = stem(w)
             if len(root) >= 3 and root != w:
