@@ -28,6 +28,11 @@ def test_a_message_asking_one_thing_stays_whole(message):
     assert split_questions(message) == [message]
 
 
+def test_a_message_of_many_questions_is_answered_whole_rather_than_cut_short():
+    message = "wifi password? where do i park? when is trash day? is there a gym?"
+    assert split_questions(message) == [message]
+
+
 def test_a_question_that_points_back_leans_on_the_one_before():
     assert leans_on_before("How much would it cost?") and leans_on_before("いつごろがいい？")
     assert not leans_on_before("is there a coffee grinder?") and not leans_on_before("ゴミはどこに出せばいい？")

@@ -6,6 +6,7 @@ second unanswered. A message is split only where the stayer marked the end of a 
 connective ("also", 「あと」, 「还有」, 「그리고」), and otherwise the context of the question
 before it ("... when i check out? leaving early tmrw", "is there an altar room? can we
 offer flowers").
+
 The engine decides whether the parts are really different questions (see
 ``Engine.answer``): this module only reads the message.
 """
@@ -14,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-#: At most this many questions are answered from one message.
+#: At most this many questions are answered one by one from one message.
 MAX_QUESTIONS = 3
 
 _END = re.compile(r"(?<=[?？])(?![?？])")
@@ -53,7 +54,8 @@ def split_questions(text: str) -> list[str]:
             continue
         parts.append(f"{carried} {bare}".strip() if carried else bare)
         carried = ""
-    return parts[:MAX_QUESTIONS] if len(parts) > 1 else [text.strip()]
+    # more than a few is a list pasted in, better answered as a whole than cut short
+    return parts if 1 < len(parts) <= MAX_QUESTIONS else [text.strip()]
 
 
 #: English words that point back to something named before ("How much would *it* cost?").
