@@ -197,3 +197,9 @@ def test_a_mapped_device_gets_its_house_and_others_the_default() -> None:
 
 def test_without_a_configured_default_the_sites_default_house_is_used() -> None:
     assert HouseResolver({}, _Houses(None)).house_for("dev-9") == "doto-house"  # type: ignore[arg-type]
+
+
+def test_noon_and_midnight_say_which_twelve_it_is():
+    # "Until 12:00 noon" was read "12 PM noon"
+    assert speech.to_ssml("Late check-out until 12:00 noon; quiet after 0:00 midnight.", "en") == (
+        "Late check-out until 12 noon; quiet after 12 midnight.")

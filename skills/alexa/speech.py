@@ -216,6 +216,8 @@ def to_ssml(plain: str, lang: str) -> str:
 #: "AM"/"p.m." after a time, and a time range ending in one ("4:00–8:00 PM"), in English text.
 _MERIDIEM = re.compile(r"\s*([AaPp])\.?\s?[Mm]\b")  # "a.m."'s last dot stays: it may end a sentence
 _RANGE_TO_MERIDIEM = re.compile(r"\s*[-–—~〜]\s*\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s?[Mm]\b")
+#: "12:00 noon", "0:00 midnight": the word says which twelve it is.
+_NOON = re.compile(r"\s*(?:noon|midnight)\b", re.IGNORECASE)
 
 
 def _times(text: str, lang: str) -> str:
@@ -230,6 +232,8 @@ def _times(text: str, lang: str) -> str:
         end = m.end()
         if marked and hour <= 12:  # "10:00 AM" is "10 AM", not "10 AM AM"
             said, end = f"{said} {marked.group(1).upper()}M", marked.end()
+        elif _NOON.match(text, m.end()) and hour in (0, 12, 24):  # "12:00 noon", not "12 PM noon"
+            said = "12" if minute == 0 else f"12:{minute:02d}"
         elif not (_RANGE_TO_MERIDIEM.match(text, m.end()) and hour <= 12):  # "4:00–8:00 PM": "4–8 PM"
             said = spoken_time(hour, minute, lang)
         out.append(text[pos:m.start()] + said)
