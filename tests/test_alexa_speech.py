@@ -203,3 +203,10 @@ def test_noon_and_midnight_say_which_twelve_it_is():
     # "Until 12:00 noon" was read "12 PM noon"
     assert speech.to_ssml("Late check-out until 12:00 noon; quiet after 0:00 midnight.", "en") == (
         "Late check-out until 12 noon; quiet after 12 midnight.")
+
+
+def test_japanese_speech_quoting_an_english_page_reads_its_times_on_the_24_hour_clock():
+    # 「チェックアウトは何時？」 on an English guide was read "from 3時 PM", "by 10時 AM"
+    assert speech.to_ssml("Check-in: from 3:00 PM. Check-out: by 10:00 AM, late until 12:00 noon.", "ja") == (
+        "Check-in: from 15時. Check-out: by 10時, late until 12時.")
+    assert speech.to_ssml("Check-in: 4:00–8:00 PM", "ja") == "Check-in: 16時–20時"

@@ -221,21 +221,29 @@ _NOON = re.compile(r"\s*(?:noon|midnight)\b", re.IGNORECASE)
 
 
 def _times(text: str, lang: str) -> str:
-    if lang == "ja":
-        return _TIME.sub(lambda m: spoken_time(int(m.group(1)), int(m.group(2)), lang), text)
+    """Clock times as they are said. Japanese speech quoting an English page reads its
+    "3:00 PM" as 15時 (it was "3時 PM"), and "12:00 noon" as 12時."""
     out: list[str] = []
     pos = 0
     for m in _TIME.finditer(text):
         hour, minute = int(m.group(1)), int(m.group(2))
-        said = f"{hour}" if minute == 0 else f"{hour}:{minute:02d}"
-        marked = _MERIDIEM.match(text, m.end())
-        end = m.end()
-        if marked and hour <= 12:  # "10:00 AM" is "10 AM", not "10 AM AM"
-            said, end = f"{said} {marked.group(1).upper()}M", marked.end()
-        elif _NOON.match(text, m.end()) and hour in (0, 12, 24):  # "12:00 noon", not "12 PM noon"
-            said = "12" if minute == 0 else f"12:{minute:02d}"
-        elif not (_RANGE_TO_MERIDIEM.match(text, m.end()) and hour <= 12):  # "4:00–8:00 PM": "4–8 PM"
+        marked = _MERIDIEM.match(text, m.end()) if hour <= 12 else None
+        to_marked = _RANGE_TO_MERIDIEM.match(text, m.end()) if hour <= 12 else None
+        noon = _NOON.match(text, m.end()) if hour in (0, 12, 24) else None
+        end = marked.end() if marked else noon.end() if noon and lang == "ja" else m.end()
+        if lang == "ja":
+            half = (marked.group(1) if marked else to_marked.group(0).strip()[-2] if to_marked else "").upper()
+            if half:  # "3:00 PM" is 15時, "12:30 AM" 0時30分, "4:00–8:00 PM" 16時–20時
+                hour = hour % 12 + (12 if half == "P" else 0)
             said = spoken_time(hour, minute, lang)
+        else:
+            said = f"{hour}" if minute == 0 else f"{hour}:{minute:02d}"
+            if marked:  # "10:00 AM" is "10 AM", not "10 AM AM"
+                said = f"{said} {marked.group(1).upper()}M"
+            elif noon:  # "12:00 noon", not "12 PM noon"
+                said = "12" if minute == 0 else f"12:{minute:02d}"
+            elif not to_marked:  # "4:00–8:00 PM": "4–8 PM"
+                said = spoken_time(hour, minute, lang)
         out.append(text[pos:m.start()] + said)
         pos = end
     return "".join(out) + text[pos:]
