@@ -98,6 +98,7 @@ def test_the_length_limit_is_on_what_the_stayer_typed_not_the_shorthand_written_
 @pytest.mark.parametrize("said,kind,lang", [
     ("thanks!", "thanks", "en"), ("ありがとうございます！", "thanks", "ja"), ("谢谢", "thanks", "zh"),
     ("감사합니다", "thanks", "ko"), ("hi", "hello", "en"), ("👍", "hello", "ja"), ("了解です", "ack", "ja"),
+    ("好的", "ack", "zh"),  # characters Japanese shares: the script alone read it as Japanese
 ])
 def test_a_message_that_is_not_a_question_gets_a_short_reply_not_a_manual_page(eval_engine, said, kind, lang):
     # 「ありがとう」 was answered with the nursery page; "thanks!" was declined (and escalated)
@@ -112,6 +113,15 @@ def test_good_morning_is_the_morning_briefing(eval_engine):
     answer = ask(eval_engine, "おはようございます！", when="2026-12-03T07:30")
     assert answer.intent == "briefing" and answer.text.startswith("おはようございます")
     assert "ごみ" in answer.text
+
+
+@pytest.mark.parametrize("said,starts,bus", [
+    ("早上好", "早上好。", "下一班车："),  # was answered in Japanese
+    ("좋은 아침", "좋은 아침입니다.", "다음 버스:"),  # its bus line was in English
+])
+def test_the_morning_briefing_is_in_the_stayers_language_to_its_last_line(eval_engine, said, starts, bus):
+    answer = ask(eval_engine, said, when="2026-12-03T06:30")
+    assert answer.intent == "briefing" and answer.text.startswith(starts) and bus in answer.text
 
 
 def test_a_greeting_with_a_question_is_a_question(eval_engine):

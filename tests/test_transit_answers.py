@@ -223,6 +223,17 @@ def test_the_briefing_sentence_can_target_a_destination(eval_kb: tuple[Knowledge
                  " arriving at Kitami Station (北見駅前) 7:57.")
 
 
+@pytest.mark.parametrize("lang,sentence", [
+    ("zh", "下一班车：7:00从Biho 5-chome (美芳5丁目)发车（开往Toryo Park）。"),
+    ("ko", "다음 버스: 7:00에 Biho 5-chome (美芳5丁目) 출발 (Toryo Park행)."),
+])
+def test_the_briefing_sentence_is_in_chinese_and_korean_too(eval_kb: tuple[Knowledge, Path], lang, sentence) -> None:
+    kb, index_dir = eval_kb
+    s = BusAnswerer(kb, index_dir).next_bus_sentence(kb.houses["doto-house"], datetime(2026, 12, 2, 7, 0, tzinfo=TZ),
+                                                     lang)
+    assert s == sentence
+
+
 def test_the_briefing_sentence_is_none_without_an_index(eval_kb: tuple[Knowledge, Path], tmp_path: Path) -> None:
     kb, _ = eval_kb
     assert BusAnswerer(kb, tmp_path).next_bus_sentence(kb.houses["doto-house"], datetime(2026, 12, 2, 7, tzinfo=TZ),

@@ -197,7 +197,7 @@ class Engine:
         about two different things gets both answers (see ``_several``)."""
         loaded = self._loaded  # one snapshot for the whole question, even across a reload
         typed = (question.text or "").strip()
-        lang = question.lang or detect_lang(typed)
+        lang = question.lang or smalltalk.language_of(typed) or detect_lang(typed)
         house = loaded.houses.resolve(question.house_id)
         if not typed:
             return Answer(phrase("empty", lang), lang, "invalid", 0.0)

@@ -50,11 +50,27 @@ _WORD = re.compile(_ANY_WORD)
 _PRECEDENCE = (MORNING, THANKS, HELLO, ACK)
 
 
+#: Chinese words of the table written in characters Japanese shares ("早上好", "好的"): the
+#: script alone read them as Japanese, and a Chinese "good morning" got a Japanese briefing.
+_CHINESE = frozenset(w for w in _KIND_OF if re.fullmatch(r"[\u4e00-\u9fff]+", w)) - {"了解"}
+
+
+def language_of(text: str) -> str | None:
+    """"zh" for a message made only of the table's Chinese words, else None (the script tells)."""
+    core = _core(text)
+    words = [m.group(0) for m in _WORD.finditer(core)] if core and _ONLY_WORDS.fullmatch(core) else []
+    return "zh" if words and all(w in _CHINESE for w in words) else None
+
+
+def _core(text: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold()
+                   if not unicodedata.category(ch).startswith(("P", "S", "Z", "C")))
+
+
 def kind_of(text: str) -> str | None:
     """The kind of a message that is not a question, or None for anything else. A message
     of only punctuation, symbols and emoji ("👍", "?") is a hello: it invites a question."""
-    core = "".join(ch for ch in unicodedata.normalize("NFKC", text).casefold()
-                   if not unicodedata.category(ch).startswith(("P", "S", "Z", "C")))
+    core = _core(text)
     if not core:
         return HELLO if text.strip() else None
     if len(core) > 40 or not _ONLY_WORDS.fullmatch(core):

@@ -891,6 +891,9 @@ class GarbageAnswerer:
 # --------------------------------------------------------------------------- briefing
 
 
+_CALENDAR_LABEL = {"ja": "ごみ収集カレンダー", "en": "Garbage calendar", "zh": "垃圾收集日历", "ko": "쓰레기 수거 달력"}
+
+
 def _calendar_file_source(knowledge: Knowledge, area: Area | None, lang: str) -> Source | None:
     """The calendar file or folder the briefing's garbage line comes from."""
     if area is None:
@@ -898,7 +901,7 @@ def _calendar_file_source(knowledge: Knowledge, area: Area | None, lang: str) ->
     for p in (area.garbage_yaml, area.garbage_dir):
         if p:
             rel = knowledge.rel(Path(p))
-            label = "ごみ収集カレンダー" if lang == "ja" else "Garbage calendar"
+            label = _CALENDAR_LABEL.get(lang, _CALENDAR_LABEL["en"])
             return Source(path=rel, label=f"{label} ({rel})")
     return None
 

@@ -46,6 +46,9 @@ TAXI_BRIEF_CHARS = 260
 
 _BUS: dict[str, dict[str, str]] = {
     "ja": {
+        "bound": "{name}行き",
+        "brief_next": "次のバスは {t} {origin}発（{bound}{arr}）です。", "brief_arr": "、{dest}着 {a}",
+        "brief_none": "今日はもう{origin}からのバスはありません（次は {t} 発）。",
         "next": "次のバス", "last": "最終のバス", "first": "始発のバス", "around": "{tt}ごろのバス",
         "arrive_by": "{tt}までに着くバス", "to": "{dest}へ行く", "arr": "（{dest}着 {a}）",
         "lead": "{origin}から{to}{what}は {t} 発です{arr}。", "say": "{to}{what}は、{t}に{origin}を出ます。",
@@ -70,6 +73,9 @@ _BUS: dict[str, dict[str, str]] = {
         "taxi": "タクシー: ", "timetable": "{agency} 時刻表",
     },
     "en": {
+        "bound": "for {name}",
+        "brief_next": "Next bus: {t} from {origin}, {bound}{arr}.", "brief_arr": ", arriving at {dest} {a}",
+        "brief_none": "No more buses from {origin} today (next: {t}).",
         "next": "The next bus", "last": "The last bus", "first": "The first bus", "around": "The bus around {tt}",
         "arrive_by": "To arrive by {tt}, the bus", "to": " to {dest}", "arr": ", arriving at {a}",
         "lead": "{what} from {origin}{to} leaves at {t}{arr}.", "say": "{what}{to} leaves {origin} at {t}.",
@@ -95,6 +101,9 @@ _BUS: dict[str, dict[str, str]] = {
         "taxi": "Taxi: ", "timetable": "{agency} timetable",
     },
     "zh": {
+        "bound": "开往{name}",
+        "brief_next": "下一班车：{t}从{origin}发车（{bound}{arr}）。", "brief_arr": "，{a}到达{dest}",
+        "brief_none": "今天从{origin}出发的车已经没有了（下一班：{t}）。",
         "next": "下一班车", "last": "末班车", "first": "首班车", "around": "{tt}左右的车",
         "arrive_by": "{tt}前到达的车", "to": "开往{dest}", "arr": "（{a}到达{dest}）",
         "lead": "从{origin}{to}的{what}{t}发车{arr}。", "say": "{to}的{what}{t}从{origin}发车。",
@@ -118,6 +127,9 @@ _BUS: dict[str, dict[str, str]] = {
         "taxi": "出租车：", "timetable": "{agency} 时刻表",
     },
     "ko": {
+        "bound": "{name}행",
+        "brief_next": "다음 버스: {t}에 {origin} 출발 ({bound}{arr}).", "brief_arr": ", {dest} 도착 {a}",
+        "brief_none": "오늘은 더 이상 {origin}에서 출발하는 버스가 없습니다 (다음: {t}).",
         "next": "다음 버스", "last": "막차", "first": "첫차", "around": "{tt}쯤 버스",
         "arrive_by": "{tt}까지 도착하는 버스", "to": "{dest}행 ", "arr": " ({dest} 도착 {a})",
         "lead": "{origin}에서 {to}{what}는 {t}에 출발합니다{arr}.",
@@ -176,13 +188,14 @@ def route_name(route: Route, lang: str) -> str:
 
 
 def bound_for(dep: Departure, lang: str) -> str:
+    """「北見バスターミナル行き」 / "for Kitami Bus Terminal" / 开往… / …행."""
     hs = dep.headsign or dep.last_stop.name
     if lang == "ja":
-        return f"{hs}行き"
+        return _b(lang, "bound", name=hs)
     en = dep.headsign_en or (dep.last_stop.en if hs == dep.last_stop.name else "")
     if not en and hs == dep.last_stop.name and dep.last_stop.kana:
         en = romanize(dep.last_stop.kana)
-    return f"for {en or hs}"
+    return _b(lang, "bound", name=en or hs)
 
 
 def clock(moment: datetime, now: datetime, lang: str, same_day_as: datetime | None = None) -> str:
@@ -623,7 +636,6 @@ def next_bus_sentence(cache: IndexCache, knowledge: Knowledge, house: House, now
     index = cache.get(area.id)
     if index is None:
         return None
-    lang = lang if lang in ("ja", "en") else "en"
     origins = next((g for g in (index.boarding_group(s) for s in house.stops) if g), None)
     if not origins:
         return None
@@ -638,16 +650,11 @@ def next_bus_sentence(cache: IndexCache, knowledge: Knowledge, house: House, now
     origin = stop_name(origins[0], lang)
     if o.departures:
         d = o.departures[0]
-        t = clock(d.dep, now, lang)
-        if lang == "ja":
-            arr = f"、{d.dest.name}着 {clock(d.arr, now, lang)}" if d.dest and d.arr else ""
-            return f"次のバスは {t} {origin}発（{bound_for(d, lang)}{arr}）です。"
-        arr = f", arriving at {stop_name(d.dest, lang)} {clock(d.arr, now, lang)}" if d.dest and d.arr else ""
-        return f"Next bus: {t} from {origin}, {bound_for(d, lang)}{arr}."
+        arr = (_b(lang, "brief_arr", dest=stop_name(d.dest, lang), a=clock(d.arr, now, lang))
+               if d.dest and d.arr else "")
+        return _b(lang, "brief_next", t=clock(d.dep, now, lang), origin=origin, bound=bound_for(d, lang), arr=arr)
     if o.next_first is not None:
-        t = clock(o.next_first.dep, now, lang)
-        return (f"今日はもう{origin}からのバスはありません（次は {t} 発）。" if lang == "ja" else
-                f"No more buses from {origin} today (next: {t}).")
+        return _b(lang, "brief_none", origin=origin, t=clock(o.next_first.dep, now, lang))
     if o.expired_on is not None:
         return _b(lang, "expired_brief", date=month_day(o.expired_on, lang, year=True))
     return None

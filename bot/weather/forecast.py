@@ -44,8 +44,8 @@ OPEN_METEO = "open-meteo"
 #: Source labels: JMA asks to be credited as "出典：気象庁ホームページ" (Government Standard
 #: Terms of Use); Open-Meteo asks for a credit to Open-Meteo.com. Channels prefix "出典".
 CREDITS = {
-    JMA: {"ja": "気象庁ホームページ", "en": "Japan Meteorological Agency"},
-    OPEN_METEO: {"ja": "Open-Meteo.com", "en": "Open-Meteo.com"},
+    JMA: {"ja": "気象庁ホームページ", "en": "Japan Meteorological Agency", "zh": "日本气象厅", "ko": "일본 기상청"},
+    OPEN_METEO: {"ja": "Open-Meteo.com", "en": "Open-Meteo.com", "zh": "Open-Meteo.com", "ko": "Open-Meteo.com"},
 }
 
 #: How long a fetched report is reused before asking the provider again.
@@ -114,7 +114,8 @@ class DayWeather:
         return self.text_ja if lang == "ja" else (self.text_en or self.text_ja)
 
     def credit(self, lang: str) -> str:
-        return CREDITS[self.provider]["ja" if lang == "ja" else "en"]
+        credits = CREDITS[self.provider]
+        return credits.get(lang, credits["en"])
 
     @property
     def has_any(self) -> bool:
