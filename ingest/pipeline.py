@@ -40,6 +40,7 @@ from ingest.retrieval.store import (
     write_snapshot,
 )
 from ingest.retrieval.units import assemble_units
+from ingest.retrieval.wordvectors import build_word_vectors, english_vocabulary
 from ingest.transit.schema import index_path
 from ingest.transit.timetables import build_index
 from ingest.validate import Scan, fingerprint, scan_knowledge
@@ -194,8 +195,10 @@ def _publish(
                            embeddings.embed_documents)
     english = (w for r in records if r.meta["lang"] == "en" for w in english_words(r.text))
     loanwords = transliterate(english, old_snapshot.loanwords)
-    snapshot = write_snapshot(store, Snapshot(records, BM25Index.build([r.tokens for r in records]), units,
-                                              loanwords))
+    lexical = BM25Index.build([r.tokens for r in records])
+    words = build_word_vectors(english_vocabulary(lexical.vocab), embeddings.embed_documents,
+                               old_snapshot.words if old_records else None)  # same model only
+    snapshot = write_snapshot(store, Snapshot(records, lexical, units, loanwords, words))
     manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
                         updated=datetime.now(UTC).isoformat(timespec="seconds"), records=snapshot)
     if publish is not None:

@@ -22,6 +22,7 @@ from bot.retrieval.evidence import asked_types, asks_how, asks_value, held_types
 from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.store import ChunkRecord, Snapshot, VectorStore, area_key, house_key
 from ingest.retrieval.units import unit_labels, unit_lines
+from ingest.retrieval.wordvectors import MIN_LETTERS
 from text.detect import detect_lang
 from text.english import expand_shorthand
 from text.loanwords import LoanwordBridge, loanword_tokens
@@ -121,6 +122,11 @@ class ConfidenceConfig:
     coverage_weight: float = 0.1
     oov_weight: float = 0.3
     unknown_idf: float = 8.0
+    #: An English word no page uses is seen when a page uses a word this close to it (the
+    #: encoder's cosine between the two words: "dog" ~ "pet" 0.76, "people" ~ "person"
+    #: 0.83; "tub" ~ "bathroom" 0.72 and "gym" ~ "hiking" 0.48 stay unseen). 0.7 took
+    #: "is there a hot tub" and "a yoga studio" to answered; 0.8 gained nothing.
+    similar_word: float = 0.75
 
 
 @dataclass(frozen=True)
@@ -244,6 +250,11 @@ class Retriever:
         self.records = snapshot.records
         self.bm25 = snapshot.lexical if snapshot.lexical is not None else BM25Index.build([])
         self.loanwords = LoanwordBridge(snapshot.loanwords or {})  # Japanese katakana -> English words
+        words = snapshot.words
+        self._words = words.words if words is not None else []
+        self._word_vectors = (words.vectors.astype(np.float32) if words is not None and len(words.words)
+                              else np.zeros((0, 1), dtype=np.float32))
+        self._word_cache: dict[str, np.ndarray] = {}
         self.by_id = {r.id: i for i, r in enumerate(self.records)}
         self._mask_cache: dict[tuple[str, str, int, str], ScopeMasks] = {}
         self.langs = np.array([r.meta["lang"] for r in self.records])
@@ -408,7 +419,26 @@ class Retriever:
             for other in self._ascii_vocab_with(stem):
                 if mask[self.bm25.docs_with(other)].any():
                     return True
-        return False
+        return self._seen_alike(term, mask)
+
+    def _seen_alike(self, term: str, mask: np.ndarray) -> bool:
+        """Whether the pages ``mask`` allows use an English word the encoder puts right beside
+        ``term`` ("dog": "No pets"; ingest.retrieval.wordvectors)."""
+        if not (self._word_vectors.shape[0] and term.isascii() and term.isalpha() and len(term) >= MIN_LETTERS):
+            return False  # "ev", "tv": two letters are an abbreviation, not a word to compare
+        sims = self._word_vectors @ self._word_vector(term)
+        return any(self._words[j] != term and mask[self.bm25.docs_with(self._words[j])].any()
+                   for j in np.flatnonzero(sims >= self.conf.similar_word))
+
+    def _word_vector(self, word: str) -> np.ndarray:
+        got = self._word_cache.get(word)
+        if got is None:
+            v = np.asarray(self.embeddings.embed_query(word), dtype=np.float32)
+            got = v / (np.linalg.norm(v) or 1.0)
+            if len(self._word_cache) > 4096:
+                self._word_cache.clear()
+            self._word_cache[word] = got
+        return got
 
     def _ascii_vocab_with(self, prefix: str) -> list[str]:
         import bisect

@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 
 from ingest.retrieval.lexical import BM25Index
 from ingest.retrieval.units import UnitVectors
+from ingest.retrieval.wordvectors import WordVectors
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
@@ -35,7 +36,7 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 17  # bump when chunking/metadata/pickled classes change so stores re-ingest
+FORMAT_VERSION = 18  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
@@ -91,6 +92,8 @@ class Snapshot:
     units: UnitVectors | None = None  # line vectors of the records (ingest.retrieval.units)
     #: {English word of an English record: its katakana} (text.loanwords.transliterate)
     loanwords: dict[str, str] | None = None
+    #: vectors of the index's English words (ingest.retrieval.wordvectors)
+    words: WordVectors | None = None
 
 
 @dataclass
