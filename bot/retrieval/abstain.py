@@ -87,7 +87,8 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
         mask = retriever._masks(scope).allowed
         share = float((mask & (retriever.langs == lang)).sum()) / max(1, int(mask.sum()))
         share = share if lang == "en" else min(1.0, 2 * share)
-        unseen = share * sum(v for t, v in idf.items() if t in topic and not retriever._seen(t, mask)) / total
+        missing = retriever.unseen((t for t in idf if t in topic), mask)
+        unseen = share * sum(v for t, v in idf.items() if t in missing) / total
     known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: (-idf[t], t))[:2]  # ties: by the word
     entity_unknown = not (same and known)
     entity = 0.0 if entity_unknown else float(any(t in have for t in known))

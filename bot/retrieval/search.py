@@ -11,6 +11,7 @@ the asking house's files plus its area's, sections inside their season/validity 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -407,11 +408,19 @@ class Retriever:
                 # missing from English pages as far as this house has English pages at all.
                 share = float((mask & (self.langs == "en")).sum()) / max(1, int(mask.sum()))
             topic = set(kana_words(text, self.bm25.vocab)) if is_kana_only(text) else set(topic_words(text))
-            unseen = sum(v for t, v in idf.items() if t in topic and not self._seen(t, mask))
+            missing = self.unseen((t for t in idf if t in topic), mask)
+            unseen = sum(v for t, v in idf.items() if t in missing)
             score -= c.oov_weight * share * unseen / total
         return score
 
-    def _seen(self, term: str, mask: np.ndarray) -> bool:
+    def unseen(self, terms: Iterable[str], mask: np.ndarray) -> set[str]:
+        """The ``terms`` no page ``mask`` allows uses, in any spelling or as a word right beside
+        it; the words to compare are embedded in one call."""
+        by_spelling = [t for t in dict.fromkeys(terms) if not self._seen_by_spelling(t, mask)]
+        self._embed_words([t for t in by_spelling if self._comparable(t)])
+        return {t for t in by_spelling if not self._seen_alike(t, mask)}
+
+    def _seen_by_spelling(self, term: str, mask: np.ndarray) -> bool:
         if mask[self.bm25.docs_with(term)].any():
             return True
         if term.isascii() and len(term) >= 4:  # "rent" ~ "rental", "stopped" ~ "stop"
@@ -419,26 +428,37 @@ class Retriever:
             for other in self._ascii_vocab_with(stem):
                 if mask[self.bm25.docs_with(other)].any():
                     return True
-        return self._seen_alike(term, mask)
+        return False
+
+    def _comparable(self, term: str) -> bool:
+        # "ev", "tv": two letters are an abbreviation, not a word to compare
+        return bool(self._word_vectors.shape[0]) and term.isascii() and term.isalpha() and len(term) >= MIN_LETTERS
 
     def _seen_alike(self, term: str, mask: np.ndarray) -> bool:
         """Whether the pages ``mask`` allows use an English word the encoder puts right beside
         ``term`` ("dog": "No pets"; ingest.retrieval.wordvectors)."""
-        if not (self._word_vectors.shape[0] and term.isascii() and term.isalpha() and len(term) >= MIN_LETTERS):
-            return False  # "ev", "tv": two letters are an abbreviation, not a word to compare
-        sims = self._word_vectors @ self._word_vector(term)
+        if not self._comparable(term):
+            return False
+        self._embed_words([term])
+        sims = self._word_vectors @ self._word_cache[term]
         return any(self._words[j] != term and mask[self.bm25.docs_with(self._words[j])].any()
                    for j in np.flatnonzero(sims >= self.conf.similar_word))
 
-    def _word_vector(self, word: str) -> np.ndarray:
-        got = self._word_cache.get(word)
-        if got is None:
-            v = np.asarray(self.embeddings.embed_query(word), dtype=np.float32)
-            got = v / (np.linalg.norm(v) or 1.0)
-            if len(self._word_cache) > 4096:
-                self._word_cache.clear()
-            self._word_cache[word] = got
-        return got
+    def forget_words(self) -> None:
+        """Drop the cached vectors of questions' words (for timing words new to the process)."""
+        self._word_cache.clear()
+
+    def _embed_words(self, words: list[str]) -> None:
+        """Vectors of ``words`` into the cache: one encoder call for the ones it lacks."""
+        new = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        if not new:
+            return
+        rows = ([self.embeddings.embed_query(new[0])] if len(new) == 1 else self.embeddings.embed_documents(new))
+        if len(self._word_cache) > 4096:
+            self._word_cache.clear()
+        for w, row in zip(new, rows, strict=True):
+            v = np.asarray(row, dtype=np.float32)
+            self._word_cache[w] = v / (np.linalg.norm(v) or 1.0)
 
     def _ascii_vocab_with(self, prefix: str) -> list[str]:
         import bisect
@@ -505,7 +525,7 @@ class Retriever:
         if not missing:
             return False  # the public section covers every word of the question
         mask = self._masks(scope).allowed
-        if any(not self._seen(t, mask) for t in missing & set(rec.tokens)):
+        if self.unseen(sorted(missing & set(rec.tokens)), mask):
             return True
         # Coverage cannot be judged across languages: there, only a wide margin counts.
         return best.meta["lang"] != detect_lang(text) and sim > best.dense + strong_margin
