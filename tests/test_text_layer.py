@@ -132,3 +132,13 @@ def test_an_everyday_verb_in_any_form_and_a_phrasal_particle_are_not_topics() ->
     # "keeps" and "went out" made a small guide look as if it lacked what was asked
     assert topic_words("internet keeps dropping") == ["internet", "drop"]
     assert topic_words("the power went out") == ["power"]
+
+
+def test_a_japanese_questions_nouns_are_spelled_as_an_english_guide_about_japan_writes_them() -> None:
+    from text.romaji import romaji_words
+
+    # 「ふとん足りない」 meets "Three futon sets ... in the closet (oshiire)" on an English-only guide
+    assert romaji_words("ふとん足りない、予備ってどっかある？")[0] == "futon"
+    assert romaji_words("近くに温泉ある？") == ["chikaku", "onsen"]
+    assert romaji_words("駐車場") == ["chushajo"]  # long vowels written short
+    assert romaji_words("wifi password") == []

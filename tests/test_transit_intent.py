@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.transit.intent import PlaceMatcher, hangul_to_romaji, parse_request, romaji_to_kana, romanize
+from bot.transit.intent import PlaceMatcher, hangul_to_romaji, parse_request, romaji_to_kana
 from bot.transit.query import Place
+from text.romaji import romanize
 
 PLACES = [
     Place("北見駅前", frozenset({1}), ["北見駅前", "きたみえきまえ", "Kitami Station"]),

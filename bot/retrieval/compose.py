@@ -16,6 +16,7 @@ from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, asks_valu
 from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, gap_labels, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
+from text.romaji import romaji_words
 from text.tokenize import tokenize
 
 #: What a long section is cut down to: the few lines that carry the answer, not a page.
@@ -163,7 +164,9 @@ class LineFit:
 
     @classmethod
     def of(cls, question: str) -> LineFit:
-        return cls(asked_types(question), frozenset(tokenize(question)))
+        # a Japanese question's nouns also as an English guide about Japan writes them
+        # (「近くに温泉ある？」 meets "Onsen: Lakeside Onsen, 10 minutes by car")
+        return cls(asked_types(question), frozenset(tokenize(question)) | frozenset(romaji_words(question)))
 
     def held(self, piece: str) -> float:
         return len(self.asked & held_types(piece)) / len(self.asked) if self.asked else 0.0

@@ -27,6 +27,7 @@ from ingest.retrieval.wordvectors import MIN_LETTERS
 from text.detect import detect_lang
 from text.english import expand_shorthand
 from text.loanwords import LoanwordBridge, loanword_tokens
+from text.romaji import romaji_words
 from text.spelling import correct_spelling
 from text.tokenize import (
     index_tokens,
@@ -638,14 +639,17 @@ class Retriever:
             # English words the Japanese pages write in katakana ("check out": チェックアウト)
             loan_bonus = f.loanword_weight * self._lexical(loanword_tokens(text, self.bm25.vocab),
                                                            masks.allowed & (self.langs == "ja"), candidates)
-        elif lang == "ja" and (katakana := katakana_words(text)):
+        elif lang == "ja":
+            katakana = katakana_words(text)
             # katakana words are a guide's most specific words (チェックアウト, スーパー): the
             # Japanese pages that hold one gain, and so do English pages with no Japanese
             # version that hold the English word it transliterates (LoanwordBridge)
             loan_bonus = f.katakana_weight * self._lexical(katakana, masks.allowed & (self.langs == "ja"), candidates)
-            if self.loanwords and f.english_loanword_weight > 0:
+            if f.english_loanword_weight > 0:
+                # ...and the words an English guide about Japan keeps as they sound (温泉: onsen)
+                english = self.loanwords.english_tokens(katakana) + romaji_words(text)
                 loan_bonus += f.english_loanword_weight * self._lexical(
-                    self.loanwords.english_tokens(katakana), masks.allowed & self._english_alone, candidates)
+                    english, masks.allowed & self._english_alone, candidates)
         need = [i for i in candidates if i not in section]
         if staff is not None:
             section.setdefault(staff[1], staff[0])

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.engine.contract import Answer, BriefingLine, HouseContext, Question, Source
-from bot.transit.intent import BusRequest, Match, PlaceMatcher, parse_request, romanize, without_time_words
+from bot.transit.intent import BusRequest, Match, PlaceMatcher, parse_request, without_time_words
 from bot.transit.query import (
     Departure,
     IndexCache,
@@ -37,6 +37,7 @@ from ingest.knowledge import House, Knowledge
 from text.dates import format_date, format_time, month_day, month_name, weekday_name
 from text.detect import reply_lang
 from text.phrases import phrase, register
+from text.romaji import romanize
 
 TAXI_QUERY = {"ja": "タクシー", "en": "taxi"}
 TAXI_BRIEF_CHARS = 260

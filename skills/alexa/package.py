@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.transit.intent import romanize
 from bot.transit.query import TransitIndex
 from ingest.knowledge import Knowledge, load_knowledge
 from ingest.problems import KnowledgeError, Problem
 from ingest.transit.timetables import build_index
 from text.normalize import compact
+from text.romaji import romanize
 
 SKILL_DIR = Path(__file__).resolve().parent
 LOCALES = ("ja-JP", "en-US")
