@@ -194,7 +194,7 @@ def _publish(
     units = assemble_units(records, old_snapshot if old_records else None, new_chunks,
                            embeddings.embed_documents)
     english = (w for r in records if r.meta["lang"] == "en" for w in english_words(r.text))
-    loanwords = transliterate(english, old_snapshot.loanwords)
+    loanwords = transliterate(english, old_snapshot.loanwords if old_records else None)  # same format only
     lexical = BM25Index.build([r.tokens for r in records])
     words = build_word_vectors(english_vocabulary(lexical.vocab), embeddings.embed_documents,
                                old_snapshot.words if old_records else None)  # same model only

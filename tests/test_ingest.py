@@ -245,3 +245,30 @@ def test_a_changed_file_s_old_chunks_leave_its_collection_and_other_collections_
     engine = Engine.open(s.engine_config(), embeddings=embeddings)
     texts = engine.retriever.store.get("house:hakka-house", where={"path": "houses/hakka-house/manual.en.md"})
     assert texts["ids"] and not any("mint-kitami-2026" in d for d in texts["documents"])
+
+
+def test_a_new_index_format_derives_the_word_tables_afresh(knowledge_copy, tmp_path, embeddings, monkeypatch):
+    # the previous format's loanword table held katakana where this one holds index tokens:
+    # reused across a format change, it gave Japanese questions wrong English words
+    import ingest.pipeline as pipeline
+    import ingest.retrieval.store as store_mod
+
+    s = Settings(knowledge=knowledge_copy, store=tmp_path / "store")
+    run_ingest(s.engine_config(), embeddings)
+    reused: dict[str, object] = {}
+    real_transliterate, real_vectors = pipeline.transliterate, pipeline.build_word_vectors
+
+    def transliterate(words, known=None):
+        reused["loanwords"] = known
+        return real_transliterate(words, known)
+
+    def build_word_vectors(words, embed, old=None):
+        reused["vectors"] = old
+        return real_vectors(words, embed, old)
+
+    monkeypatch.setattr(pipeline, "transliterate", transliterate)
+    monkeypatch.setattr(pipeline, "build_word_vectors", build_word_vectors)
+    monkeypatch.setattr(store_mod, "FORMAT_VERSION", store_mod.FORMAT_VERSION + 1)
+    monkeypatch.setattr(pipeline, "FORMAT_VERSION", store_mod.FORMAT_VERSION)
+    run_ingest(s.engine_config(), embeddings)
+    assert reused == {"loanwords": None, "vectors": None}

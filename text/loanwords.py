@@ -100,25 +100,26 @@ def english_words(text: str) -> list[str]:
 
 
 def transliterate(words: Iterable[str], known: Mapping[str, str] | None = None) -> dict[str, str]:
-    """{word: katakana} for ``words``, reusing ``known`` (the previous snapshot's): at ingest,
-    so a question never waits for e2k on a guide's words, and a re-ingest only for new ones."""
+    """{word: the index tokens of its katakana, joined} for ``words``, reusing ``known`` (the
+    previous snapshot's): at ingest, so a question never waits for e2k on a guide's words,
+    a re-ingest only for new ones, and a start-up does not tokenize them all again (1.4 s
+    CPU at 24,000 words)."""
     known = known or {}
-    return {w: known[w] if w in known else katakana(w) for w in dict.fromkeys(words)}
+    return {w: known[w] if w in known else "".join(tokenize(katakana(w))) for w in dict.fromkeys(words)}
 
 
 class LoanwordBridge:
     """A Japanese question's katakana words -> the English index tokens they transliterate.
 
-    Keys are the index tokens of each word's katakana (folded to hiragana), joined: the
-    question is tokenized the same way, so spelling variants Sudachi normalises meet. A
-    compound the guide writes as two words ("smoke detector": スモークディテクター, one token
-    in the question) is split into words the guide has.
+    Keys are the index tokens of each word's katakana (folded to hiragana), joined, as
+    ``transliterate`` stores them: the question is tokenized the same way, so spelling
+    variants Sudachi normalises meet. A compound the guide writes as two words ("smoke
+    detector": スモークディテクター, one token in the question) is split into words the guide has.
     """
 
-    def __init__(self, katakana_of: Mapping[str, str]):
+    def __init__(self, keys: Mapping[str, str]):
         self._english: dict[str, set[str]] = {}
-        for word, kana in katakana_of.items():
-            key = "".join(tokenize(kana))
+        for word, key in keys.items():
             if _KANA_TOKEN.fullmatch(key):
                 self._english.setdefault(key, set()).add(stem(word))
 

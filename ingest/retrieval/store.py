@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 18  # bump when chunking/metadata/pickled classes change so stores re-ingest
+FORMAT_VERSION = 19  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
@@ -90,7 +90,8 @@ class Snapshot:
     records: list[ChunkRecord] = field(default_factory=list)
     lexical: BM25Index | None = None  # ingest.retrieval.lexical.BM25Index over records[i].tokens
     units: UnitVectors | None = None  # line vectors of the records (ingest.retrieval.units)
-    #: {English word of an English record: its katakana} (text.loanwords.transliterate)
+    #: {English word of an English record: its katakana's index tokens, joined}
+    #: (text.loanwords.transliterate)
     loanwords: dict[str, str] | None = None
     #: vectors of the index's English words (ingest.retrieval.wordvectors)
     words: WordVectors | None = None
