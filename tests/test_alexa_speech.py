@@ -210,3 +210,4 @@ def test_japanese_speech_quoting_an_english_page_reads_its_times_on_the_24_hour_
     assert speech.to_ssml("Check-in: from 3:00 PM. Check-out: by 10:00 AM, late until 12:00 noon.", "ja") == (
         "Check-in: from 15時. Check-out: by 10時, late until 12時.")
     assert speech.to_ssml("Check-in: 4:00–8:00 PM", "ja") == "Check-in: 16時–20時"
+    assert speech.to_ssml("Check-in: 4:00–8:00 p.m.", "ja") == "Check-in: 16時–20時."  # was 4時–20時

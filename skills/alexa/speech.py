@@ -215,7 +215,7 @@ def to_ssml(plain: str, lang: str) -> str:
 
 #: "AM"/"p.m." after a time, and a time range ending in one ("4:00–8:00 PM"), in English text.
 _MERIDIEM = re.compile(r"\s*([AaPp])\.?\s?[Mm]\b")  # "a.m."'s last dot stays: it may end a sentence
-_RANGE_TO_MERIDIEM = re.compile(r"\s*[-–—~〜]\s*\d{1,2}(?::\d{2})?\s*[AaPp]\.?\s?[Mm]\b")
+_RANGE_TO_MERIDIEM = re.compile(r"\s*[-–—~〜]\s*\d{1,2}(?::\d{2})?\s*([AaPp])\.?\s?[Mm]\b")
 #: "12:00 noon", "0:00 midnight": the word says which twelve it is.
 _NOON = re.compile(r"\s*(?:noon|midnight)\b", re.IGNORECASE)
 
@@ -232,7 +232,8 @@ def _times(text: str, lang: str) -> str:
         noon = _NOON.match(text, m.end()) if hour in (0, 12, 24) else None
         end = marked.end() if marked else noon.end() if noon and lang == "ja" else m.end()
         if lang == "ja":
-            half = (marked.group(1) if marked else to_marked.group(0).strip()[-2] if to_marked else "").upper()
+            meridiem = marked or to_marked
+            half = meridiem.group(1).upper() if meridiem else ""
             if half:  # "3:00 PM" is 15時, "12:30 AM" 0時30分, "4:00–8:00 PM" 16時–20時
                 hour = hour % 12 + (12 if half == "P" else 0)
             said = spoken_time(hour, minute, lang)
