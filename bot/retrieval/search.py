@@ -283,6 +283,7 @@ class Retriever:
         self._parts: dict[tuple[str, int], list[int]] = {}
         self._by_stem: dict[tuple[str, str], dict[tuple[str, int], list[int]]] = {}
         stems: dict[str, tuple[str, str]] = {}  # a few files, thousands of records
+        langs_of: dict[tuple[str, str], set[str]] = {}  # a file and its translations -> their languages
         for i, r in enumerate(self.records):
             key = (r.meta["path"], r.meta["section"])
             if r.meta.get("part", 0) or i + 1 < len(self.records) and self.records[i + 1].meta.get("part", 0):
@@ -290,9 +291,7 @@ class Retriever:
             if key[0] not in stems:
                 stems[key[0]] = _stem(key[0])
             self._by_stem.setdefault(stems[key[0]], {}).setdefault(key, []).append(i)
-        langs_of: dict[tuple[str, str], set[str]] = {}
-        for r in self.records:
-            langs_of.setdefault(stems[r.meta["path"]], set()).add(r.meta["lang"])
+            langs_of.setdefault(stems[key[0]], set()).add(r.meta["lang"])
         #: English records of a file with no Japanese version (check-in.md, no check-in.ja.md)
         self._english_alone = np.array([r.meta["lang"] == "en" and "ja" not in langs_of[stems[r.meta["path"]]]
                                         for r in self.records], dtype=bool)
