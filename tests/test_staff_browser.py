@@ -157,9 +157,18 @@ def set_textarea(driver: Any, css: str, value: str) -> None:
 
 
 def click(driver: Any, css: str) -> None:
-    from selenium.webdriver.common.by import By
+    """Click a submit button or link and wait until the next page has replaced this one.
 
+    Without the wait, a check for an element both pages carry (the save message after a
+    failed save, the publish run) could pass on the old page and then read a document that
+    is half replaced.
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+
+    page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, css).click()
+    wait(driver, expected_conditions.staleness_of(page))
 
 
 def wait(driver: Any, condition: Any, timeout: float = 30) -> Any:
