@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
 from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, asks_value, held_types
+from bot.retrieval.qa_list import Pair, qa_pairs
 from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, gap_labels, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
@@ -101,6 +102,9 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     numbered procedure brings the whole procedure when it fits in ``max_chars``: half the
     steps of draining the pipes would mislead."""
     cleaned = clean_markdown(text)
+    qa = qa_pairs(cleaned.splitlines())
+    if qa is not None:  # a list of questions and answers, however short: the pairs asked about
+        return "\n".join(line for pair in closest_pairs(qa[1], question, line_scores, max_chars) for line in pair.lines)
     if len(cleaned) <= max_chars:
         return cleaned
     pieces = _pieces(text)
@@ -194,6 +198,29 @@ def _procedures(pieces: list[tuple[int, str]]) -> dict[int, frozenset[int]]:
             members = frozenset(i for n in run for i in lines[n])
             out.update(dict.fromkeys(members, members))
     return out
+
+
+#: Pairs of a question-answer list scoring within this of the closest one are quoted with it.
+PAIRS_TIED = 0.03
+
+
+def closest_pairs(pairs: list[Pair], question: str, line_scores: list[tuple[str, float]] | None,
+                  max_chars: int) -> list[Pair]:
+    """The pair closest to the question and those about as close, in the section's order,
+    within ``max_chars`` (the closest one always). Closeness as for a long section's lines."""
+    closeness = _closeness(line_scores or [])
+    fit = LineFit.of(question)
+    scores = [max(closeness(line) for line in p.lines) + fit.bonus(" ".join(p.lines)) for p in pairs]
+    top = max(scores)
+    chosen: list[int] = []
+    total = 0
+    for i in sorted(range(len(pairs)), key=lambda i: (-scores[i], i)):
+        size = sum(len(line) + 1 for line in pairs[i].lines)
+        if scores[i] < top - PAIRS_TIED or (chosen and total + size > max_chars):
+            continue
+        chosen.append(i)
+        total += size
+    return [pairs[i] for i in sorted(chosen)]
 
 
 def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
@@ -345,7 +372,10 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         if h is not best and not translation and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
     gaps = set(gap_labels(best.meta))
-    if best.lines and len(body) > 220:
+    qa = qa_pairs(clean_markdown(best.text).splitlines())
+    if qa is not None:  # the answers of the pairs quoted, without their questions
+        speech = " ".join(p.answer for p in closest_pairs(qa[1], question, best.lines, cfg.max_chars))[:220]
+    elif best.lines and len(body) > 220:
         speech = best_lines(best.lines, gaps)
     elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start
         speech = closest_lines(question, best.lines, gaps)

@@ -1,0 +1,110 @@
+"""A section written as questions and answers is answered with the pair asked about."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.engine.contract import Question
+from bot.engine.engine import Engine
+from bot.retrieval.compose import extract
+from bot.retrieval.qa_list import qa_pairs
+from tests.conftest import at
+
+FAQ_EN = """# Tanno House FAQ
+
+Answers to the questions guests ask most.
+
+## Daily life
+
+Q. Can I air the futons outside?
+A. On fine days you can hang them on the balcony. Please bring them in by 4 p.m.
+
+Q. Can we have a barbecue in the garden?
+A. Barbecues are not allowed in the garden. Tanno Park nearby has a barbecue area.
+
+Q. Is there a coin laundry nearby?
+A. "Laundry Tanno" is on the national road, 5 minutes by car, open 6 a.m. to 10 p.m.
+
+Q. Where can I post letters?
+A. At Tanno Post Office (weekdays 9:00-17:00) or the postbox in front of Seicomart Tanno.
+"""
+
+FAQ_JA = """# よくある質問
+
+## 暮らしについて
+
+Ｑ１．布団を干してもいいですか？
+Ａ１．天気の良い日はベランダに干せます。夕方4時までに取り込んでください。
+
+Ｑ２．庭でバーベキューはできますか？
+Ａ２．庭でのバーベキューはできません。近くの端野公園でできます。
+
+Ｑ３．郵便はどこから出せますか？
+Ａ３．端野郵便局（平日9時〜17時）か、セイコーマートの前のポストから出せます。
+"""
+
+
+@pytest.fixture(scope="module")
+def faq_engine(tmp_path_factory, embeddings) -> Engine:
+    root: Path = tmp_path_factory.mktemp("faq") / "k"
+    house = root / "houses" / "tanno"
+    house.mkdir(parents=True)
+    (root / "areas" / "kitami").mkdir(parents=True)
+    (root / "areas" / "kitami" / "area.yaml").write_text("name: {ja: 北見市, en: Kitami}\n", encoding="utf-8")
+    (house / "house.yaml").write_text(
+        "id: tanno\nname: {ja: 端野の家, en: Tanno House}\narea: kitami\nlanguages: [ja, en]\n"
+        'contacts:\n  - {label: {ja: 管理人, en: Caretaker}, phone: "0157-11-2233"}\n', encoding="utf-8")
+    (house / "faq.en.md").write_text(FAQ_EN, encoding="utf-8")
+    (house / "faq.ja.md").write_text(FAQ_JA, encoding="utf-8")
+    store = tmp_path_factory.mktemp("faq-store")
+    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
+
+
+def ask(engine: Engine, text: str):
+    return engine.answer(Question(text, "tanno", at("2026-12-02T09:00:00+09:00")))
+
+
+def test_the_pair_asked_about_is_quoted_without_the_other_pairs(faq_engine):
+    answer = ask(faq_engine, "where do i mail a letter")
+    assert "Post Office" in answer.text
+    assert "futons" not in answer.text and "barbecue" not in answer.text.lower()
+
+
+def test_the_pair_keeps_its_question_in_writing_and_voice_speaks_only_the_answer(faq_engine):
+    answer = ask(faq_engine, "can we bbq in the garden")
+    assert answer.text.startswith("Q. Can we have a barbecue in the garden?")
+    assert answer.speech.startswith("Barbecues are not allowed")
+
+
+def test_numbered_full_width_japanese_pairs_are_pairs_too(faq_engine):
+    answer = ask(faq_engine, "手紙を出したい")
+    assert "郵便局" in answer.text and "布団" not in answer.text
+    assert answer.speech.startswith("端野郵便局")
+
+
+def test_pairs_are_found_in_a_joined_paragraph_and_on_separate_lines():
+    joined = ["Q. Is there an iron? A. In the closet.", "Q. A hair dryer? A. In the drawer."]
+    separate = ["**Is there an iron?**", "In the closet.", "**A hair dryer?**", "In the drawer."]
+    for lines in (joined, separate):
+        found = qa_pairs(lines)
+        assert found is not None
+        assert [p.answer for p in found[1]] == ["In the closet.", "In the drawer."]
+
+
+def test_a_section_with_one_question_line_or_words_starting_with_q_is_prose():
+    assert qa_pairs(["Need help?", "Call the host at 303-555-0142."]) is None
+    assert qa_pairs(["Quiet hours: 22:00-7:00.", "Quick tip: close the gate.", "Keys are in the box."]) is None
+
+
+def test_a_list_of_questions_without_answers_is_not_a_list_of_pairs():
+    assert qa_pairs(["Q. Where is the iron?", "Q. Where is the dryer?"]) is None
+
+
+def test_pairs_about_as_close_are_quoted_together_in_the_section_s_order():
+    text = "Q. Iron? A. In the closet.\n\nQ. Dryer? A. In the drawer.\n\nQ. TV? A. In the living room."
+    scores = [("Q. Iron? A. In the closet.", 0.30), ("Q. Dryer? A. In the drawer.", 0.50),
+              ("Q. TV? A. In the living room.", 0.49)]
+    assert extract(text, "dryer and tv", 600, scores) == "Q. Dryer? A. In the drawer.\nQ. TV? A. In the living room."
