@@ -91,7 +91,7 @@ def test_pairs_are_found_in_a_joined_paragraph_and_on_separate_lines():
     for lines in (joined, separate):
         found = qa_pairs(lines)
         assert found is not None
-        assert [p.answer for p in found[1]] == ["In the closet.", "In the drawer."]
+        assert [p.answer for p in found] == ["In the closet.", "In the drawer."]
 
 
 def test_a_section_with_one_question_line_or_words_starting_with_q_is_prose():
@@ -108,3 +108,27 @@ def test_pairs_about_as_close_are_quoted_together_in_the_section_s_order():
     scores = [("Q. Iron? A. In the closet.", 0.30), ("Q. Dryer? A. In the drawer.", 0.50),
               ("Q. TV? A. In the living room.", 0.49)]
     assert extract(text, "dryer and tv", 600, scores) == "Q. Dryer? A. In the drawer.\nQ. TV? A. In the living room."
+
+
+def test_list_items_that_open_with_their_question_are_pairs():
+    lines = ["・Can I arrive early? We'll try to help once cleaning is complete.",
+             "・Can friends visit? Daytime visitors are fine within the occupancy."]
+    found = qa_pairs(lines)
+    assert found is not None
+    assert [p.answer for p in found] == ["We'll try to help once cleaning is complete.",
+                                         "Daytime visitors are fine within the occupancy."]
+
+
+def test_the_lines_before_the_first_question_stay_a_candidate_answer():
+    text = "Check-in is from 4 p.m.\n\nQ. Early arrival? A. Ask us.\n\nQ. Late arrival? A. Use the key box."
+    scores = [("Check-in is from 4 p.m.", 0.6), ("Q. Early arrival? A. Ask us.", 0.3),
+              ("Q. Late arrival? A. Use the key box.", 0.2)]
+    assert extract(text, "what time is check-in", 600, scores) == "Check-in is from 4 p.m."
+
+
+def test_the_real_guide_s_faq_list_answers_with_the_one_item_asked_about(real_guide):
+    # kitchen.md › FAQs: "- **Does the house have a plunger?** Yes—under the bathroom sink." among
+    # four such items; the whole list was the answer, the plunger last
+    answer = real_guide.answer(Question("is there a plunger", "fox-den", at("2026-07-10T18:00:00-06:00")))
+    assert answer.text == "・Does the house have a plunger? Yes—under the bathroom sink."
+    assert answer.speech == "Yes—under the bathroom sink."

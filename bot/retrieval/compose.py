@@ -104,7 +104,7 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     cleaned = clean_markdown(text)
     qa = qa_pairs(cleaned.splitlines())
     if qa is not None:  # a list of questions and answers, however short: the pairs asked about
-        return "\n".join(line for pair in closest_pairs(qa[1], question, line_scores, max_chars) for line in pair.lines)
+        return "\n".join(line for pair in closest_pairs(qa, question, line_scores, max_chars) for line in pair.lines)
     if len(cleaned) <= max_chars:
         return cleaned
     pieces = _pieces(text)
@@ -374,7 +374,7 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
     gaps = set(gap_labels(best.meta))
     qa = qa_pairs(clean_markdown(best.text).splitlines())
     if qa is not None:  # the answers of the pairs quoted, without their questions
-        speech = " ".join(p.answer for p in closest_pairs(qa[1], question, best.lines, cfg.max_chars))[:220]
+        speech = " ".join(p.answer for p in closest_pairs(qa, question, best.lines, cfg.max_chars))[:220]
     elif best.lines and len(body) > 220:
         speech = best_lines(best.lines, gaps)
     elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start

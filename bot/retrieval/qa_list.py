@@ -34,6 +34,8 @@ def _marker(letters: str, words: str) -> re.Pattern[str]:
 _Q_MARK = _marker("Q|Ｑ", "質問|問")
 _A_MARK = _marker("A|Ａ", "回答|答え|答")
 _ASKS = re.compile(r"[?？]\s*(?:\*\*|__)?\s*$")
+#: "- **Can I arrive early?** We'll try to help…": a list item opening with its question.
+_ASKS_FIRST = re.compile(r"^[・\-*]\s*(?:\*\*|__)?[^?？。.!！]{3,}[?？]\s*(?:\*\*|__)?\s+(?=\S)")
 #: "Q. Is there an iron? A. Yes, …" on one line (a Markdown paragraph joins the two).
 _INLINE_ANSWER = re.compile(r"[?？]\s*(?:\*\*|__)?\s*(?=(?:A|Ａ|回答|答え|答)\s*[0-9０-９]*\s*[.:：．、)）])",
                             re.IGNORECASE)
@@ -44,20 +46,25 @@ class Pair:
     """One question and its answer: ``lines`` of the section, the question first."""
 
     lines: tuple[str, ...]
+    #: False for the lines before the first question (an introduction, or an answer itself)
+    asked: bool = True
 
     @property
     def answer(self) -> str:
         """The answer without its question (what a voice speaks)."""
         first = self.lines[0]
-        inline = _INLINE_ANSWER.search(first)
+        if not self.asked:
+            return " ".join(self.lines)
+        inline = _INLINE_ANSWER.search(first) or _ASKS_FIRST.match(first)
         head = _A_MARK.sub("", first[inline.end():], count=1) if inline else ""
         rest = [_A_MARK.sub("", line, count=1) for line in self.lines[1:]]
         return " ".join(p.strip() for p in [head, *rest] if p.strip())
 
 
-def qa_pairs(lines: list[str]) -> tuple[list[str], list[Pair]] | None:
-    """(preamble lines, pairs) when ``lines`` are a list of at least two questions each
-    followed by its answer; None for any other section."""
+def qa_pairs(lines: list[str]) -> list[Pair] | None:
+    """The pairs, in order, when ``lines`` are a list of at least two questions each
+    followed by its answer (the lines before the first question, if any, come first, as a
+    block that is not asked); None for any other section."""
     starts = [i for i, line in enumerate(lines) if _is_question(line)]
     if len(starts) < 2:
         return None
@@ -65,8 +72,9 @@ def qa_pairs(lines: list[str]) -> tuple[list[str], list[Pair]] | None:
     pairs = [Pair(tuple(lines[a:b])) for a, b in zip(bounds, bounds[1:], strict=False)]
     if any(not p.answer for p in pairs):
         return None  # a question without an answer: a list of questions, not of answers
-    return lines[: starts[0]], pairs
+    preamble = [Pair(tuple(lines[: starts[0]]), asked=False)] if starts[0] else []
+    return preamble + pairs
 
 
 def _is_question(line: str) -> bool:
-    return bool(_Q_MARK.match(line) or _ASKS.search(line))
+    return bool(_Q_MARK.match(line) or _ASKS.search(line) or _ASKS_FIRST.match(line))
