@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.engine.contract import Answer, Source
 from bot.retrieval.evidence import STEP_NUMBER, asked_types, asks_how, asks_value, held_types
-from bot.retrieval.qa_list import Pair, qa_pairs
+from bot.retrieval.items import Item, answer_items
 from bot.retrieval.search import PREFER_LANG_MARGIN, Hit, gap_labels, parallel, quoted_hit
 from ingest.knowledge import House
 from text.phrases import phrase
@@ -102,9 +102,9 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     numbered procedure brings the whole procedure when it fits in ``max_chars``: half the
     steps of draining the pipes would mislead."""
     cleaned = clean_markdown(text)
-    qa = qa_pairs(cleaned.splitlines())
-    if qa is not None:  # a list of questions and answers, however short: the pairs asked about
-        return "\n".join(line for pair in closest_pairs(qa, question, line_scores, max_chars) for line in pair.lines)
+    items = answer_items(cleaned.splitlines())
+    if items is not None:  # a list of separate answers, however short: the ones asked about
+        return "\n".join(line for item in closest_items(items, question, line_scores, max_chars) for line in item.lines)
     if len(cleaned) <= max_chars:
         return cleaned
     pieces = _pieces(text)
@@ -200,27 +200,45 @@ def _procedures(pieces: list[tuple[int, str]]) -> dict[int, frozenset[int]]:
     return out
 
 
-#: Pairs of a question-answer list scoring within this of the closest one are quoted with it.
-PAIRS_TIED = 0.03
+#: Items of a list (bot.retrieval.items) scoring within this of the closest one are quoted
+#: with it: "where is the vacuum?" gets its row, "useful numbers?" the rows about as close.
+ITEMS_TIED = 0.08
 
 
-def closest_pairs(pairs: list[Pair], question: str, line_scores: list[tuple[str, float]] | None,
-                  max_chars: int) -> list[Pair]:
-    """The pair closest to the question and those about as close, in the section's order,
+def closest_items(items: list[Item], question: str, line_scores: list[tuple[str, float]] | None,
+                  max_chars: int) -> list[Item]:
+    """The item closest to the question and those about as close, in the section's order,
     within ``max_chars`` (the closest one always). Closeness as for a long section's lines."""
     closeness = _closeness(line_scores or [])
     fit = LineFit.of(question)
-    scores = [max(closeness(line) for line in p.lines) + fit.bonus(" ".join(p.lines)) for p in pairs]
+    scores = [max(closeness(line) for line in it.lines) + fit.bonus(" ".join(it.lines)) for it in items]
     top = max(scores)
+    tied = ITEMS_TIED if _names_an_item(items, scores, fit.words) else 1.0  # else all that fit
     chosen: list[int] = []
     total = 0
-    for i in sorted(range(len(pairs)), key=lambda i: (-scores[i], i)):
-        size = sum(len(line) + 1 for line in pairs[i].lines)
-        if scores[i] < top - PAIRS_TIED or (chosen and total + size > max_chars):
+    for i in sorted(range(len(items)), key=lambda i: (-scores[i], i)):
+        size = sum(len(line) + 1 for line in items[i].lines)
+        if scores[i] < top - tied or (chosen and total + size > max_chars):
             continue
         chosen.append(i)
         total += size
-    return [pairs[i] for i in sorted(chosen)]
+    return [items[i] for i in sorted(chosen)]
+
+
+#: The closest item stands out when it beats the next by this much.
+ITEMS_CLEAR = 0.1
+
+
+def _names_an_item(items: list[Item], scores: list[float], words: frozenset[str]) -> bool:
+    """Whether a question is about one item of a list rather than the list: it uses a word
+    that sets an item apart (not a column name or a word every item has: "useful phone
+    numbers?" names none), or the closest item beats the next clearly."""
+    ranked = sorted(scores, reverse=True)
+    if len(ranked) < 2 or ranked[0] - ranked[1] >= ITEMS_CLEAR:
+        return True
+    own = [set(tokenize(" ".join(it.lines))) for it in items if it.asked]
+    common = set.intersection(*own) if own else set()
+    return any(words & (o - common) for o in own)
 
 
 def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
@@ -372,9 +390,9 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         if h is not best and not translation and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
     gaps = set(gap_labels(best.meta))
-    qa = qa_pairs(clean_markdown(best.text).splitlines())
-    if qa is not None:  # the answers of the pairs quoted, without their questions
-        speech = " ".join(p.answer for p in closest_pairs(qa, question, best.lines, cfg.max_chars))[:220]
+    items = answer_items(clean_markdown(best.text).splitlines())
+    if items is not None:  # the items quoted, a question-answer pair's without its question
+        speech = " ".join(it.answer for it in closest_items(items, question, best.lines, cfg.max_chars))[:220]
     elif best.lines and len(body) > 220:
         speech = best_lines(best.lines, gaps)
     elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start

@@ -1,4 +1,5 @@
-"""A section written as questions and answers is answered with the pair asked about."""
+"""A section that is a list of separate answers (question-answer pairs, table rows) is
+answered with the item asked about."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from bot.config import Settings
 from bot.engine.contract import Question
 from bot.engine.engine import Engine
 from bot.retrieval.compose import extract
-from bot.retrieval.qa_list import qa_pairs
+from bot.retrieval.items import qa_pairs, table_rows
 from tests.conftest import at
 
 FAQ_EN = """# Tanno House FAQ
@@ -132,3 +133,34 @@ def test_the_real_guide_s_faq_list_answers_with_the_one_item_asked_about(real_gu
     answer = real_guide.answer(Question("is there a plunger", "fox-den", at("2026-07-10T18:00:00-06:00")))
     assert answer.text == "・Does the house have a plunger? Yes—under the bathroom sink."
     assert answer.speech == "Yes—under the bathroom sink."
+
+
+ROWS = ["Who: Caretaker; Phone: 0157-11-2233; Hours: 8:00-20:00",
+        "Who: Taxi (Kitami Hire); Phone: 0157-22-3333; Hours: 24 hours",
+        "Who: Kitami Red Cross Hospital; Phone: 0157-24-3115; Hours: 24 hours"]
+
+
+def test_a_table_s_rows_are_items_and_a_cell_s_own_semicolon_stays_in_it():
+    rows = ["Appliance: Dishwasher; How to use: Tablets under the sink; press Start.",
+            "Appliance: Heater; How to use: Press the red button.",
+            "Appliance: Rice cooker; How to use: Fill to the line; press 炊飯."]
+    found = table_rows(["Appliances in the kitchen:", *rows])
+    assert found is not None
+    assert [it.lines for it in found] == [("Appliances in the kitchen:",), *[(r,) for r in rows]]
+    assert [it.asked for it in found] == [False, True, True, True]
+
+
+def test_two_rows_or_label_value_lines_are_not_a_table():
+    assert table_rows(ROWS[:2]) is None
+    assert table_rows(["Check-in: 16:00", "Check-out: 10:00", "Wi-Fi: kitami-guest"]) is None
+
+
+def test_a_question_naming_one_row_gets_that_row():
+    scores = [(ROWS[0], 0.20), (ROWS[1], 0.40), (ROWS[2], 0.21)]
+    assert extract("\n".join(ROWS), "how do i call a taxi", 600, scores) == ROWS[1]
+
+
+def test_a_question_about_the_whole_table_gets_every_row():
+    # "phone" is a column: every row has it, so it names no row, and no row stands out
+    scores = [(ROWS[0], 0.45), (ROWS[1], 0.36), (ROWS[2], 0.33)]
+    assert extract("\n".join(ROWS), "useful phone numbers", 600, scores) == "\n".join(ROWS)
