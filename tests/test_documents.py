@@ -159,6 +159,61 @@ def test_a_plain_text_manual_saved_as_shift_jis_is_read_with_a_warning(tmp_path)
     assert any("Shift_JIS" in w.message for w in loaded.warnings)
 
 
+NUMBERED = ("ふれあいハウス 滞在のしおり\n\n1．到着したら\n玄関の鍵はキーボックスにあります。\n\n"
+            "2．インターネット\nパスワードはルーターの側面にあります。\n\n3．冬の注意\n"
+            "■ 水道の凍結\n寝る前に水抜きをしてください。\n■ 屋根の雪\n北側の窓の下に近づかないでください。\n")
+
+
+def test_a_file_without_headings_is_split_at_its_numbered_and_marked_topic_lines():
+    # a municipal 「滞在のしおり」 numbers its topics: it was one section, quoted whole
+    sections, _ = parse_markdown(NUMBERED, Path("manual.ja.md"), "manual.ja.md")
+    assert [(s.heading, s.heading_path[-2:]) for s in sections] == [
+        ("manual", ["manual"]), ("到着したら", ["到着したら"]), ("インターネット", ["インターネット"]),
+        ("水道の凍結", ["冬の注意", "水道の凍結"]), ("屋根の雪", ["冬の注意", "屋根の雪"])]
+    assert sections[1].text.strip() == "玄関の鍵はキーボックスにあります。"
+
+
+def test_a_numbered_procedure_is_steps_not_headings():
+    text = "Router\n\n1. Unplug the router\n2. Wait 30 seconds\n3. Plug it back in\n"
+    sections, _ = parse_markdown(text, Path("wifi.en.md"), "wifi.en.md")
+    assert len(sections) == 1 and "2. Wait 30 seconds" in sections[0].text
+
+
+def test_numbers_that_do_not_count_up_or_lines_holding_a_value_are_not_headings():
+    for text in ("1. Heating\nPress run.\n\n3. Parking\nIn front.\n",
+                 "2026 winter guide\nSee below.\n\n2027 summer\nLater.\n",
+                 "1. Check-in: 15:00\nAt the door.\n\n2. Check-out: 10:00\nLeave keys.\n"):
+        sections, _ = parse_markdown(text, Path("g.en.md"), "g.en.md")
+        assert len(sections) == 1, text
+
+
+def test_a_run_of_marked_lines_is_a_list_not_headings():
+    text = "ごみ\n■ 燃やすごみ 月曜\n■ 資源ごみ 水曜\n■ 燃やさないごみ 第2金曜\n"
+    sections, _ = parse_markdown(text, Path("gomi.ja.md"), "gomi.ja.md")
+    assert len(sections) == 1 and "■ 資源ごみ 水曜" in sections[0].text
+
+
+def test_a_word_manual_typed_with_numbered_topic_lines_is_split_at_them(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for line in NUMBERED.splitlines():
+        if line:
+            d.add_paragraph(line)
+    d.save(str(tmp_path / "manual.ja.docx"))
+    sections, _ = load_document(tmp_path / "manual.ja.docx", tmp_path)
+    assert [s.heading for s in sections][1:] == ["到着したら", "インターネット", "水道の凍結", "屋根の雪"]
+
+
+def test_a_pdf_all_in_one_type_is_split_at_its_numbered_topic_lines(tmp_path):
+    path = tmp_path / "manual.en.pdf"
+    path.write_bytes(_minimal_pdf(["House guide", "1. Heating", "Press the run button to start the heater.",
+                                   "2. Parking", "Park in front of the house."]))
+    sections, _ = load_document(path, tmp_path)
+    assert [(s.heading, s.text.strip()) for s in sections][1:] == [
+        ("Heating", "Press the run button to start the heater."), ("Parking", "Park in front of the house.")]
+
+
 def test_label_lines_are_text_in_a_file_that_marks_its_headings():
     sections, _ = parse_markdown("# Guide\n\n## Trash\n\n**Pickup day checklist**\n- Night before: tie bags.\n",
                                  Path("g.en.md"), "g.en.md")

@@ -212,6 +212,7 @@ def parse_markdown(text: str, path: Path, rel: str,
 
     underline = -1  # the Setext underline just read as part of a heading
     labels = not _has_headings(lines, start)  # no marked heading: label lines stand for them
+    outline_lines = numbered_headings(lines, start) if labels else {}
     for i in range(start, len(lines)):
         line = lines[i]
         if i == underline:
@@ -221,12 +222,15 @@ def parse_markdown(text: str, path: Path, rel: str,
         m = None if in_fence else _HEADING.match(line)
         setext = None if in_fence or m else _setext_level(lines, i)
         label = label_heading(line) if labels and not in_fence else None
-        if m or setext or label:
+        numbered = outline_lines.get(i) if not in_fence else None
+        if m or setext or label or numbered:
             flush()
             if m:
                 level, heading = len(m.group(1)), m.group(2).strip()
             elif setext:
                 level, heading, underline = setext, line.strip(), i + 1
+            elif numbered:
+                level, heading = numbered
             else:
                 level, heading = 2, label or ""
             if level == 1 and not title:
@@ -274,6 +278,56 @@ def label_heading(text: str) -> str | None:
         return None
     label = re.sub(r"^(\*\*|__)(.*)\1$", r"\2", line.rstrip(":： ")).rstrip(":：").strip()
     return label if label and not re.search(r"[:：]", label) else None
+
+
+#: "1．到着したら", "2. Internet", "(3) お風呂", "第4章 冬の注意": a topic's number and name.
+_NUMBERED_LINE = re.compile(
+    r"^\s*(?:第\s*)?[(（]?([0-9０-９]{1,2})\s*(?:[.．、)）]|章|節|(?=[\s　]))[\s　]*(\S.{0,29})$")
+#: "■ 水道の凍結", "● Parking": a mark that sets a topic apart (or, as often, a list item).
+_MARKED_LINE = re.compile(r"^\s*([■●◆□◇▼▶★☆])[\s　]*(\S.{0,29})$")
+_HAS_VALUE = re.compile(r"[:：]")
+
+
+def numbered_headings(lines: list[str], start: int = 0) -> dict[int, tuple[int, str]]:
+    """Line index -> (level, heading) for the numbered and marked topic lines of a document
+    that marks no heading ("1．到着したら" over its paragraph, "■ 水道の凍結" under it).
+
+    Without them such a guide was one section, quoted whole. A numbered line is a heading
+    only when the document's numbered lines each head some text and count 1, 2, 3 in
+    order: consecutive lines "1. Unplug it" / "2. Wait" are a procedure's steps, and a
+    numbering that restarts belongs to lists. Marked lines are headings when at least two
+    each head some text (a run of marked lines is a list), one level below numbered ones."""
+    numbered = _topic_lines(lines, start, _NUMBERED_LINE)
+    numbers = [int(unicodedata.normalize("NFKC", m.group(1))) for m in numbered.values()]
+    if len(numbers) < 2 or numbers != list(range(numbers[0], numbers[0] + len(numbers))) or numbers[0] > 1:
+        numbered = {}
+    marked = _topic_lines(lines, start, _MARKED_LINE)
+    if len(marked) < 2:
+        marked = {}
+    out = {i: (2, m.group(2).strip()) for i, m in numbered.items()}
+    out.update({i: (3 if numbered else 2, m.group(2).strip()) for i, m in marked.items()})
+    return out
+
+
+def _topic_lines(lines: list[str], start: int, pattern: re.Pattern[str]) -> dict[int, re.Match[str]]:
+    """The lines matching ``pattern`` that name a topic (short, no sentence, no value) and
+    head text: the next non-blank line is not another such line. None at all when any line
+    matching ``pattern`` is directly followed by another (a list, not topics)."""
+    found: dict[int, re.Match[str]] = {}
+    in_fence = False
+    for i in range(start, len(lines)):
+        if _FENCE.match(lines[i].strip()):
+            in_fence = not in_fence
+        m = None if in_fence else pattern.match(lines[i])
+        if m is None:
+            continue
+        nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+        if nxt is None or pattern.match(lines[nxt]):
+            return {}  # the last line, or one of a run: a list's items
+        name = m.group(2).strip()
+        if not _SENTENCE_END.search(name) and not _HAS_VALUE.search(name):
+            found[i] = m
+    return found
 
 
 def _has_headings(lines: list[str], start: int) -> bool:
@@ -372,7 +426,18 @@ def _docx_blocks(document: Any) -> list[Block]:
         looks.append(_Look(short, apart, _size(para)))
     if not any(b.level for b in blocks):
         _set_headings(blocks, looks, _size_of(document.styles["Normal"]) if "Normal" in document.styles else None)
+    if not any(b.level for b in blocks):
+        _number_blocks(blocks)
     return blocks
+
+
+def _number_blocks(blocks: list[Block]) -> bool:
+    """Headings for a document whose type marks none: its numbered and marked topic lines
+    (see numbered_headings); True when it has any."""
+    found = numbered_headings([b.text for b in blocks])
+    for i, (level, heading) in found.items():
+        blocks[i].level, blocks[i].text = level, heading
+    return bool(found)
 
 
 @dataclass(frozen=True)
@@ -529,6 +594,10 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         return [], [Problem(rel, 0, f"cannot read PDF ({exc.__class__.__name__})")]
     blocks = outline(lines)
+    if not blocks:  # all one size and weight: numbered topic lines may still head its text
+        plain = [Block(0, ln.text, no) for no, page in
+                 enumerate(drop_furniture(lines, body_size([ln for p in lines for ln in p])), start=1) for ln in page]
+        blocks = plain if _number_blocks(plain) else []
     if blocks:
         meta = DocMeta()
         sections = outline_sections(blocks, rel, meta)
