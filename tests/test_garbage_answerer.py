@@ -261,6 +261,19 @@ def test_today_in_the_evening_without_a_put_out_time_also_gives_the_one_after(ka
     assert "その次は12月9日（水）" in any_kind.text  # あきびん (水2)
 
 
+def test_a_category_asked_for_a_week_it_is_not_collected_says_so_and_when_it_is_next(kanazawa):
+    # 浅野川: 燃やさないごみ 水4; the week of Dec 2, 2026 has none. Seven "収集なし" lines said it
+    # only by leaving it out
+    answer = ask("今週の燃やさないごみっていつ", "2026-12-02T19:00:00+09:00", root=kanazawa, house="h")
+    assert answer.text.splitlines() == ["12月2日（水）〜12月8日（火）は燃やさないごみの収集はありません。",
+                                        "次の燃やさないごみの日は12月23日（水）です。"]
+
+
+def test_a_category_asked_for_a_week_lists_only_its_days(kanazawa):
+    answer = ask("今週の燃やすごみ", "2026-12-02T19:00:00+09:00", root=kanazawa, house="h")
+    assert answer.text.splitlines()[1:] == ["12月3日（木）: 燃やすごみ", "12月7日（月）: 燃やすごみ"]
+
+
 def test_the_kanazawa_closure_moves_a_collection_a_week_later(kanazawa):
     answer = ask("次の資源の日は？", "2022-12-21T09:00:00+09:00", root=kanazawa, house="h")
     assert "1月10日（火）" in answer.text  # 火1 on Jan 3 falls in the closure

@@ -89,6 +89,7 @@ _TEXT: dict[str, dict[str, str]] = {
                        "{who}にお問い合わせください。",
         "caretaker": "管理人",
         "week_title": "{area}のごみ収集（{start}〜{end}）",
+        "span": "{start}〜{end}",
         "no_collection": "収集なし",
         "area_unknown": "このお住まいのごみ収集地区がわからないため、収集日をお答えできません。",
         "sort_one": "{item}は「{cat}」です。",
@@ -130,6 +131,7 @@ _TEXT: dict[str, dict[str, str]] = {
                        "that. Please ask {who}.",
         "caretaker": "the caretaker",
         "week_title": "Garbage collection for {area} ({start} – {end})",
+        "span": "{start} – {end}",
         "no_collection": "no collection",
         "area_unknown": "I can't tell the collection days because this house's garbage area is not set up.",
         "sort_one": "{item}: {cat}.",
@@ -168,6 +170,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "not_started": "这份垃圾收集日历从{start}开始，之前的收集日无法得知。请咨询{who}。",
         "caretaker": "管理员",
         "week_title": "{area}的垃圾收集（{start}～{end}）",
+        "span": "{start}～{end}",
         "no_collection": "不收集",
         "area_unknown": "这个住处的垃圾收集地区未设置，无法回答收集日。",
         "sort_one": "{item}：{cat}。",
@@ -207,6 +210,7 @@ _TEXT: dict[str, dict[str, str]] = {
                        "{who}에게 문의해 주세요.",
         "caretaker": "관리인",
         "week_title": "{area} 쓰레기 수거 ({start}~{end})",
+        "span": "{start}~{end}",
         "no_collection": "수거 없음",
         "area_unknown": "이 숙소의 쓰레기 수거 지역이 설정되지 않아 수거일을 알려드릴 수 없습니다.",
         "sort_one": "{item}: {cat}.",
@@ -540,7 +544,17 @@ class GarbageAnswerer:
             for day in when.days:
                 self._one_day(reply, schedule, area, categories, day, when.relative, now, lang)
         elif when.kind == WEEK:
-            self._week(reply, schedule, area, when.days, lang, categories)
+            if categories and not any(c in schedule.day(d).categories for d in when.days for c in categories):
+                # "今週の燃やさないごみっていつ": not this week (seven "no collection" lines said it
+                # only by omission), and when it is next
+                span = _t(lang, "span", start=format_date(when.days[0], lang), end=format_date(when.days[-1], lang))
+                for category in categories:
+                    line = _t(lang, "cat_no", when=span, cat=category_label(category, lang))
+                    reply.lines.append(line)
+                    reply.speech.append(line)
+                    self._next_of(reply, schedule, area, category, when.days[-1] + timedelta(days=1), now, lang)
+            else:
+                self._week(reply, schedule, area, when.days, lang, categories)
         elif categories:
             start = first_day_for_next(now, area.put_out_by)
             for category in categories:
@@ -731,6 +745,8 @@ class GarbageAnswerer:
         shown_closures: list[Period] = []
         for info in infos:
             cats = [c for c in info.categories if not wanted or id(c) in wanted]
+            if wanted and not cats and info.closed is None:
+                continue  # "今週の燃やすごみ": its days, not five "no collection" lines between them
             text = _join([category_label(c, lang) for c in cats], lang) if cats else _t(lang, "no_collection")
             if info.closed is not None and not cats:
                 text += f"（{info.closed.note}）" if _lang(lang) == "ja" and info.closed.note else ""
