@@ -39,13 +39,14 @@ from ingest.retrieval.store import (
     write_manifest,
     write_snapshot,
 )
+from ingest.retrieval.synonyms import synonym_table
 from ingest.retrieval.units import assemble_units
 from ingest.retrieval.wordvectors import build_word_vectors, english_vocabulary
 from ingest.transit.schema import index_path
 from ingest.transit.timetables import build_index
 from ingest.validate import Scan, fingerprint, scan_knowledge
 from text.loanwords import english_words, transliterate
-from text.tokenize import index_tokens
+from text.tokenize import index_tokens_and_synonyms
 
 log = logging.getLogger(__name__)
 
@@ -164,7 +165,9 @@ def _publish(
             chunks = chunk_sections(doc.sections, file_hash=doc.hash, scope=doc.scope, house=doc.house,
                                     area=doc.area, title=title)
             new_chunks.extend(chunks)
-            records.extend(ChunkRecord.make(c.id, c.text, c.metadata, index_tokens(c.embed_text)) for c in chunks)
+            for c in chunks:
+                tokens, synonyms = index_tokens_and_synonyms(c.embed_text)
+                records.append(ChunkRecord.make(c.id, c.text, c.metadata, tokens, synonyms))
         files[doc.rel] = {"hash": doc.hash, "kind": "doc", "sections": len(doc.sections)}
 
     if new_chunks:
@@ -198,7 +201,7 @@ def _publish(
     lexical = BM25Index.build([r.tokens for r in records])
     words = build_word_vectors(english_vocabulary(lexical.vocab), embeddings.embed_documents,
                                old_snapshot.words if old_records else None)  # same model only
-    snapshot = write_snapshot(store, Snapshot(records, lexical, units, loanwords, words))
+    snapshot = write_snapshot(store, Snapshot(records, lexical, units, loanwords, words, synonym_table(records)))
     manifest = Manifest(model=model_id, files=files, fingerprint=fp, knowledge=str(root),
                         updated=datetime.now(UTC).isoformat(timespec="seconds"), records=snapshot)
     if publish is not None:

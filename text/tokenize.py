@@ -27,6 +27,10 @@ _JA_STOP = set(
 )
 
 
+#: (index token, SudachiDict synonym group ids) of a text's nouns that belong to a group
+Synonyms = list[tuple[str, tuple[int, ...]]]
+
+
 def tokenize(text: str) -> list[str]:
     """Normalised content tokens of mixed Japanese/English text."""
     return _tokens(text, topic_only=False)
@@ -39,7 +43,7 @@ def topic_words(text: str) -> list[str]:
     return _tokens(text, topic_only=True)
 
 
-def _tokens(text: str, topic_only: bool) -> list[str]:
+def _tokens(text: str, topic_only: bool, synonyms: Synonyms | None = None) -> list[str]:
     text = unicodedata.normalize("NFKC", text).lower().translate(LOOKALIKES)
     tokens: list[str] = []
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
@@ -58,7 +62,17 @@ def _tokens(text: str, topic_only: bool) -> list[str]:
             form = to_hiragana(norm)
             if form.strip():
                 tokens.append(form)
+                if synonyms is not None and pos == "名詞" and m.synonym_group_ids():
+                    synonyms.append((form, tuple(m.synonym_group_ids())))
     return tokens
+
+
+def synonym_groups(text: str) -> Synonyms:
+    """(index token, SudachiDict synonym group ids) of the Japanese nouns of ``text`` that
+    belong to a group: 「チャリ」 and 「自転車」 share one, as do 「知り合い」 and 「知人」."""
+    synonyms: Synonyms = []
+    _tokens(text, topic_only=False, synonyms=synonyms)
+    return synonyms
 
 
 def _says_what_to_do(word: str) -> bool:
@@ -181,6 +195,13 @@ def _looks_loanword(piece: str) -> bool:
 def index_tokens(text: str) -> list[str]:
     """What BM25 indexes and searches: words plus kana bigrams."""
     return tokenize(text) + kana_grams(text)
+
+
+
+def index_tokens_and_synonyms(text: str) -> tuple[list[str], Synonyms]:
+    """:func:`index_tokens` and, from the same analysis, :func:`synonym_groups` (nouns)."""
+    synonyms: Synonyms = []
+    return _tokens(text, topic_only=False, synonyms=synonyms) + kana_grams(text), synonyms
 
 
 _KATAKANA_RUN = re.compile(r"[\u30a1-\u30fa\u30fc]{3,}")

@@ -71,6 +71,9 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     quoted = quoted_hit(hits, lang)
     same = quoted.meta["lang"] == lang
     have = set(quoted.tokens)
+    synonyms = retriever.synonyms_of(text) if lang == "ja" else {}
+    if synonyms:  # a word the section writes as a synonym ("チャリ": 自転車) is held
+        have |= {t for t, others in synonyms.items() if others & have}
     if same:
         coverage = sum(v for t, v in idf.items() if t in have) / total
     elif lang == "en" and quoted.meta["lang"] == "ja":
@@ -87,7 +90,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
         mask = retriever._masks(scope).allowed
         share = float((mask & (retriever.langs == lang)).sum()) / max(1, int(mask.sum()))
         share = share if lang == "en" else min(1.0, 2 * share)
-        missing = retriever.unseen((t for t in idf if t in topic), mask)
+        missing = retriever.unseen((t for t in idf if t in topic), mask, synonyms)
         unseen = share * sum(v for t, v in idf.items() if t in missing) / total
     known = sorted((t for t in topic if t in bm25.vocab), key=lambda t: (-idf[t], t))[:2]  # ties: by the word
     entity_unknown = not (same and known)

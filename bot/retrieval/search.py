@@ -11,7 +11,7 @@ the asking house's files plus its area's, sections inside their season/validity 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +36,7 @@ from text.tokenize import (
     katakana_words,
     rewrite_kana,
     rewrite_loanwords,
+    synonym_groups,
     tokenize,
     topic_words,
 )
@@ -159,6 +160,8 @@ class FusionConfig:
     #: BM25 bonus for the words of English pages with no Japanese version that a Japanese
     #: question writes in katakana (LoanwordBridge; 0.2-0.5 gave the same gains)
     english_loanword_weight: float = 0.25
+    #: weight of the lexical score of the guide's synonyms of a Japanese question's words
+    synonym_weight: float = 0.5
 
 
 @dataclass
@@ -252,6 +255,7 @@ class Retriever:
         self.records = snapshot.records
         self.bm25 = snapshot.lexical if snapshot.lexical is not None else BM25Index.build([])
         self.loanwords = LoanwordBridge(snapshot.loanwords or {})  # Japanese katakana -> English words
+        self._synonym_table = snapshot.synonyms or {}  # synonym group -> the guide's words in it
         words = snapshot.words
         self._words = words.words if words is not None else []
         self._word_vectors = (words.vectors.astype(np.float32) if words is not None and len(words.words)
@@ -413,10 +417,26 @@ class Retriever:
             score -= c.oov_weight * share * unseen / total
         return score
 
-    def unseen(self, terms: Iterable[str], mask: np.ndarray) -> set[str]:
-        """The ``terms`` no page ``mask`` allows uses, in any spelling or as a word right beside
-        it; the words to compare are embedded in one call."""
-        by_spelling = [t for t in dict.fromkeys(terms) if not self._seen_by_spelling(t, mask)]
+    def synonyms_of(self, text: str) -> dict[str, frozenset[str]]:
+        """The question's Japanese nouns that no page uses -> the guide's words that are
+        their synonyms (ingest.retrieval.synonyms). A word the guide uses is matched as it
+        is: its synonyms (「家」: 家庭) would only draw other pages."""
+        out: dict[str, frozenset[str]] = {}
+        for token, groups in synonym_groups(text):
+            if token in self.bm25.vocab:
+                continue
+            others = frozenset(t for g in groups for t in self._synonym_table.get(g, ()) if t != token)
+            if others:
+                out[token] = out.get(token, frozenset()) | others
+        return out
+
+    def unseen(self, terms: Iterable[str], mask: np.ndarray,
+               synonyms: Mapping[str, frozenset[str]] | None = None) -> set[str]:
+        """The ``terms`` no page ``mask`` allows uses, in any spelling, as a synonym or as a
+        word right beside it; the words to compare are embedded in one call."""
+        synonyms = synonyms or {}
+        by_spelling = [t for t in dict.fromkeys(terms) if not self._seen_by_spelling(t, mask)
+                       and not any(self._seen_by_spelling(o, mask) for o in synonyms.get(t, ()))]
         self._embed_words([t for t in by_spelling if self._comparable(t)])
         return {t for t in by_spelling if not self._seen_alike(t, mask)}
 
@@ -634,6 +654,12 @@ class Retriever:
         if f.lexical_weight > 0:
             mask = masks.allowed & (self.langs == lang) if f.same_lang_only else masks.allowed
             lex = self._lexical(index_tokens(text), mask, candidates)
+        if lang == "ja" and f.synonym_weight > 0:
+            # the guide's synonyms of the question's words (チャリ: 自転車)
+            alt = sorted({t for others in self.synonyms_of(text).values() for t in others})
+            if alt:
+                mask = masks.allowed & (self.langs == lang) if f.same_lang_only else masks.allowed
+                lex = (lex + f.synonym_weight * self._lexical(alt, mask, candidates)).astype(np.float32)
         if lang == "en" and f.loanword_weight > 0:
             # English words the Japanese pages write in katakana ("check out": チェックアウト)
             loan_bonus = f.loanword_weight * self._lexical(loanword_tokens(text, self.bm25.vocab),

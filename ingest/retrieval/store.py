@@ -19,7 +19,7 @@ import stat
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
@@ -36,7 +36,7 @@ T = TypeVar("T")
 
 MANIFEST = "manifest.json"
 RECORDS = "chunks.pkl"  # name before format 8; now chunks-<id>.pkl named by the manifest
-FORMAT_VERSION = 20  # bump when chunking/metadata/pickled classes change so stores re-ingest
+FORMAT_VERSION = 21  # bump when chunking/metadata/pickled classes change so stores re-ingest
 
 
 TOKEN_SEP = "\x1f"
@@ -55,10 +55,23 @@ class ChunkRecord:
     text: str
     meta: dict[str, Any]
     token_text: str = ""
+    #: its nouns' SudachiDict synonym groups, "token:group,group" joined like the tokens
+    #: (ingest.retrieval.synonyms)
+    synonym_text: str = ""
 
     @classmethod
-    def make(cls, id: str, text: str, meta: dict[str, Any], tokens: list[str]) -> ChunkRecord:
-        return cls(id, text, meta, TOKEN_SEP.join(tokens))
+    def make(cls, id: str, text: str, meta: dict[str, Any], tokens: list[str],
+             synonyms: Sequence[tuple[str, tuple[int, ...]]] = ()) -> ChunkRecord:
+        pairs = TOKEN_SEP.join(f"{t}:{','.join(map(str, g))}" for t, g in dict.fromkeys(synonyms))
+        return cls(id, text, meta, TOKEN_SEP.join(tokens), pairs)
+
+    @property
+    def synonyms(self) -> list[tuple[str, tuple[int, ...]]]:
+        out = []
+        for pair in self.synonym_text.split(TOKEN_SEP) if self.synonym_text else []:
+            token, _, groups = pair.rpartition(":")
+            out.append((token, tuple(int(g) for g in groups.split(","))))
+        return out
 
     @property
     def tokens(self) -> list[str]:
@@ -95,6 +108,9 @@ class Snapshot:
     loanwords: dict[str, str] | None = None
     #: vectors of the index's English words (ingest.retrieval.wordvectors)
     words: WordVectors | None = None
+    #: {SudachiDict synonym group: the index tokens of the records' nouns in it}
+    #: (ingest.retrieval.synonyms)
+    synonyms: dict[int, list[str]] | None = None
 
 
 @dataclass
