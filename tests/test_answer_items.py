@@ -164,3 +164,12 @@ def test_a_question_about_the_whole_table_gets_every_row():
     # "phone" is a column: every row has it, so it names no row, and no row stands out
     scores = [(ROWS[0], 0.45), (ROWS[1], 0.36), (ROWS[2], 0.33)]
     assert extract("\n".join(ROWS), "useful phone numbers", 600, scores) == "\n".join(ROWS)
+
+
+def test_the_rows_of_a_table_without_a_header_are_items_too():
+    # a Word table whose first row is not marked as its header: its rows are joined cells
+    rows = ["Caretaker | 0157-11-2233", "Taxi (Kitami Hire) | 0157-22-3333", "Hospital | 0157-24-3115"]
+    found = table_rows(rows)
+    assert found is not None and [it.lines for it in found] == [(r,) for r in rows]
+    scores = [(rows[0], 0.2), (rows[1], 0.45), (rows[2], 0.25)]
+    assert extract("\n".join(rows), "how do i call a taxi", 600, scores) == rows[1]

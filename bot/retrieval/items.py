@@ -10,7 +10,8 @@ the page's own structure, in any language:
   that is itself a question (ends with "?" or "？"), or a list item opening with one
   ("- **Can friends visit?** Daytime visitors are fine…"); at least two in the section;
 - a row is a line as ingest writes a table's body row, each cell named by its column
-  ("Item: Vacuum cleaner; Where: Hall closet"), at least three with the same columns.
+  ("Item: Vacuum cleaner; Where: Hall closet") or, in a table without a header, its
+  cells joined ("Vacuum cleaner | Hall closet"); at least three with the same columns.
 """
 
 from __future__ import annotations
@@ -120,8 +121,11 @@ def table_rows(lines: list[str]) -> list[Item] | None:
 
 def _columns(line: str) -> tuple[str, ...] | None:
     """The column names of a row as ingest writes it ("Who: Taxi; Phone: 0157-…" ->
-    ("who", "phone")); None for a line that is not one (fewer than two named cells). A
-    cell's own "; " ("Tablets under the sink; press Start") names nothing and stays in it."""
+    ("who", "phone")), or its number of cells when its table named none ("Taxi | 0157-…",
+    a Word table without a header row); None for a line that is not a row (fewer than two
+    cells). A cell's own "; " ("Tablets under the sink; press Start") names nothing."""
+    if " | " in line:
+        return ("|",) * (line.count(" | ") + 1)
     names = tuple(m.group(1).casefold() for m in _NAMED_CELL.finditer(line))
     return names if len(names) >= 2 and _NAMED_CELL.match(line) else None
 
