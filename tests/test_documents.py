@@ -173,6 +173,13 @@ def test_a_file_without_headings_is_split_at_its_numbered_and_marked_topic_lines
     assert sections[1].text.strip() == "玄関の鍵はキーボックスにあります。"
 
 
+def test_a_title_heading_alone_does_not_keep_the_topic_lines_from_being_headings():
+    # "# 滞在のしおり" over numbered topics: the one marked heading is the file's title
+    sections, _ = parse_markdown("# " + NUMBERED, Path("manual.ja.md"), "manual.ja.md")
+    assert [s.heading for s in sections] == ["到着したら", "インターネット", "水道の凍結", "屋根の雪"]
+    assert sections[0].heading_path == ["ふれあいハウス 滞在のしおり", "到着したら"]
+
+
 def test_a_numbered_procedure_is_steps_not_headings():
     text = "Router\n\n1. Unplug the router\n2. Wait 30 seconds\n3. Plug it back in\n"
     sections, _ = parse_markdown(text, Path("wifi.en.md"), "wifi.en.md")
@@ -203,6 +210,19 @@ def test_a_word_manual_typed_with_numbered_topic_lines_is_split_at_them(tmp_path
     d.save(str(tmp_path / "manual.ja.docx"))
     sections, _ = load_document(tmp_path / "manual.ja.docx", tmp_path)
     assert [s.heading for s in sections][1:] == ["到着したら", "インターネット", "水道の凍結", "屋根の雪"]
+
+
+def test_a_word_manual_with_only_a_title_style_is_split_at_its_numbered_topic_lines(tmp_path):
+    import docx
+
+    d = docx.Document()
+    lines = [ln for ln in NUMBERED.splitlines() if ln]
+    d.add_heading(lines[0], level=0)  # the Title style
+    for line in lines[1:]:
+        d.add_paragraph(line)
+    d.save(str(tmp_path / "manual.ja.docx"))
+    sections, _ = load_document(tmp_path / "manual.ja.docx", tmp_path)
+    assert [s.heading for s in sections] == ["到着したら", "インターネット", "水道の凍結", "屋根の雪"]
 
 
 def test_a_pdf_all_in_one_type_is_split_at_its_numbered_topic_lines(tmp_path):

@@ -211,7 +211,7 @@ def parse_markdown(text: str, path: Path, rel: str,
             sections.append(Section(rel, cur_heading or title, hp, body, cur_line, meta))
 
     underline = -1  # the Setext underline just read as part of a heading
-    labels = not _has_headings(lines, start)  # no marked heading: label lines stand for them
+    labels = not _marks_sections(lines, start)  # no marked heading: label lines stand for them
     outline_lines = numbered_headings(lines, start) if labels else {}
     for i in range(start, len(lines)):
         line = lines[i]
@@ -330,14 +330,24 @@ def _topic_lines(lines: list[str], start: int, pattern: re.Pattern[str]) -> dict
     return found
 
 
-def _has_headings(lines: list[str], start: int) -> bool:
-    """Whether a Markdown file marks any heading (``#`` or underlined), outside code fences."""
+def _marks_sections(lines: list[str], start: int) -> bool:
+    """Whether a Markdown file marks headings for its sections (``#`` or underlined, outside
+    code fences): any below level 1, or more than one. A file whose one marked heading is
+    its title ("# 滞在のしおり" over numbered topics) marks none: it was one section."""
     in_fence = False
+    titles = 0
     for i in range(start, len(lines)):
         if _FENCE.match(lines[i].strip()):
             in_fence = not in_fence
-        elif not in_fence and (_HEADING.match(lines[i]) or _setext_level(lines, i)):
-            return True
+            continue
+        if in_fence:
+            continue
+        m = _HEADING.match(lines[i])
+        level = len(m.group(1)) if m else _setext_level(lines, i)
+        if level:
+            titles += 1
+            if level > 1 or titles > 1:
+                return True
     return False
 
 
@@ -424,17 +434,23 @@ def _docx_blocks(document: Any) -> list[Block]:
         apart = not listed and (label_heading(text) is not None or _all_bold(para)
                                 and label_heading(f"**{text}**") is not None)
         looks.append(_Look(short, apart, _size(para)))
-    if not any(b.level for b in blocks):
+    if _title_only(blocks):
         _set_headings(blocks, looks, _size_of(document.styles["Normal"]) if "Normal" in document.styles else None)
-    if not any(b.level for b in blocks):
+    if _title_only(blocks):
         _number_blocks(blocks)
     return blocks
+
+
+def _title_only(blocks: list[Block]) -> bool:
+    """No heading marked below the title (at most one, at level 1): the sections are still
+    to be found (a Word "Title" over an unstyled guide was one section)."""
+    return not any(b.level > 1 for b in blocks) and sum(1 for b in blocks if b.level) <= 1
 
 
 def _number_blocks(blocks: list[Block]) -> bool:
     """Headings for a document whose type marks none: its numbered and marked topic lines
     (see numbered_headings); True when it has any."""
-    found = numbered_headings([b.text for b in blocks])
+    found = numbered_headings([b.text if not b.level else "" for b in blocks])
     for i, (level, heading) in found.items():
         blocks[i].level, blocks[i].text = level, heading
     return bool(found)
@@ -594,6 +610,8 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         return [], [Problem(rel, 0, f"cannot read PDF ({exc.__class__.__name__})")]
     blocks = outline(lines)
+    if blocks and _title_only(blocks):
+        _number_blocks(blocks)  # a title over text all in one type: its numbered topic lines
     if not blocks:  # all one size and weight: numbered topic lines may still head its text
         plain = [Block(0, ln.text, no) for no, page in
                  enumerate(drop_furniture(lines, body_size([ln for p in lines for ln in p])), start=1) for ln in page]
