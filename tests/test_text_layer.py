@@ -134,6 +134,23 @@ def test_an_everyday_verb_in_any_form_and_a_phrasal_particle_are_not_topics() ->
     assert topic_words("the power went out") == ["power"]
 
 
+def test_a_contraction_or_possessive_is_its_word_not_a_topic_of_its_own() -> None:
+    from text.tokenize import topic_words
+
+    # "we're locked out" had "we'r" as a topic no page has
+    assert topic_words("we're locked out") == ["lock"]
+    assert topic_words("the host's phone number") == ["host", "phone", "number"]
+
+
+def test_an_everyday_verb_s_ing_form_before_a_noun_names_a_thing() -> None:
+    from text.tokenize import topic_words
+
+    # "washing machine" was only "machine" (and a coffee machine had it)
+    assert topic_words("how do i use the washing machine") == ["wash", "machin"]
+    assert topic_words("it keeps working badly") == ["bad"]
+    assert topic_words("where do we throw out glass bottles") == ["glass", "bottl"]
+
+
 def test_a_japanese_questions_nouns_are_spelled_as_an_english_guide_about_japan_writes_them() -> None:
     from text.romaji import romaji_words
 

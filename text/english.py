@@ -58,7 +58,8 @@ EVERYDAY_VERBS: frozenset[str] = frozenset(
     """show shows showing bring borrow use using put go going come make take give run find work
     working turn open close leave stay call pay buy eat drink cook wash dry fix break broken
     stop stopped start started keep let look see say said try help happen happened need
-    went gone came took taken made gave given ran found brought bought ate drank kept tried""".split()
+    went gone came took taken made gave given ran found brought bought ate drank kept tried
+    throw threw thrown lose lost forget forgot forgotten""".split()
 )
 
 #: The particles of phrasal verbs ("the power went *out*", "it keeps cutting *off*"): part of

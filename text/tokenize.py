@@ -47,8 +47,10 @@ def _tokens(text: str, topic_only: bool, synonyms: Synonyms | None = None) -> li
     text = unicodedata.normalize("NFKC", text).lower().translate(LOOKALIKES)
     tokens: list[str] = []
     # ASCII words are handled here; Sudachi would turn "what" into katakana.
-    for w in _ASCII_WORD.findall(text):
-        if w not in RETRIEVAL_STOP and (len(w) > 1 or w.isdigit()) and not (topic_only and _says_what_to_do(w)):
+    words = [_uncontracted(w) for w in _ASCII_WORD.findall(text)]
+    for i, w in enumerate(words):
+        if w not in RETRIEVAL_STOP and (len(w) > 1 or w.isdigit()) and not (
+                topic_only and _says_what_to_do(w) and not _names_a_thing(w, words[i + 1:i + 2])):
             tokens.append(stem(w.replace("-", "")))  # "wi-fi" = "wifi"
     rest = _ASCII_WORD.sub(" ", text)
     if rest.strip(" ?!.,:;()[]/-\n\t"):
@@ -73,6 +75,25 @@ def synonym_groups(text: str) -> Synonyms:
     synonyms: Synonyms = []
     _tokens(text, topic_only=False, synonyms=synonyms)
     return synonyms
+
+
+_CONTRACTION = re.compile(r"^([a-z]+)'(?:s|re|ve|ll|d|m)$")
+
+
+def _uncontracted(word: str) -> str:
+    """A word without its contraction or possessive ("we're" -> "we", "host's" -> "host"):
+    "we're locked out" had "we'r" as a topic no page has."""
+    m = _CONTRACTION.match(word)
+    return m.group(1) if m else word
+
+
+def _names_a_thing(word: str, after: list[str]) -> bool:
+    """An everyday verb's -ing form before a noun names a thing ("washing machine"), unlike
+    one before a particle or an adverb ("keeps cutting off", "stopped working properly")."""
+    if not word.endswith("ing") or not after:
+        return False
+    nxt = after[0]
+    return not (nxt in RETRIEVAL_STOP or nxt in PHRASAL_PARTICLES or nxt.endswith("ly") or _says_what_to_do(nxt))
 
 
 def _says_what_to_do(word: str) -> bool:
