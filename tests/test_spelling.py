@@ -49,3 +49,20 @@ def test_two_words_become_the_guide_s_compound() -> None:
 def test_words_the_guide_does_not_have_as_one_stay_apart() -> None:
     assert join_compounds("where is the key box", GUIDE) == "where is the key box"
     assert join_compounds("come in to the house", GUIDE | {"into"}) == "come in to the house"
+
+
+def test_close_matches_by_length_give_difflib_s_answer():
+    import difflib
+    import random
+
+    from text.spelling import by_length, close_matches
+
+    words = ["garbage", "tomorrow", "recycling", "bottles", "cans", "paper", "burnable", "batteries", "week",
+             "schedule", "plastic", "cardboard", "collection", "thursday", "saturday"]
+    grouped = by_length(words)
+    rng = random.Random(3)
+    for _ in range(300):
+        w = rng.choice(words)
+        typed = "".join(c for c in w if rng.random() > 0.15) + rng.choice(["", "e", "s", "xx"])
+        for cutoff in (0.6, 0.8, 0.82):
+            assert close_matches(typed, grouped, 3, cutoff) == difflib.get_close_matches(typed, words, 3, cutoff)

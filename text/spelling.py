@@ -25,8 +25,9 @@ a hyphen is part of a name ("Biho 5-chome") and stays.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Container
+from collections.abc import Container, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -103,3 +104,22 @@ def correct_spelling(text: str, vocab: Container[str]) -> str:
         return mend(typed.lower(), vocab) or typed
 
     return join_compounds(_WORD.sub(fix, text), vocab)
+
+
+def by_length(words: Iterable[str]) -> dict[int, list[str]]:
+    """``words`` grouped by length, for :func:`close_matches`."""
+    out: dict[int, list[str]] = {}
+    for w in words:
+        out.setdefault(len(w), []).append(w)
+    return out
+
+
+def close_matches(word: str, grouped: Mapping[int, Sequence[str]], n: int, cutoff: float) -> list[str]:
+    """``difflib.get_close_matches(word, words, n, cutoff)`` for the words ``grouped`` by
+    length, scoring only the lengths that can reach ``cutoff`` (a ratio is at most
+    2·min(len)/(sum of lens)): the same answer, without comparing every word of a
+    dictionary to every typed word (a fifth of an English question's CPU time)."""
+    size = len(word)
+    candidates = [w for length, words in grouped.items()
+                  if size + length and 2 * min(size, length) / (size + length) >= cutoff for w in words]
+    return difflib.get_close_matches(word, candidates, n=n, cutoff=cutoff)

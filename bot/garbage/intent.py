@@ -13,7 +13,6 @@ matches ごみ, ゴミ and ｺﾞﾐ alike.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -21,6 +20,7 @@ from datetime import date, timedelta
 from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
 from text.english import EVERYDAY_VERBS, GARBAGE_QUESTION_STOP
 from text.normalize import fold, spelled
+from text.spelling import by_length, close_matches
 from text.sudachi import morphemes
 
 from .spelling import respell
@@ -43,6 +43,7 @@ _EN_VOCAB = (
     "plastic", "plastics", "bottles", "cans", "paper", "cardboard", "week", "weekend", "next",
     "when", "schedule", "throw", "dispose", "which", "where", "batteries",
 )
+_EN_VOCAB_BY_LENGTH = by_length(_EN_VOCAB)
 _EN_WORD = re.compile(r"[a-z][a-z'-]*")
 
 _WEEKDAY_WORDS: list[tuple[str, int]] = [
@@ -252,11 +253,16 @@ def correct_english(folded: str) -> str:
         word = m.group(0)
         if len(word) < 5 or word in _EN_VOCAB:
             return word
-        close = [c for c in difflib.get_close_matches(word, _EN_VOCAB, n=3, cutoff=0.8)
-                 if c[0] == word[0] and abs(len(c) - len(word)) <= 2]
-        return close[0] if close else word
+        return _intent_word(word)
 
     return _EN_WORD.sub(fix, folded)
+
+
+def _intent_word(word: str) -> str:
+    """The intent word ``word`` is a typo of, or ``word`` itself."""
+    close = [c for c in close_matches(word, _EN_VOCAB_BY_LENGTH, 3, 0.8)
+             if c[0] == word[0] and abs(len(c) - len(word)) <= 2]
+    return close[0] if close else word
 
 
 class _Text:

@@ -19,7 +19,6 @@ A small lexicon maps common English, Korean and Chinese item words to Japanese, 
 
 from __future__ import annotations
 
-import difflib
 import math
 import re
 from dataclasses import dataclass, replace
@@ -28,6 +27,7 @@ from ingest.garbage.dictionary import SortingDict, SortingEntry
 from text.english import EVERYDAY_VERBS, ITEM_NAME_STOP, singular
 from text.hanzi import as_japanese_kanji
 from text.normalize import fold
+from text.spelling import by_length, close_matches
 from text.sudachi import morphemes
 
 from .spelling import respell
@@ -275,6 +275,8 @@ class SortingMatcher:
                 self._by_word.setdefault(w, set()).add(i)
         total = max(1, len(self._rows))
         self._idf = {w: math.log(1 + total / len(rows)) for w, rows in self._by_word.items()}
+        self._idf_by_length = by_length(self._idf)
+        self._corrected: dict[str, str] = {}  # typed word -> its correction ("" for none)
         self._reading_index: dict[str, set[int]] | None = None
         self._row_of = {id(r.entry): r for r in self._rows}  # entry -> its indexed row
 
@@ -531,8 +533,10 @@ class SortingMatcher:
             return word
         if len(word) < 4:
             return ""
-        close = difflib.get_close_matches(word, list(self._idf), n=1, cutoff=self.scores.english_typo_cutoff)
-        return close[0] if close else ""
+        if word not in self._corrected:
+            close = close_matches(word, self._idf_by_length, 1, self.scores.english_typo_cutoff)
+            self._corrected[word] = close[0] if close else ""
+        return self._corrected[word]
 
     def _best_group(self, candidates: list[ItemMatch]) -> list[ItemMatch]:
         """The winning rows: those scoring close to the best in the same way, best first.
