@@ -173,3 +173,14 @@ def test_the_rows_of_a_table_without_a_header_are_items_too():
     assert found is not None and [it.lines for it in found] == [(r,) for r in rows]
     scores = [(rows[0], 0.2), (rows[1], 0.45), (rows[2], 0.25)]
     assert extract("\n".join(rows), "how do i call a taxi", 600, scores) == rows[1]
+
+
+def test_an_faq_list_followed_by_a_table_ends_each_answer_where_the_table_starts():
+    from bot.retrieval.items import answer_items
+
+    # a Word guide: Q：/A： pairs, then a contacts table without a header
+    first = ("Q：チェックアウトは何時ですか？", "A：10時です。")
+    second = ("Q：ゴミはどこに出しますか？", "A：家の前の集積所です。", "連絡先")
+    items = answer_items([*first, *second, *ROWS])
+    assert items is not None
+    assert [it.lines for it in items] == [first, second, *[(r,) for r in ROWS]]

@@ -68,16 +68,47 @@ class Item:
 
 def answer_items(lines: list[str]) -> list[Item] | None:
     """The items of a section that is a list of separate answers, in order; None for any
-    other section (which is quoted as prose)."""
-    return qa_pairs(lines) or table_rows(lines)
+    other section (which is quoted as prose). A section may hold both: an FAQ list and then
+    a table of contacts (a pair's answer ends where the table starts)."""
+    rows = _table_rows_at(lines)
+    runs: list[tuple[bool, list[str]]] = []  # (is a table row, lines), in order
+    for i, line in enumerate(lines):
+        if i in rows or not runs or runs[-1][0]:
+            runs.append((i in rows, [line]))
+        else:
+            runs[-1][1].append(line)
+    paired = [qa_pairs(run, min_questions=1) if not is_row else None for is_row, run in runs]
+    if sum(1 for is_row, run in runs if not is_row for line in run if _is_question(line)) < 2 \
+            or any(p is None and not is_row and any(_is_question(x) for x in run)
+                   for p, (is_row, run) in zip(paired, runs, strict=True)):
+        paired = [None] * len(runs)  # no list of questions with answers: only the rows are items
+    if not rows and not any(paired):
+        return None
+    items: list[Item] = []
+    for p, (is_row, run) in zip(paired, runs, strict=True):
+        items.extend(p if p is not None else [Item(tuple(run), asked=is_row)])
+    return items
 
 
-def qa_pairs(lines: list[str]) -> list[Item] | None:
+def _table_rows_at(lines: list[str]) -> set[int]:
+    """The indexes of the lines that are rows of the section's table (see table_rows)."""
+    columns = [_columns(line) for line in lines]
+    counts: dict[tuple[str, ...], int] = {}
+    for c in columns:
+        if c:
+            counts[c] = counts.get(c, 0) + 1
+    table = max(counts, key=lambda c: counts[c], default=None)
+    if table is None or counts[table] < MIN_ROWS:
+        return set()
+    return {i for i, c in enumerate(columns) if c == table}
+
+
+def qa_pairs(lines: list[str], min_questions: int = 2) -> list[Item] | None:
     """The pairs, in order, when ``lines`` are a list of at least two questions each
     followed by its answer (the lines before the first question, if any, come first, as a
     block that is not asked); None for any other section."""
     starts = [i for i, line in enumerate(lines) if _is_question(line)]
-    if len(starts) < 2:
+    if len(starts) < max(1, min_questions):
         return None
     bounds = [*starts, len(lines)]
     pairs = [Item(tuple(lines[a:b])) for a, b in zip(bounds, bounds[1:], strict=False)]
