@@ -110,6 +110,31 @@ def test_answers_carry_no_markup_or_template_residue(real_guide):
             assert residue not in text, (q, residue)
 
 
+def test_a_quoted_callout_is_served_without_its_quote_marker():
+    from bot.retrieval.compose import clean_markdown
+
+    # Notion and GitHub guides put warnings in quotes: "> ⚠️ **Important:** Open the flue…"
+    assert clean_markdown("> ⚠️ **Important:** Open the flue first.\n>> nested\nA > B") == \
+        "⚠️ Important: Open the flue first.\nnested\nA > B"
+
+
+def test_voice_reads_a_quoted_callout_without_its_quote_marker(tmp_path, embeddings):
+    root = tmp_path / "k"
+    house = root / "houses" / "nook"
+    house.mkdir(parents=True)
+    (root / "areas" / "town").mkdir(parents=True)
+    (root / "areas" / "town" / "area.yaml").write_text("name: {en: Town}\n")
+    (house / "house.yaml").write_text('id: nook\nname: {en: Nook}\narea: town\nlanguages: [en]\n'
+                                      'contacts:\n  - {label: {en: Host}, phone: "0157-00-0000"}\n')
+    (house / "guide.en.md").write_text(
+        "# Guide\n\n## Fireplace\n\n> ⚠️ **Important:** Open the flue before lighting a fire.\n\n"
+        "1. Open the flue (lever above the firebox).\n2. Use only the dry wood from the porch rack.\n"
+        "3. Never leave the fire unattended.\n\n## Parking\n\nPark in the driveway only.\n")
+    engine = Engine.open(Settings(knowledge=root, store=tmp_path / "store").engine_config(), embeddings=embeddings)
+    answer = engine.answer(Question("is it safe to light a fire", "nook", at("2026-12-02T10:00:00")))
+    assert "flue" in answer.speech and ">" not in answer.speech and ">" not in answer.text
+
+
 def test_an_english_question_on_a_japanese_only_page_gets_an_english_line_first(eval_engine):
     answer = eval_engine.answer(Question("is there a Buddhist altar room? can we offer flowers", "doto-house",
                                          at("2026-07-10T10:00:00")))

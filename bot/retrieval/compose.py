@@ -27,6 +27,7 @@ LEAD_CHARS = 100
 _SENT_END = re.compile(r"(?<=[。！？!?])\s*|(?<=\.)\s+(?=[A-Z0-9(\"'])")
 _MD_LINK = re.compile(r"\[([^\]]+)\]\([^)]+\)")
 _MD_EMPH = re.compile(r"(\*\*|__|`)")
+_QUOTE_MARK = re.compile(r"^\s{0,3}(?:>\s?)+")
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ def clean_markdown(text: str) -> str:
     lines = []
     for line in text.splitlines():
         s = line.rstrip()
+        s = _QUOTE_MARK.sub("", s)  # a callout ("> ⚠️ Important: …") is text; its marker is markup
         s = re.sub(r"^\s*[-*+]\s+", "・", s)
         s = _MD_LINK.sub(r"\1", s)
         s = _MD_EMPH.sub("", s)
@@ -253,7 +255,7 @@ def _closeness(line_scores: list[tuple[str, float]]) -> Callable[[str], float]:
 
 
 def _bare(text: str) -> str:
-    return re.sub(r"[\s・*_`]+", "", text)
+    return re.sub(r"[\s・*_`>]+", "", text)
 
 
 def best_lines(line_scores: list[tuple[str, float]], gaps: set[str], limit: int = 220) -> str:
@@ -390,13 +392,14 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
         if h is not best and not translation and h.score >= best.score - 0.05:
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
     gaps = set(gap_labels(best.meta))
+    spoken = [(_QUOTE_MARK.sub("", t), v) for t, v in best.lines]  # "> ⚠️ …" is read without its ">"
     items = answer_items(clean_markdown(best.text).splitlines())
     if items is not None:  # the items quoted, a question-answer pair's without its question
         speech = " ".join(it.answer for it in closest_items(items, question, best.lines, cfg.max_chars))[:220]
     elif best.lines and len(body) > 220:
-        speech = best_lines(best.lines, gaps)
+        speech = best_lines(spoken, gaps)
     elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start
-        speech = closest_lines(question, best.lines, gaps)
+        speech = closest_lines(question, spoken, gaps)
     else:
         speech = ""
     return Answer(
