@@ -21,7 +21,7 @@ with repeated 5-fold cross-validation, which also prints the cross-validated fig
 from __future__ import annotations
 
 import math
-from collections.abc import Container
+from collections.abc import Container, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,8 +49,10 @@ class Evidence:
 
 
 def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
-             staff: tuple[float, ChunkRecord] | None, scope: Scope) -> Evidence:
-    """Evidence for answering ``text`` with ``hits[0]`` (``hits`` best first)."""
+             staff: tuple[float, ChunkRecord] | None, scope: Scope,
+             synonyms: Mapping[str, frozenset[str]] | None = None) -> Evidence:
+    """Evidence for answering ``text`` with ``hits[0]`` (``hits`` best first); ``synonyms``
+    as retrieval found them (``Retrieval.synonyms``), else looked up again."""
     best = hits[0]
     # The margin over the next *other* section: its translation ranking second is no doubt.
     rivals = [h for h in hits[1:] if h.meta["lang"] == best.meta["lang"]
@@ -71,7 +73,8 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     quoted = quoted_hit(hits, lang)
     same = quoted.meta["lang"] == lang
     have = set(quoted.tokens)
-    synonyms = retriever.synonyms_of(text) if lang == "ja" else {}
+    if synonyms is None:
+        synonyms = retriever.synonyms_of(text) if lang == "ja" else {}
     if synonyms:  # a word the section writes as a synonym ("チャリ": 自転車) is held
         have |= {t for t, others in synonyms.items() if others & have}
     if same:
@@ -132,4 +135,5 @@ def answer_confidence(retriever: Retriever, text: str, lang: str, got: Retrieval
         return 0.0
     if retriever.asks_for_staff_info(text, got.staff, got.hits[0], scope):
         return 0.0
-    return (model or AbstainModel()).probability(evidence(retriever, text, lang, got.hits, got.staff, scope))
+    return (model or AbstainModel()).probability(evidence(retriever, text, lang, got.hits, got.staff, scope,
+                                                                        got.synonyms))

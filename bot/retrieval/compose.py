@@ -103,10 +103,24 @@ def extract(text: str, question: str, max_chars: int, line_scores: list[tuple[st
     with the trash bin. A long first sentence would crowd out other lines. A step of a
     numbered procedure brings the whole procedure when it fits in ``max_chars``: half the
     steps of draining the pipes would mislead."""
+    return quote(text, question, max_chars, line_scores)[0]
+
+
+def quote(text: str, question: str, max_chars: int,
+          line_scores: list[tuple[str, float]] | None = None) -> tuple[str, list[Item] | None]:
+    """:func:`extract`, and the items it quotes when the section is a list of separate
+    answers, however short (bot.retrieval.items; None for prose): voice speaks those."""
     cleaned = clean_markdown(text)
     items = answer_items(cleaned.splitlines())
-    if items is not None:  # a list of separate answers, however short: the ones asked about
-        return "\n".join(line for item in closest_items(items, question, line_scores, max_chars) for line in item.lines)
+    if items is not None:
+        chosen = closest_items(items, question, line_scores, max_chars)
+        return "\n".join(line for item in chosen for line in item.lines), chosen
+    return _extract_prose(text, cleaned, question, max_chars, line_scores), None
+
+
+def _extract_prose(text: str, cleaned: str, question: str, max_chars: int,
+                   line_scores: list[tuple[str, float]] | None) -> str:
+    """:func:`extract` for a section that is not a list of items."""
     if len(cleaned) <= max_chars:
         return cleaned
     pieces = _pieces(text)
@@ -376,7 +390,7 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
     gap = asked_gap(question, best)
     if gap is not None:
         return guide_lacks(lang, house, gap, best, max(0.0, min(1.0, confidence)))
-    body = extract(best.text, question, cfg.max_chars, best.lines)
+    body, chosen = quote(best.text, question, cfg.max_chars, best.lines)
     label = label_of(best)
     lead = other_language_lead(best.meta["lang"], lang) + "\n" if best.meta["lang"] != lang else ""
     text = f"{lead}{body}"
@@ -393,9 +407,8 @@ def compose(question: str, lang: str, hits: list[Hit], house: House, cfg: Compos
             sources.append(Source(h.meta["path"], h.meta["heading"], h.score, label_of(h)))
     gaps = set(gap_labels(best.meta))
     spoken = [(_QUOTE_MARK.sub("", t), v) for t, v in best.lines]  # "> ⚠️ …" is read without its ">"
-    items = answer_items(clean_markdown(best.text).splitlines())
-    if items is not None:  # the items quoted, a question-answer pair's without its question
-        speech = " ".join(it.answer for it in closest_items(items, question, best.lines, cfg.max_chars))[:220]
+    if chosen is not None:  # the items quoted, a question-answer pair's without its question
+        speech = " ".join(it.answer for it in chosen)[:220]
     elif best.lines and len(body) > 220:
         speech = best_lines(spoken, gaps)
     elif len(best.lines) >= 3 and not asks_how(question):  # a procedure is spoken from its start

@@ -127,18 +127,13 @@ _NAMED_CELL = re.compile(r"(?:^・?|; |、)\s*([^:：;、]{1,30}?)\s*[:：]\s*(?
 def table_rows(lines: list[str]) -> list[Item] | None:
     """Each row of a table, and each run of other lines, as items, when the section has at
     least MIN_ROWS rows with the same columns; None otherwise."""
-    columns = [_columns(line) for line in lines]
-    counts: dict[tuple[str, ...], int] = {}
-    for c in columns:
-        if c:
-            counts[c] = counts.get(c, 0) + 1
-    table = max(counts, key=lambda c: counts[c], default=None)
-    if table is None or counts[table] < MIN_ROWS:
+    rows = _table_rows_at(lines)
+    if not rows:
         return None
     items: list[Item] = []
     other: list[str] = []
-    for line, c in zip(lines, columns, strict=True):
-        if c == table:
+    for i, line in enumerate(lines):
+        if i in rows:
             if other:
                 items.append(Item(tuple(other), asked=False))
                 other = []

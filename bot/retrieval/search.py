@@ -170,6 +170,9 @@ class Retrieval:
 
     hits: list[Hit]
     staff: tuple[float, ChunkRecord] | None = None
+    #: the guide's synonyms of the question's words (Retriever.synonyms_of; Japanese only),
+    #: found once for ranking and the abstention evidence
+    synonyms: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def _unit_rows(vectors: np.ndarray) -> np.ndarray:
@@ -651,15 +654,14 @@ class Retriever:
         best_staff_line = max(staff_lines)[1] if staff_lines else None
         lex = np.zeros(len(self.records), dtype=np.float32)
         loan_bonus: np.ndarray = np.zeros(len(self.records), dtype=np.float32)
+        lexical_mask = masks.allowed & (self.langs == lang) if f.same_lang_only else masks.allowed
         if f.lexical_weight > 0:
-            mask = masks.allowed & (self.langs == lang) if f.same_lang_only else masks.allowed
-            lex = self._lexical(index_tokens(text), mask, candidates)
-        if lang == "ja" and f.synonym_weight > 0:
+            lex = self._lexical(index_tokens(text), lexical_mask, candidates)
+        synonyms = self.synonyms_of(text) if lang == "ja" else {}
+        alt = sorted({t for others in synonyms.values() for t in others})
+        if alt and f.synonym_weight > 0:
             # the guide's synonyms of the question's words (チャリ: 自転車)
-            alt = sorted({t for others in self.synonyms_of(text).values() for t in others})
-            if alt:
-                mask = masks.allowed & (self.langs == lang) if f.same_lang_only else masks.allowed
-                lex = (lex + f.synonym_weight * self._lexical(alt, mask, candidates)).astype(np.float32)
+            lex = (lex + f.synonym_weight * self._lexical(alt, lexical_mask, candidates)).astype(np.float32)
         if lang == "en" and f.loanword_weight > 0:
             # English words the Japanese pages write in katakana ("check out": チェックアウト)
             loan_bonus = f.loanword_weight * self._lexical(loanword_tokens(text, self.bm25.vocab),
@@ -718,7 +720,7 @@ class Retriever:
                 h.section_text = "\n".join(dict.fromkeys(
                     ln for i in parts for ln in self.records[i].text.splitlines()))
                 h.section_tokens = tuple(dict.fromkeys(t for i in parts for t in self.records[i].tokens))
-        return Retrieval(out, (staff_best[0], self.records[staff_best[1]]) if staff_best else None)
+        return Retrieval(out, (staff_best[0], self.records[staff_best[1]]) if staff_best else None, synonyms)
 
     def _favour_answer_type(self, text: str, hits: list[Hit]) -> None:
         """Add the answer-type bonus to the best candidates and re-sort (in place)."""

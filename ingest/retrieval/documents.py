@@ -23,7 +23,7 @@ from typing import Any
 import yaml
 
 from ingest.problems import Problem
-from ingest.retrieval.pdftext import Block, body_size, drop_furniture, outline, page_lines
+from ingest.retrieval.pdftext import Block, PdfLine, body_size, drop_furniture, outline, page_lines
 from ingest.retrieval.residue import residue_warnings, serve_text
 from text.detect import LANGS, document_lang
 
@@ -610,11 +610,12 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
     except Exception as exc:  # pypdf raises assorted errors on damaged files
         return [], [Problem(rel, 0, f"cannot read PDF ({exc.__class__.__name__})")]
     blocks = outline(lines)
+    pages: list[list[PdfLine]] = []
     if blocks and _title_only(blocks):
         _number_blocks(blocks)  # a title over text all in one type: its numbered topic lines
     if not blocks:  # all one size and weight: numbered topic lines may still head its text
-        plain = [Block(0, ln.text, no) for no, page in
-                 enumerate(drop_furniture(lines, body_size([ln for p in lines for ln in p])), start=1) for ln in page]
+        pages = drop_furniture(lines, body_size([ln for p in lines for ln in p]))
+        plain = [Block(0, ln.text, no) for no, page in enumerate(pages, start=1) for ln in page]
         blocks = plain if _number_blocks(plain) else []
     if blocks:
         meta = DocMeta()
@@ -623,7 +624,7 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
     else:
         meta = DocMeta(title=path.stem.split(".")[0])
         sections = []
-        for no, page in enumerate(drop_furniture(lines, body_size([ln for p in lines for ln in p])), start=1):
+        for no, page in enumerate(pages, start=1):
             texts = [ln.text for ln in page]
             if not texts:
                 continue
