@@ -74,6 +74,26 @@ def knowledge_copy(tmp_path):
     return dst
 
 
+def one_house_engine(root: Path, store: Path, embeddings, house: str, files: dict[str, str],
+                     languages: tuple[str, ...] = ("en",)):
+    """An engine over a knowledge folder ``root`` written here: one house (``files`` beside
+    its house.yaml, in ``languages``) in an area "town"; for behaviours a small guide shows."""
+    from bot.config import Settings
+    from bot.engine.engine import Engine
+
+    folder = root / "houses" / house
+    folder.mkdir(parents=True)
+    (root / "areas" / "town").mkdir(parents=True)
+    (root / "areas" / "town" / "area.yaml").write_text("name: {en: Town, ja: 町}\n", encoding="utf-8")
+    lang = languages[0]
+    (folder / "house.yaml").write_text(
+        f"id: {house}\nname: {{{lang}: {house}}}\narea: town\nlanguages: [{', '.join(languages)}]\n"
+        f'contacts:\n  - {{label: {{{lang}: Host}}, phone: "0157-00-0000"}}\n', encoding="utf-8")
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
+
+
 def at(iso: str):
     """A fixed, timezone-aware `now` (Japan time unless the string says otherwise)."""
     from datetime import datetime

@@ -3,16 +3,13 @@ answered with the item asked about."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.config import Settings
 from bot.engine.contract import Question
 from bot.engine.engine import Engine
 from bot.retrieval.compose import extract
 from bot.retrieval.items import qa_pairs, table_rows
-from tests.conftest import at
+from tests.conftest import at, one_house_engine
 
 FAQ_EN = """# Tanno House FAQ
 
@@ -50,18 +47,8 @@ FAQ_JA = """# よくある質問
 
 @pytest.fixture(scope="module")
 def faq_engine(tmp_path_factory, embeddings) -> Engine:
-    root: Path = tmp_path_factory.mktemp("faq") / "k"
-    house = root / "houses" / "tanno"
-    house.mkdir(parents=True)
-    (root / "areas" / "kitami").mkdir(parents=True)
-    (root / "areas" / "kitami" / "area.yaml").write_text("name: {ja: 北見市, en: Kitami}\n", encoding="utf-8")
-    (house / "house.yaml").write_text(
-        "id: tanno\nname: {ja: 端野の家, en: Tanno House}\narea: kitami\nlanguages: [ja, en]\n"
-        'contacts:\n  - {label: {ja: 管理人, en: Caretaker}, phone: "0157-11-2233"}\n', encoding="utf-8")
-    (house / "faq.en.md").write_text(FAQ_EN, encoding="utf-8")
-    (house / "faq.ja.md").write_text(FAQ_JA, encoding="utf-8")
-    store = tmp_path_factory.mktemp("faq-store")
-    return Engine.open(Settings(knowledge=root, store=store).engine_config(), embeddings=embeddings)
+    return one_house_engine(tmp_path_factory.mktemp("faq") / "k", tmp_path_factory.mktemp("faq-store"), embeddings,
+                            "tanno", {"faq.en.md": FAQ_EN, "faq.ja.md": FAQ_JA}, languages=("ja", "en"))
 
 
 def ask(engine: Engine, text: str):

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from bot.config import Settings
 from bot.engine.contract import Question
-from bot.engine.engine import Engine
-from tests.conftest import at
+from tests.conftest import at, one_house_engine
 
 
 def ask(engine, text: str, house: str = "fox-den"):
@@ -119,18 +117,10 @@ def test_a_quoted_callout_is_served_without_its_quote_marker():
 
 
 def test_voice_reads_a_quoted_callout_without_its_quote_marker(tmp_path, embeddings):
-    root = tmp_path / "k"
-    house = root / "houses" / "nook"
-    house.mkdir(parents=True)
-    (root / "areas" / "town").mkdir(parents=True)
-    (root / "areas" / "town" / "area.yaml").write_text("name: {en: Town}\n")
-    (house / "house.yaml").write_text('id: nook\nname: {en: Nook}\narea: town\nlanguages: [en]\n'
-                                      'contacts:\n  - {label: {en: Host}, phone: "0157-00-0000"}\n')
-    (house / "guide.en.md").write_text(
-        "# Guide\n\n## Fireplace\n\n> ⚠️ **Important:** Open the flue before lighting a fire.\n\n"
-        "1. Open the flue (lever above the firebox).\n2. Use only the dry wood from the porch rack.\n"
-        "3. Never leave the fire unattended.\n\n## Parking\n\nPark in the driveway only.\n")
-    engine = Engine.open(Settings(knowledge=root, store=tmp_path / "store").engine_config(), embeddings=embeddings)
+    guide = ("# Guide\n\n## Fireplace\n\n> ⚠️ **Important:** Open the flue before lighting a fire.\n\n"
+             "1. Open the flue (lever above the firebox).\n2. Use only the dry wood from the porch rack.\n"
+             "3. Never leave the fire unattended.\n\n## Parking\n\nPark in the driveway only.\n")
+    engine = one_house_engine(tmp_path / "k", tmp_path / "store", embeddings, "nook", {"guide.en.md": guide})
     answer = engine.answer(Question("is it safe to light a fire", "nook", at("2026-12-02T10:00:00")))
     assert "flue" in answer.speech and ">" not in answer.speech and ">" not in answer.text
 
@@ -187,18 +177,9 @@ def _section(retriever, heading: str) -> int:
 
 def test_a_generic_subheading_is_found_through_the_heading_above_it(tmp_path, embeddings):
     # Real guides repeat "Details" under every topic; only the topic says what it is for.
-    root = tmp_path / "k"
-    house = root / "houses" / "nest"
-    house.mkdir(parents=True)
-    (root / "areas" / "town").mkdir(parents=True)
-    (root / "areas" / "town" / "area.yaml").write_text("name: {en: Town}\n")
-    (house / "house.yaml").write_text(
-        'id: nest\nname: {en: Nest}\narea: town\nlanguages: [en]\n'
-        'contacts:\n  - {label: {en: Host}, phone: "0157-00-0000"}\n')
-    for topic in ("Parking", "Luggage storage", "Bicycles"):
-        name = topic.lower().replace(" ", "-")
-        (house / f"{name}.md").write_text(
-            f"# {topic}\n\n## Details\n\n- Use the space on the left side of the shed.\n- Ask us if it is full.\n")
-    engine = Engine.open(Settings(knowledge=root, store=tmp_path / "store").engine_config(), embeddings=embeddings)
+    files = {f"{topic.lower().replace(' ', '-')}.md":
+             f"# {topic}\n\n## Details\n\n- Use the space on the left side of the shed.\n- Ask us if it is full.\n"
+             for topic in ("Parking", "Luggage storage", "Bicycles")}
+    engine = one_house_engine(tmp_path / "k", tmp_path / "store", embeddings, "nest", files)
     hits = engine.search(Question("where should I leave the car?", "nest", at("2026-07-10T10:00:00")))
     assert hits[0].meta["heading_path"] == "Parking > Details"

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bot.config import Settings
 from bot.engine.contract import Question
 from bot.engine.engine import Engine
-from tests.conftest import at
+from tests.conftest import at, one_house_engine
 from text.tokenize import synonym_groups
 
 MANUAL = """# 森の家
@@ -30,17 +27,8 @@ MANUAL = """# 森の家
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory, embeddings) -> Engine:
-    root: Path = tmp_path_factory.mktemp("syn") / "k"
-    house = root / "houses" / "mori"
-    house.mkdir(parents=True)
-    (root / "areas" / "kitami").mkdir(parents=True)
-    (root / "areas" / "kitami" / "area.yaml").write_text("name: {ja: 北見市}\n", encoding="utf-8")
-    (house / "house.yaml").write_text(
-        "id: mori\nname: {ja: 森の家}\narea: kitami\nlanguages: [ja]\n"
-        'contacts:\n  - {label: {ja: 管理人}, phone: "0157-00-0000"}\n', encoding="utf-8")
-    (house / "manual.ja.md").write_text(MANUAL, encoding="utf-8")
-    return Engine.open(Settings(knowledge=root, store=tmp_path_factory.mktemp("syn-store")).engine_config(),
-                       embeddings=embeddings)
+    return one_house_engine(tmp_path_factory.mktemp("syn") / "k", tmp_path_factory.mktemp("syn-store"), embeddings,
+                            "mori", {"manual.ja.md": MANUAL}, languages=("ja",))
 
 
 def test_a_slang_word_and_the_guide_s_word_share_a_synonym_group():
