@@ -64,8 +64,8 @@ def _tokens(text: str, topic_only: bool, synonyms: Synonyms | None = None) -> li
             form = to_hiragana(norm)
             if form.strip():
                 tokens.append(form)
-                if synonyms is not None and pos == "名詞" and m.synonym_group_ids():
-                    synonyms.append((form, tuple(m.synonym_group_ids())))
+                if synonyms is not None and pos == "名詞" and (groups := m.synonym_group_ids()):
+                    synonyms.append((form, tuple(groups)))
     return tokens
 
 
@@ -216,7 +216,6 @@ def _looks_loanword(piece: str) -> bool:
 def index_tokens(text: str) -> list[str]:
     """What BM25 indexes and searches: words plus kana bigrams."""
     return tokenize(text) + kana_grams(text)
-
 
 
 def index_tokens_and_synonyms(text: str) -> tuple[list[str], Synonyms]:
