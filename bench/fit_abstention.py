@@ -18,6 +18,10 @@ ways; each question's decision comes from a model that did not see it:
 - the other sets: the model fitted on the training sets, i.e. guides it never saw (the
   honest figure for a guide staff drop in later).
 
+``--fit-only cross_words`` fits only the named features' weights, the others and the bias held
+at AbstainModel's defaults: how a new kind of evidence was weighed (stop 22) without moving
+the decisions it has nothing to say about.
+
 The figures are those decisions scored like `concierge eval` (the answer is composed as
 if answering, so "correct" needs its facts too), for each threshold in ``--thresholds``;
 the threshold is ``ComposeConfig.abstain_below``. The weights fitted on all training rows
@@ -44,7 +48,7 @@ from bot.config import Settings  # noqa: E402
 from bot.engine.contract import Question  # noqa: E402
 from bot.engine.engine import Engine, _scope  # noqa: E402
 from bot.evaluation import facts_ok, load_questions, norm, source_matches  # noqa: E402
-from bot.retrieval.abstain import FEATURES, evidence  # noqa: E402
+from bot.retrieval.abstain import FEATURES, AbstainModel, evidence  # noqa: E402
 from bot.retrieval.compose import compose  # noqa: E402
 from text.detect import detect_lang  # noqa: E402
 
@@ -112,6 +116,35 @@ def fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, iters: int = 200,
     return weights, float(w[0] - (w[1:] * mu / sd).sum())
 
 
+def fit_only(x: np.ndarray, y: np.ndarray, only: list[int], c: float = 1.0,
+             balanced: bool = True) -> tuple[np.ndarray, float]:
+    """Fit the weights of the features ``only`` (indices) with the other weights and the bias
+    held at AbstainModel's defaults (their logit is a fixed offset): a new kind of evidence is
+    weighed without refitting what the other sets were validated with. Returns all weights."""
+    base = AbstainModel()
+    w0, b0 = np.array(base.weights, dtype=float), base.bias
+    rest = [i for i in range(x.shape[1]) if i not in only]
+    offset = x[:, rest] @ w0[rest] + b0
+    z = x[:, only]
+    sd = z.std(axis=0) + 1e-9
+    zs = z / sd
+    pos = max(1, int(y.sum()))
+    neg = max(1, len(y) - pos)
+    sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg)) if balanced else np.ones(len(y))
+    w = np.zeros(len(only))
+    for _ in range(100):
+        p = 1 / (1 + np.exp(-(offset + zs @ w)))
+        grad = zs.T @ (sw * (p - y)) + w / c
+        hess = (zs * (sw * p * (1 - p))[:, None]).T @ zs + np.eye(len(only)) / c
+        step = np.linalg.solve(hess, grad)
+        w -= step
+        if np.abs(step).max() < 1e-8:
+            break
+    out = w0.copy()
+    out[only] = w / sd
+    return out, b0
+
+
 def predict(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
     return 1 / (1 + np.exp(-(x @ weights + bias)))
 
@@ -165,7 +198,14 @@ def main() -> None:
     ap.add_argument("--unbalanced", action="store_true", help="do not weigh the two classes equally")
     ap.add_argument("--thresholds", default="0.3,0.4,0.5,0.6", help="P(answer) below which to abstain")
     ap.add_argument("--train", default="dev,loose", help="sets the model is fitted on (dev, loose, own, real)")
+    ap.add_argument("--fit-only", default="", help="comma-separated features to fit, the other weights and "
+                    "the bias held at AbstainModel's defaults (e.g. cross_words)")
     args = ap.parse_args()
+    only = [FEATURES.index(f) for f in args.fit_only.split(",") if f]
+
+    def fit_rows(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, float]:
+        return fit_only(x, y, only, args.c, balanced) if only else fit(x, y, args.c, balanced=balanced)
+
     sets = question_sets(Path(tempfile.mkdtemp(prefix="fit-abstention-")))
     names = list(sets)
     train = [n for n in args.train.split(",") if n]
@@ -188,10 +228,10 @@ def main() -> None:
             folds[idx] = np.arange(len(idx)) % 5
         for k in range(5):
             tr, te = folds != k, folds == k
-            w, b = fit(x[tr], y[tr], args.c, balanced=balanced)
+            w, b = fit_rows(x[tr], y[tr])
             folds_p[te] += predict(x[te], w, b) / repeats
     prob.update({r["id"]: float(p) for r, p in zip(rows, folds_p, strict=True)})
-    w, b = fit(x, y, args.c, balanced=balanced)
+    w, b = fit_rows(x, y)
     for name in names:
         if name not in train and usable(name):
             others = usable(name)
@@ -215,7 +255,7 @@ def main() -> None:
             sc = scores(sets[name], decided)
             cells.append(f"{name}{'*' if name not in train else ''} {sc['correct']:.3f} "
                          f"({sc['abstain_precision']:.2f}/{sc['abstain_recall']:.2f})")
-        print(f"  threshold {threshold:.1f}: " + "  ".join(cells))
+        print(f"  threshold {threshold:.2f}: " + "  ".join(cells))
     print("  (* = a guide the model never saw)")
     print("\nweights (raw features), fitted on all training rows:")
     for name, value in zip(FEATURES, w, strict=True):

@@ -18,7 +18,7 @@ from text.normalize import LOOKALIKES, to_hiragana, to_katakana
 from text.sudachi import morphemes
 
 _EVERYDAY_STEMS = frozenset(stem(w) for w in EVERYDAY_VERBS)
-_DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "感動詞"}
+_DROP_POS = {"助詞", "助動詞", "補助記号", "空白", "記号", "接頭辞", "接尾辞", "感動詞", "代名詞"}
 _ASCII_WORD = re.compile(r"[a-z0-9]+(?:[-'][a-z0-9]+)*")
 # Interrogatives and light verbs: every question has them, no answer depends on them.
 _JA_STOP = set(

@@ -11,7 +11,9 @@ the best section:
 - whether the question's key words (its rarest topic words the guide knows) are in it;
 - whether it holds the kind of answer asked for (a time, a price, a number, a rule:
   ``bot.retrieval.evidence``);
-- whether a staff-only section is closer than it.
+- whether a staff-only section is closer than it;
+- across languages, where no word is shared (a Chinese question, a Japanese page), how
+  close the section's nouns come to the question's by word vectors (``text.segment``).
 
 The weights are fitted by ``bench/fit_abstention.py`` on the dev and loose questions
 with repeated 5-fold cross-validation, which also prints the cross-validated figures
@@ -26,16 +28,22 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from bot.retrieval.evidence import type_fit
+from bot.retrieval.evidence import names_answer_type, type_fit
 from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel, quoted_hit
 from ingest.retrieval.store import ChunkRecord
 from text.loanwords import loanword_tokens
+from text.segment import nouns, weights
 from text.tokenize import is_kana_only, kana_topic_words, tokenize, topic_words
 
 FEATURES: tuple[str, ...] = (
     "section", "line", "lexical", "margin", "coverage", "cross_lang", "unseen", "entity", "entity_unknown",
-    "type_share", "type_missing", "staff",
+    "type_share", "type_missing", "staff", "cross_words",
 )
+#: Nouns of a section compared with a question's across languages (its first ones: the
+#: heading and opening say what it is about; a 10,000-character page would cost ~50 ms).
+MAX_PAGE_NOUNS = 200
+#: The median closest-word cosine of the dev and loose questions asked across languages.
+TYPICAL_WORD_MATCH = 0.6
 
 
 @dataclass(frozen=True)
@@ -85,6 +93,15 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
         coverage = sum(v for t, v in idf.items() if t in _loanwords_of(t, have, bm25.vocab)) / total
     else:
         coverage = 0.0
+    cross_words = 0.0
+    if not same and not (lang == "en" and quoted.meta["lang"] == "ja"):
+        # No words in common across these languages (a Chinese question, Japanese pages): the
+        # question's nouns against the section's, by word vectors, centred on the typical match
+        # so that a question the model cannot judge this way (no nouns) weighs nothing.
+        asked = weights([w for w in nouns(text, lang) if not names_answer_type(w)], lang)
+        page = nouns(f"{quoted.meta['heading']}\n{quoted.text}", quoted.meta["lang"])[:MAX_PAGE_NOUNS]
+        found = retriever.word_match(asked, page)
+        cross_words = found - TYPICAL_WORD_MATCH if found else 0.0
     unseen = 0.0
     if lang in ("ja", "en"):
         # Words missing from the pages count only as far as there are pages in the question's
@@ -102,7 +119,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
     staff_gap = (staff[0] - best.dense) if staff is not None else -0.5
     return Evidence((
         best.section, best.line, quoted.lexical, margin, coverage, float(not same), unseen, entity,
-        float(entity_unknown), fit.share, float(fit.missing), staff_gap,
+        float(entity_unknown), fit.share, float(fit.missing), staff_gap, cross_words,
     ))
 
 
@@ -118,7 +135,7 @@ class AbstainModel:
 
     Defaults: fitted by bench/fit_abstention.py (all dev + loose retrieval questions)."""
 
-    weights: tuple[float, ...] = (0.09, 2.73, 1.03, 6.18, 1.42, -0.25, -4.79, 1.87, 3.17, -1.09, -1.32, -4.98)
+    weights: tuple[float, ...] = (0.09, 2.73, 1.03, 6.18, 1.42, -0.25, -4.79, 1.87, 3.17, -1.09, -1.32, -4.98, 53.35)
     bias: float = -3.00
 
     def probability(self, ev: Evidence) -> float:

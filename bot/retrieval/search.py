@@ -240,6 +240,8 @@ class ScopeMasks:
 #: Up to this many excluded chunks in a collection are skipped after an unfiltered query;
 #: beyond it the query carries Chroma's season/validity filter instead.
 MAX_UNFILTERED_EXTRA = 256
+#: Word vectors a retriever keeps for questions' and pages' words (then starts again)
+WORD_CACHE = 8192
 
 
 class Retriever:
@@ -462,26 +464,41 @@ class Retriever:
         ``term`` ("dog": "No pets"; ingest.retrieval.wordvectors)."""
         if not self._comparable(term):
             return False
-        self._embed_words([term])
-        sims = self._word_vectors @ self._word_cache[term]
+        sims = self._word_vectors @ self._embed_words([term])[term]
         return any(self._words[j] != term and mask[self.bm25.docs_with(self._words[j])].any()
                    for j in np.flatnonzero(sims >= self.conf.similar_word))
+
+    def word_match(self, words: Mapping[str, float], others: list[str]) -> float:
+        """How well ``others`` (a page's nouns) cover ``words`` (a question's, with weights) in
+        any language: the weighted mean over ``words`` of the cosine of the closest of
+        ``others``, by the encoder's word vectors (钥匙 -> 鍵 0.84, 万能 -> nothing closer
+        than 0.51); 0 without words."""
+        if not words or not others:
+            return 0.0
+        mine = list(words)
+        vec = self._embed_words(mine + others)
+        closest = (np.vstack([vec[w] for w in mine]) @ np.vstack([vec[w] for w in others]).T).max(axis=1)
+        return float(np.average(closest, weights=[words[w] for w in mine]))
 
     def forget_words(self) -> None:
         """Drop the cached vectors of questions' words (for timing words new to the process)."""
         self._word_cache.clear()
 
-    def _embed_words(self, words: list[str]) -> None:
-        """Vectors of ``words`` into the cache: one encoder call for the ones it lacks."""
-        new = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+    def _embed_words(self, words: list[str]) -> dict[str, np.ndarray]:
+        """Unit vectors of ``words``, from the cache or one encoder call for the ones it lacks
+        (kept in the cache); returned, so another thread's clearing cannot lose them."""
+        wanted = list(dict.fromkeys(words))
+        found = {w: v for w in wanted if (v := self._word_cache.get(w)) is not None}
+        new = [w for w in wanted if w not in found]
         if not new:
-            return
+            return found
         rows = ([self.embeddings.embed_query(new[0])] if len(new) == 1 else self.embeddings.embed_documents(new))
-        if len(self._word_cache) > 4096:
+        if len(self._word_cache) + len(new) > WORD_CACHE:
             self._word_cache.clear()
         for w, row in zip(new, rows, strict=True):
             v = np.asarray(row, dtype=np.float32)
-            self._word_cache[w] = v / (np.linalg.norm(v) or 1.0)
+            found[w] = self._word_cache[w] = v / (np.linalg.norm(v) or 1.0)
+        return found
 
     def _ascii_vocab_with(self, prefix: str) -> list[str]:
         import bisect
