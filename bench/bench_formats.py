@@ -14,7 +14,9 @@ by headless Chromium with its running header and footer):
   season, staff_only, unanswerable) are asked, each set reported on its own.
 
 A source ``houses/fox-den/kitchen.md#Coffee`` counts for the other formats as
-``kitchen.<format>#Coffee``: the same file stem and heading.
+``kitchen.<format>#Coffee``: the same file stem and heading. Format ``onefile`` (Boulder
+only): the guide's Markdown files pasted into one ``guide.md``, in name order, as a host
+who keeps one document would; its sources are ``guide.md#Coffee``.
 
 Usage:  .venv/bin/python bench/bench_formats.py [--guide boulder|eval] [--formats md,docx,pdf]
         [--convert houses/doto-house/manual.ja.md,...] [--docx-styles en|ja|none] [--cache DIR] [-v]
@@ -49,14 +51,21 @@ from fakes.guide_formats import convert_folder, markdown_to_docx, markdown_to_pd
 EVAL = Path("/work/shared/eval")
 EVAL_CONVERT = "houses/doto-house/manual.ja.md,houses/kitami-base/manual.ja.md"
 #: The kinds of question documents answer (garbage and bus answers do not read them).
+ONE_FILE = "onefile"
 DOCUMENT_KINDS = {"manual", "area", "contact", "season", "staff_only", "unanswerable"}
 
 
 def build(dst: Path, fmt: str, cache: Path, docx_styles: str = "en") -> Path:
     """A knowledge folder whose house holds the guide in ``fmt`` (converted into ``cache``)."""
-    converted = cache / (f"docx-{docx_styles}" if fmt == "docx" else fmt)
-    if fmt == "md" or not converted.is_dir() or not any(converted.glob(f"*.{fmt}")):
-        convert_folder(realguide.GUIDE, converted, fmt, **({"styles": docx_styles} if fmt == "docx" else {}))
+    if fmt == ONE_FILE:
+        converted, fmt = cache / ONE_FILE, "md"
+        converted.mkdir(parents=True, exist_ok=True)
+        pages = [p.read_text(encoding="utf-8") for p in sorted(realguide.GUIDE.glob("*.md"))]
+        (converted / "guide.md").write_text("\n\n".join(pages), encoding="utf-8")
+    else:
+        converted = cache / (f"docx-{docx_styles}" if fmt == "docx" else fmt)
+        if fmt == "md" or not converted.is_dir() or not any(converted.glob(f"*.{fmt}")):
+            convert_folder(realguide.GUIDE, converted, fmt, **({"styles": docx_styles} if fmt == "docx" else {}))
     house = dst / "houses" / "fox-den"
     house.mkdir(parents=True, exist_ok=True)
     (dst / "areas" / "boulder").mkdir(parents=True, exist_ok=True)
@@ -106,6 +115,8 @@ def questions_for(fmt: str, path: Path = realguide.QUESTIONS, renamed: set[str] 
 
 def _rename(source: str, fmt: str, renamed: set[str] | None = None) -> str:
     path, sep, heading = source.partition("#")
+    if fmt == ONE_FILE:
+        return path.rsplit("/", 1)[0] + "/guide.md" + sep + heading
     if path.endswith(".md") and (renamed is None or path in renamed):
         path = path[: -len(".md")] + f".{fmt}"
     return path + sep + heading

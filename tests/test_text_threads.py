@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 
 from bot.garbage.matcher import reading_of
+from text.segment import nouns
 from text.tokenize import index_tokens, tokenize
 
 THREADS = 8
@@ -27,8 +28,8 @@ TEXTS = (
 )
 
 
-def _hammer(fn: Callable[[str], object]) -> None:
-    expected = {text: fn(text) for text in TEXTS}
+def _hammer(fn: Callable[[str], object], texts: tuple[str, ...] = TEXTS) -> None:
+    expected = {text: fn(text) for text in texts}
     failures: list[str] = []
     mismatches: list[str] = []
     start = threading.Barrier(THREADS)
@@ -36,7 +37,7 @@ def _hammer(fn: Callable[[str], object]) -> None:
     def work(offset: int) -> None:
         start.wait()
         for i in range(ROUNDS):
-            text = TEXTS[(i + offset) % len(TEXTS)]
+            text = texts[(i + offset) % len(texts)]
             try:
                 got = fn(text)
             except Exception as exc:  # noqa: BLE001 - every failure is counted, not raised
@@ -64,3 +65,18 @@ def test_index_tokens_from_many_threads() -> None:
 
 def test_sorting_readings_from_many_threads() -> None:
     _hammer(reading_of)
+
+
+#: Chinese and Korean questions (text.segment: jieba and Kiwi, loaded once per process)
+FOREIGN = {
+    "附近有没有中餐馆？想吃中国菜": "zh",
+    "钥匙盒的密码是多少？": "zh",
+    "晚上热水器出问题了，应该打给谁？": "zh",
+    "역 근처에 환전소가 있어요?": "ko",
+    "와이파이 비밀번호가 뭐예요?": "ko",
+    "정원에서 바베큐 해도 돼요?": "ko",
+}
+
+
+def test_chinese_and_korean_nouns_from_many_threads() -> None:
+    _hammer(lambda text: nouns(text, FOREIGN[text]), tuple(FOREIGN))
