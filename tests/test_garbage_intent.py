@@ -151,6 +151,14 @@ def test_asking_what_to_do_with_garbage_is_for_the_manual_not_the_calendar():
     assert decide(analyze("明日はごみの日？どうすればいい？", TODAY), False, False) == GARBAGE_DAY
 
 
+def test_when_before_a_subject_joins_a_clause_and_asks_no_day():
+    # "… the trash when I check out" asks what to do at checkout (the manual), not which day
+    assert decide(analyze("what do i do with the trash when i check out?", TODAY), False, False) is None
+    assert not analyze("what should we do with our garbage when we leave?", TODAY).wants_next
+    assert analyze("when is the next plastic day?", TODAY).wants_next
+    assert analyze("when do we put out cans?", TODAY).wants_next
+
+
 def test_when_can_an_unknown_item_be_thrown_away_is_about_the_item_not_the_calendar():
     assert decide(analyze("古いソファはいつ捨てられる？", TODAY), False, False) == SORTING
     assert decide(analyze("ごみはいつ捨てればいい？", TODAY), False, False) == GARBAGE_DAY

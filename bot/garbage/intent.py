@@ -94,9 +94,10 @@ _NEXT_WEEK = _rx("来週", "らいしゅう", r"next week", "下周", "下週", 
 _THIS_WEEK = _rx("今週", "こんしゅう", r"this week", r"\bweek'?s?\b", "一週間", "1週間", "いっしゅうかん",
                  "本周", "这周", "這週", "一周", "이번 ?주", "일주일", r"7 days", "週間")
 
+#: "when" asks when unless a subject follows it: "… the trash when I check out" asks what to do.
 _NEXT = _rx("次回", "次の", "次は", "つぎの", "今度", "こんど", "いつ", "何曜", "なんよう", "何日", "なんにち",
-            r"\bwhen\b", r"\bnext\b", r"what day", r"which day", "下次", "什么时候", "哪天", "几号",
-            "언제", "다음", "며칠", "次")
+            r"\bwhen\b(?!\s+(?:i|we|you|they|he|she|im|i'm|we're)\b)", r"\bnext\b", r"what day", r"which day",
+            "下次", "什么时候", "哪天", "几号", "언제", "다음", "며칠", "次")
 _VERB_TAIL = "[られたいるればまてすしっ]*"
 #: "where do I …", "how to …" before go/throw/put; "goes in": the English sorting cues that
 #: may also only ask where something goes (_PLACEMENT_CUE)
