@@ -66,6 +66,24 @@ def _japanese(text: str) -> list[str]:
     return out
 
 
+#: jieba's tags of words that name nothing: particles (u*), modal particles, prepositions,
+#: conjunctions, adverbs, pronouns, numerals, measure words, locatives (里 "in", 上 "on")
+_ZH_FUNCTION_TAGS = ("u", "y", "p", "c", "d", "r", "m", "q", "f", "x")
+
+
+def names_no_thing(text: str) -> bool:
+    """Whether a Chinese phrase names no thing: its nouns, if any, are each followed by a
+    locative (「房间里的」 "in the room's": where, not what), and the rest are particles,
+    pronouns, adverbs or one-character verbs (「要」 "must"). What a garbage question leaves
+    once its cues are taken ("房间里的垃圾要怎么处理？" leaves 「房间里的」 and 「要」) is then no item."""
+    words = [(str(w), str(f)) for w, f in _segmenter("zh").cut(text, HMM=False) if str(w).strip()]
+    nouns_at = [i for i, (_, flag) in enumerate(words) if flag.startswith(_ZH_NOUN_TAGS)]
+    if not all(i + 1 < len(words) and words[i + 1][1] == "f" for i in nouns_at):
+        return False
+    rest = [(w, f) for i, (w, f) in enumerate(words) if i not in nouns_at]
+    return all(f.startswith(_ZH_FUNCTION_TAGS) or (f.startswith("v") and len(w) == 1) for w, f in rest)
+
+
 def weights(words: list[str], lang: str) -> dict[str, float]:
     """How much each of ``words`` says about what a text asks: for Chinese, jieba's inverse
     document frequency (万能 9.1, 中餐馆 12.0; 应该 "should" 4.7, 问题 "problem" 4.0), the

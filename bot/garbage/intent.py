@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
 from text.english import EVERYDAY_VERBS, GARBAGE_QUESTION_STOP
 from text.normalize import fold, spelled
+from text.segment import names_no_thing
 from text.spelling import by_length, close_matches
 from text.sudachi import morphemes
 
@@ -167,6 +168,7 @@ _EXISTS = _rx(r"(?:あります|ある|あり)(?:か|の)?(?=[\s?!。]|$)",
               "有没有", "有吗", r"있어요", r"있나요", r"있습니까")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]+")
+_KANA = re.compile(r"[\u3041-\u30ff]")
 _LEADING_PARTICLE = re.compile(r"(?:って|は|の|を|に|も|が|、)")
 _EDGE_PARTICLES = re.compile(r"(?:って|とか|[はをがも]|[은는을를도])+$")
 _PUNCT = re.compile(r"[\s?!.,、。・「」『』()\[\]~〜:;\"'‘’“”]+")
@@ -423,9 +425,24 @@ def analyze(question: str, today: date) -> Signals:
     text.take(_FILLER)
     residual = re.sub(r"\s+", " ", _PUNCT.sub(" ", text.value).strip())
     signals.residual, signals.predicate = _without_predicates(residual, folded, signals.spelling)
+    if _KANJI.search(signals.residual) and not _KANA.search(folded):
+        signals.residual = _chinese_item_part(signals.residual)
     signals.predicate = signals.predicate or exists or _english_action(folded)
     signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
     return signals
+
+
+def _chinese_item_part(residual: str) -> str:
+    """A Chinese residual without the parts that name no item: a clause saying when
+    (「退房的时候」 "when we check out") and words naming no thing (「房间里的」 "in the room's",
+    「要」 "must"). "退房的时候，房间里的垃圾要怎么处理？" asks what to do with the room's garbage
+    at checkout; it left 「退房的时候房间里的要」 to look up as an item."""
+    kept = [seg for seg in residual.split(" ") if seg and not (seg.endswith(_ZH_WHEN) or names_no_thing(seg))]
+    return " ".join(kept)
+
+
+#: "…的时候" / "…时候": a clause saying when, not a thing
+_ZH_WHEN = ("时候", "時候")
 
 
 #: Participles that describe an item when they stand before it ("broken umbrella").
