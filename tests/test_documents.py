@@ -225,6 +225,49 @@ def test_a_word_manual_with_only_a_title_style_is_split_at_its_numbered_topic_li
     assert [s.heading for s in sections] == ["到着したら", "インターネット", "水道の凍結", "屋根の雪"]
 
 
+CAPTIONED = ("北の家 滞在ガイド\n\nようこそ。困ったことがあればLINEで連絡してください。\n\n"
+             "ごみの出し方\n- 燃やせるごみは月曜と木曜です。\n- 缶・びんは水曜日です。\n\n"
+             "よくある質問\n\nQ：タオルはありますか？\nA：人数分あります。\n\n"
+             "連絡先\n| 名前 | 電話 |\n|---|---|\n| 北見ハイヤー | 0157-23-1111 |\n")
+
+
+def test_a_file_without_headings_is_split_at_the_lines_introducing_its_lists_tables_and_faq():
+    # 「タクシーの電話番号」 met one section (the whole guide) and was declined
+    sections, _ = parse_markdown(CAPTIONED, Path("guide.ja.md"), "guide.ja.md")
+    assert [s.heading for s in sections] == ["guide", "ごみの出し方", "よくある質問", "連絡先"]
+    assert sections[1].text.strip() == "- 燃やせるごみは月曜と木曜です。\n- 缶・びんは水曜日です。"
+
+
+def test_one_line_before_a_list_is_its_lead_in_not_a_heading():
+    text = "Before you leave\n- Turn off the heater\n- Lock the door\n\nThanks for staying with us.\n"
+    sections, _ = parse_markdown(text, Path("g.en.md"), "g.en.md")
+    assert len(sections) == 1 and "Before you leave" in sections[0].text
+
+
+def test_a_short_line_before_prose_or_holding_a_value_introduces_no_list():
+    text = ("Heating\nPress the run button.\n\nParking\nIn front of the house.\n\n"
+            "Check-in: 15:00\n- Code by LINE\n\nWi-Fi: DOTO\n- Password on the router\n")
+    sections, _ = parse_markdown(text, Path("g.en.md"), "g.en.md")
+    assert len(sections) == 1
+
+
+def test_a_word_manual_typed_with_captions_is_split_at_them_and_cited_by_its_name(tmp_path):
+    import docx
+
+    d = docx.Document()
+    for line in CAPTIONED.splitlines():
+        if line.strip() and not line.startswith("|"):
+            d.add_paragraph(line)
+    table = d.add_table(rows=2, cols=2)
+    for r, row in enumerate([("名前", "電話"), ("北見ハイヤー", "0157-23-1111")]):
+        for c, text in enumerate(row):
+            table.cell(r, c).text = text
+    d.save(str(tmp_path / "guide.ja.docx"))
+    sections, _ = load_document(tmp_path / "guide.ja.docx", tmp_path)
+    assert [s.heading for s in sections] == ["guide", "ごみの出し方", "よくある質問", "連絡先"]
+    assert "北見ハイヤー | 0157-23-1111" in sections[-1].text
+
+
 def test_a_pdf_all_in_one_type_is_split_at_its_numbered_topic_lines(tmp_path):
     path = tmp_path / "manual.en.pdf"
     path.write_bytes(_minimal_pdf(["House guide", "1. Heating", "Press the run button to start the heater.",

@@ -212,7 +212,7 @@ def parse_markdown(text: str, path: Path, rel: str,
 
     underline = -1  # the Setext underline just read as part of a heading
     labels = not _marks_sections(lines, start)  # no marked heading: label lines stand for them
-    outline_lines = numbered_headings(lines, start) if labels else {}
+    outline_lines = (numbered_headings(lines, start) or caption_headings(lines, start)) if labels else {}
     for i in range(start, len(lines)):
         line = lines[i]
         if i == underline:
@@ -309,6 +309,35 @@ def numbered_headings(lines: list[str], start: int = 0) -> dict[int, tuple[int, 
     return out
 
 
+#: A line of a list, a table or an FAQ: "- …", "・…", "1. …", "| … |", "Q：…", "A：…"
+_LISTISH = re.compile(r"^\s*(?:[-*+•・●▪]\s*\S|\d{1,3}[.)]\s|\||(?:Q|Ｑ|A|Ａ)\s*[0-9０-９]*\s*[.:：．])", re.IGNORECASE)
+MAX_CAPTION = 30
+
+
+def caption_headings(lines: list[str], start: int = 0) -> dict[int, tuple[int, str]]:
+    """Line index -> (2, heading) for the captions of a document that marks no heading:
+    short plain lines, no sentence and no value, each introducing a list, a table or an FAQ
+    (the next line is an item: "ごみの出し方" over "- 燃やせるごみは…", "連絡先" over a table,
+    "よくある質問" over "Q：…"). At least two, or none: one such line may be a list's own
+    lead-in. Before, such a guide was one section, quoted from its top whatever was asked."""
+    found: dict[int, tuple[int, str]] = {}
+    in_fence = False
+    for i in range(start, len(lines)):
+        if _FENCE.match(lines[i].strip()):
+            in_fence = not in_fence
+            continue
+        text = lines[i].strip()
+        name = text.rstrip(":：").strip()
+        if in_fence or not name or len(name) > MAX_CAPTION or _LISTISH.match(text) or _HEADING.match(text):
+            continue
+        if _SENTENCE_END.search(name) or _HAS_VALUE.search(name):
+            continue
+        nxt = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), None)
+        if nxt is not None and _LISTISH.match(lines[nxt]):
+            found[i] = (2, name)
+    return found if len(found) >= 2 else {}
+
+
 def _topic_lines(lines: list[str], start: int, pattern: re.Pattern[str]) -> dict[int, re.Match[str]]:
     """The lines matching ``pattern`` that name a topic (short, no sentence, no value) and
     head text: the next non-blank line is not another such line. None at all when any line
@@ -367,7 +396,7 @@ def _setext_level(lines: list[str], i: int) -> int | None:
 
 def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Section]:
     """Sections from an outline of headings (level 1-3) and paragraphs (level 0), as a
-    Markdown file's headings would make them; the first heading is the title unless the
+    Markdown file's headings would make them; the first level-1 heading is the title unless the
     file has one. ``Block.page`` becomes the section's line (a Word paragraph's number, a
     PDF's page)."""
     sections: list[Section] = []
@@ -384,7 +413,7 @@ def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Secti
     for block in blocks:
         if block.level:
             flush()
-            if not meta.title:
+            if not meta.title and block.level == 1:  # a topic (level 2: "ごみの出し方") names no document
                 meta.title = block.text
             while stack and stack[-1][0] >= block.level:
                 stack.pop()
@@ -436,8 +465,8 @@ def _docx_blocks(document: Any) -> list[Block]:
         looks.append(_Look(short, apart, _size(para)))
     if _title_only(blocks):
         _set_headings(blocks, looks, _size_of(document.styles["Normal"]) if "Normal" in document.styles else None)
-    if _title_only(blocks):
-        _number_blocks(blocks)
+    if _title_only(blocks) and not _number_blocks(blocks):
+        _caption_blocks(blocks)
     return blocks
 
 
@@ -451,6 +480,15 @@ def _number_blocks(blocks: list[Block]) -> bool:
     """Headings for a document whose type marks none: its numbered and marked topic lines
     (see numbered_headings); True when it has any."""
     found = numbered_headings([b.text if not b.level else "" for b in blocks])
+    for i, (level, heading) in found.items():
+        blocks[i].level, blocks[i].text = level, heading
+    return bool(found)
+
+
+def _caption_blocks(blocks: list[Block]) -> bool:
+    """Headings for a document whose type and numbering mark none: the short lines that
+    introduce its lists, tables and FAQs (see caption_headings); True when it has any."""
+    found = caption_headings([b.text if not b.level else "" for b in blocks])
     for i, (level, heading) in found.items():
         blocks[i].level, blocks[i].text = level, heading
     return bool(found)
@@ -588,6 +626,9 @@ def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[li
     meta = DocMeta()
     sections = outline_sections(blocks, rel, meta)
     meta.title = meta.title or path.stem.split(".")[0]
+    for section in sections:  # text before the first heading, in a file with no title ("" was cited)
+        if not section.heading:
+            section.heading, section.heading_path = meta.title, [meta.title]
     decide_lang(meta, path, "\n".join(s.heading + "\n" + s.text for s in sections), languages)
     if sections:
         sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1)
