@@ -15,7 +15,7 @@ from bot.engine.engine import _scope
 from bot.retrieval.abstain import evidence
 from bot.retrieval.evidence import names_answer_type
 from tests.conftest import at
-from text.segment import nouns, weights
+from text.segment import nouns, word_weights
 from text.tokenize import tokenize
 
 SUMMER = "2026-07-15T10:00:00+09:00"
@@ -26,7 +26,7 @@ def test_chinese_is_split_into_words_and_its_grammar_left_out():
     assert "中餐馆" in found and "朋友" in found
     assert not {"有", "我", "想"} & set(found)
     # a longer verb stays (jieba calls some nouns verbs) but weighs less than the noun
-    w = weights(found, "zh")
+    w = word_weights(found, "zh")
     assert w["知道"] < w["中餐馆"]
 
 
@@ -41,9 +41,9 @@ def test_a_latin_word_in_japanese_stays_whole():
 
 
 def test_a_rare_chinese_word_weighs_more_than_a_common_one():
-    w = weights(["热水器", "问题"], "zh")
+    w = word_weights(["热水器", "问题"], "zh")
     assert w["热水器"] > w["问题"]
-    assert weights(["역", "근처"], "ko") == {"역": 1.0, "근처": 1.0}
+    assert word_weights(["역", "근처"], "ko") == {"역": 1.0, "근처": 1.0}
 
 
 @pytest.mark.parametrize("word", ["전화번호", "密码", "营业", "料金"])

@@ -37,6 +37,9 @@ _JA_EMPTY = frozenset("何 何時 何処 いつ 誰 幾ら 幾つ 所 事 物 �
 # adjectives are the grammar of every question (有, 到, 想, 吃, 好).
 _ZH_NOUN_TAGS = ("n", "vn", "j", "eng")
 _ZH_WORD_TAGS = ("v", "a", "l", "i")
+# jieba's tags of words that name nothing: particles (u*), modal particles, prepositions,
+# conjunctions, adverbs, pronouns, numerals, measure words, locatives (里 "in", 上 "on")
+_ZH_FUNCTION_TAGS = ("u", "y", "p", "c", "d", "r", "m", "q", "f", "x")
 # Kiwi's: general and proper nouns, Latin and Chinese-character words
 _KO_TAGS = frozenset({"NNG", "NNP", "SL", "SH"})
 
@@ -66,11 +69,6 @@ def _japanese(text: str) -> list[str]:
     return out
 
 
-#: jieba's tags of words that name nothing: particles (u*), modal particles, prepositions,
-#: conjunctions, adverbs, pronouns, numerals, measure words, locatives (里 "in", 上 "on")
-_ZH_FUNCTION_TAGS = ("u", "y", "p", "c", "d", "r", "m", "q", "f", "x")
-
-
 def names_no_thing(text: str) -> bool:
     """Whether a Chinese phrase names no thing: its nouns, if any, are each followed by a
     locative (「房间里的」 "in the room's": where, not what), and the rest are particles,
@@ -84,7 +82,7 @@ def names_no_thing(text: str) -> bool:
     return all(f.startswith(_ZH_FUNCTION_TAGS) or (f.startswith("v") and len(w) == 1) for w, f in rest)
 
 
-def weights(words: list[str], lang: str) -> dict[str, float]:
+def word_weights(words: list[str], lang: str) -> dict[str, float]:
     """How much each of ``words`` says about what a text asks: for Chinese, jieba's inverse
     document frequency (万能 9.1, 中餐馆 12.0; 应该 "should" 4.7, 问题 "problem" 4.0), the
     Chinese counterpart of the guide's own BM25 weights; 1.0 each in other languages."""

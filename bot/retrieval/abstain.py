@@ -32,7 +32,7 @@ from bot.retrieval.evidence import names_answer_type, type_fit
 from bot.retrieval.search import Hit, Retrieval, Retriever, Scope, parallel, quoted_hit
 from ingest.retrieval.store import ChunkRecord
 from text.loanwords import loanword_tokens
-from text.segment import nouns, weights
+from text.segment import nouns, word_weights
 from text.tokenize import is_kana_only, kana_topic_words, tokenize, topic_words
 
 FEATURES: tuple[str, ...] = (
@@ -98,7 +98,7 @@ def evidence(retriever: Retriever, text: str, lang: str, hits: list[Hit],
         # No words in common across these languages (a Chinese question, Japanese pages): the
         # question's nouns against the section's, by word vectors, centred on the typical match
         # so that a question the model cannot judge this way (no nouns) weighs nothing.
-        asked = weights([w for w in nouns(text, lang) if not names_answer_type(w)], lang)
+        asked = word_weights([w for w in nouns(text, lang) if not names_answer_type(w)], lang)
         page = nouns(f"{quoted.meta['heading']}\n{quoted.text}", quoted.meta["lang"])[:MAX_PAGE_NOUNS]
         found = retriever.word_match(asked, page)
         cross_words = found - TYPICAL_WORD_MATCH if found else 0.0
