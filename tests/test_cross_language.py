@@ -30,6 +30,11 @@ def test_chinese_is_split_into_words_and_its_grammar_left_out():
     assert w["知道"] < w["中餐馆"]
 
 
+def test_a_chinese_set_phrase_is_grammar_not_a_topic():
+    # 怎么办 ("what to do") pulled 「煤油用完了怎么办？」 below the kerosene page it matches
+    assert nouns("煤油用完了怎么办？", "zh") == ["煤油"]
+
+
 def test_a_korean_noun_loses_its_particle():
     found = nouns("역 근처에 환전소가 있어요?", "ko")
     assert "환전소" in found and "근처" in found and "역" in found
@@ -85,6 +90,19 @@ def test_a_question_the_japanese_page_covers_is_answered(eval_engine, text: str,
 def test_a_gym_no_page_mentions_is_declined_in_chinese_and_korean(eval_engine, text: str, lang: str):
     assert _cross_words(eval_engine, "kitami-base", text, lang) < 0
     assert eval_engine.answer(Question(text, "kitami-base", at(SUMMER))).abstained
+
+
+@pytest.mark.parametrize("text, heading", [("煤油用完了怎么办？", "暖房（FF式灯油ストーブ）"),
+                                           ("등유가 떨어졌어요", "灯油の補給"), ("洗衣机在哪里？", "洗濯")])
+def test_sample_house_questions_in_chinese_and_korean_are_answered(sample_engine, text: str, heading: str):
+    answer = sample_engine.answer(Question(text, "hakka-house", at("2026-12-10T10:00:00+09:00")))
+    assert not answer.abstained and answer.sources[0].heading == heading
+
+
+@pytest.mark.parametrize("text", ["附近有健身房吗？", "근처에 수영장 있어요?"])
+def test_a_gym_or_a_pool_the_sample_house_lacks_is_declined(sample_engine, text: str):
+    # before this evidence both were answered (a supermarket list, the onsen page)
+    assert sample_engine.answer(Question(text, "hakka-house", at("2026-12-10T10:00:00+09:00"))).abstained
 
 
 def test_a_question_in_the_page_s_language_has_no_cross_language_evidence(eval_engine):

@@ -36,7 +36,7 @@ _JA_EMPTY = frozenset("何 何時 何処 いつ 誰 幾ら 幾つ 所 事 物 �
 # tagger calls some nouns verbs (超市 "supermarket": v), while its one-character verbs and
 # adjectives are the grammar of every question (有, 到, 想, 吃, 好).
 _ZH_NOUN_TAGS = ("n", "vn", "j", "eng")
-_ZH_WORD_TAGS = ("v", "a", "l", "i")
+_ZH_WORD_TAGS = ("v", "a", "i")
 # jieba's tags of words that name nothing: particles (u*), modal particles, prepositions,
 # conjunctions, adverbs, pronouns, numerals, measure words, locatives (里 "in", 上 "on")
 _ZH_FUNCTION_TAGS = ("u", "y", "p", "c", "d", "r", "m", "q", "f", "x")

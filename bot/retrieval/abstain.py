@@ -135,7 +135,7 @@ class AbstainModel:
 
     Defaults: fitted by bench/fit_abstention.py (all dev + loose retrieval questions)."""
 
-    weights: tuple[float, ...] = (0.09, 2.73, 1.03, 6.18, 1.42, -0.25, -4.79, 1.87, 3.17, -1.09, -1.32, -4.98, 53.35)
+    weights: tuple[float, ...] = (0.09, 2.73, 1.03, 6.18, 1.42, -0.25, -4.79, 1.87, 3.17, -1.09, -1.32, -4.98, 33.22)
     bias: float = -3.00
 
     def probability(self, ev: Evidence) -> float:
