@@ -172,6 +172,12 @@ def test_a_chinese_item_is_still_an_item():
     assert analyze("电池怎么扔？", TODAY).item_phrase == "电池"
 
 
+@pytest.mark.parametrize("text", ["皿", "鏡", "本", "箱", "服"])
+def test_a_japanese_one_kanji_item_is_not_read_as_chinese(text: str):
+    # jieba calls 箱 and 本 measure words: read as Chinese, the item was dropped
+    assert analyze(text, TODAY).item_phrase == text
+
+
 def test_when_can_an_unknown_item_be_thrown_away_is_about_the_item_not_the_calendar():
     assert decide(analyze("古いソファはいつ捨てられる？", TODAY), False, False) == SORTING
     assert decide(analyze("ごみはいつ捨てればいい？", TODAY), False, False) == GARBAGE_DAY

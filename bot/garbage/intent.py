@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from text.dates import MONTHS_EN_SHORT, WEEKDAYS_SHORT
+from text.detect import detect_lang
 from text.english import EVERYDAY_VERBS, GARBAGE_QUESTION_STOP
 from text.normalize import fold, spelled
 from text.segment import names_no_thing
@@ -168,7 +169,6 @@ _EXISTS = _rx(r"(?:あります|ある|あり)(?:か|の)?(?=[\s?!。]|$)",
               "有没有", "有吗", r"있어요", r"있나요", r"있습니까")
 _KANJI = re.compile(r"[\u4e00-\u9fff\u3005]")
 _HANGUL = re.compile(r"[\uac00-\ud7af]+")
-_KANA = re.compile(r"[\u3041-\u30ff]")
 _LEADING_PARTICLE = re.compile(r"(?:って|は|の|を|に|も|が|、)")
 _EDGE_PARTICLES = re.compile(r"(?:って|とか|[はをがも]|[은는을를도])+$")
 _PUNCT = re.compile(r"[\s?!.,、。・「」『』()\[\]~〜:;\"'‘’“”]+")
@@ -425,7 +425,7 @@ def analyze(question: str, today: date) -> Signals:
     text.take(_FILLER)
     residual = re.sub(r"\s+", " ", _PUNCT.sub(" ", text.value).strip())
     signals.residual, signals.predicate = _without_predicates(residual, folded, signals.spelling)
-    if _KANJI.search(signals.residual) and not _KANA.search(folded):
+    if _KANJI.search(signals.residual) and detect_lang(question) == "zh":  # 「皿」 alone is Japanese
         signals.residual = _chinese_item_part(signals.residual)
     signals.predicate = signals.predicate or exists or _english_action(folded)
     signals.words = tuple(w for w in _EN_WORD.findall(signals.residual) if w not in GARBAGE_QUESTION_STOP)
