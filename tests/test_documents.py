@@ -275,6 +275,7 @@ def test_a_pdf_all_in_one_type_is_split_at_its_numbered_topic_lines(tmp_path):
     sections, _ = load_document(path, tmp_path)
     assert [(s.heading, s.text.strip()) for s in sections][1:] == [
         ("Heating", "Press the run button to start the heater."), ("Parking", "Park in front of the house.")]
+    assert (sections[0].heading, sections[0].text.strip()) == ("manual", "House guide")  # was cited as ""
 
 
 def test_label_lines_are_text_in_a_file_that_marks_its_headings():

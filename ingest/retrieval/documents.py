@@ -247,9 +247,7 @@ def parse_markdown(text: str, path: Path, rel: str,
     if not title:
         title = path.stem.split(".")[0]
     meta.title = meta.title or title
-    for section in sections:  # text before the first heading, in a file that named no title
-        if not section.heading:
-            section.heading, section.heading_path = title, [title]
+    _name_untitled(sections, title)
     # Drop empty heading-only sections (e.g. a title directly followed by a subsection).
     sections = [s for s in sections if s.text.strip()]
     if sections:
@@ -394,11 +392,11 @@ def _setext_level(lines: list[str], i: int) -> int | None:
     return 1 if under.group(1).startswith("=") else 2
 
 
-def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Section]:
+def outline_sections(blocks: list[Block], rel: str, meta: DocMeta, fallback: str) -> list[Section]:
     """Sections from an outline of headings (level 1-3) and paragraphs (level 0), as a
     Markdown file's headings would make them; the first level-1 heading is the title unless the
-    file has one. ``Block.page`` becomes the section's line (a Word paragraph's number, a
-    PDF's page)."""
+    file has one, else ``fallback`` (the file's name). ``Block.page`` becomes the section's
+    line (a Word paragraph's number, a PDF's page)."""
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     buf: list[str] = []
@@ -422,7 +420,17 @@ def outline_sections(blocks: list[Block], rel: str, meta: DocMeta) -> list[Secti
         else:
             buf.append(block.text)
     flush()
+    meta.title = meta.title or fallback
+    _name_untitled(sections, meta.title)
     return sections
+
+
+def _name_untitled(sections: list[Section], title: str) -> None:
+    """Text before the first heading is cited by the document's title: it was flushed before
+    the title was known, and a Word or PDF file with no title cited it as ""."""
+    for section in sections:
+        if not section.heading:
+            section.heading, section.heading_path = title, [title]
 
 
 def _docx_blocks(document: Any) -> list[Block]:
@@ -624,11 +632,7 @@ def _docx_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[li
     except Exception as exc:  # zipfile.BadZipFile and friends: a corrupt upload
         return [], [Problem(rel, 0, f"cannot read Word file ({exc.__class__.__name__})")]
     meta = DocMeta()
-    sections = outline_sections(blocks, rel, meta)
-    meta.title = meta.title or path.stem.split(".")[0]
-    for section in sections:  # text before the first heading, in a file with no title ("" was cited)
-        if not section.heading:
-            section.heading, section.heading_path = meta.title, [meta.title]
+    sections = outline_sections(blocks, rel, meta, path.stem.split(".")[0])
     decide_lang(meta, path, "\n".join(s.heading + "\n" + s.text for s in sections), languages)
     if sections:
         sections[0].intro = _is_intro(sections[0], meta.title, len(sections) - 1)
@@ -660,8 +664,7 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
         blocks = plain if _number_blocks(plain) else []
     if blocks:
         meta = DocMeta()
-        sections = outline_sections(blocks, rel, meta)
-        meta.title = meta.title or path.stem.split(".")[0]
+        sections = outline_sections(blocks, rel, meta, path.stem.split(".")[0])
     else:
         meta = DocMeta(title=path.stem.split(".")[0])
         sections = []
