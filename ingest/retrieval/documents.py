@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -473,8 +474,8 @@ def _docx_blocks(document: Any) -> list[Block]:
         looks.append(_Look(short, apart, _size(para)))
     if _title_only(blocks):
         _set_headings(blocks, looks, _size_of(document.styles["Normal"]) if "Normal" in document.styles else None)
-    if _title_only(blocks) and not _number_blocks(blocks):
-        _caption_blocks(blocks)
+    if _title_only(blocks) and not _topic_blocks(blocks, numbered_headings):
+        _topic_blocks(blocks, caption_headings)
     return blocks
 
 
@@ -484,19 +485,11 @@ def _title_only(blocks: list[Block]) -> bool:
     return not any(b.level > 1 for b in blocks) and sum(1 for b in blocks if b.level) <= 1
 
 
-def _number_blocks(blocks: list[Block]) -> bool:
-    """Headings for a document whose type marks none: its numbered and marked topic lines
-    (see numbered_headings); True when it has any."""
-    found = numbered_headings([b.text if not b.level else "" for b in blocks])
-    for i, (level, heading) in found.items():
-        blocks[i].level, blocks[i].text = level, heading
-    return bool(found)
-
-
-def _caption_blocks(blocks: list[Block]) -> bool:
-    """Headings for a document whose type and numbering mark none: the short lines that
-    introduce its lists, tables and FAQs (see caption_headings); True when it has any."""
-    found = caption_headings([b.text if not b.level else "" for b in blocks])
+def _topic_blocks(blocks: list[Block], find: Callable[[list[str]], dict[int, tuple[int, str]]]) -> bool:
+    """Headings for a document whose type marks none, found in its paragraphs by ``find``
+    (numbered_headings: numbered and marked topic lines; caption_headings: the lines that
+    introduce its lists, tables and FAQs); True when it has any."""
+    found = find([b.text if not b.level else "" for b in blocks])
     for i, (level, heading) in found.items():
         blocks[i].level, blocks[i].text = level, heading
     return bool(found)
@@ -657,11 +650,11 @@ def _pdf_sections(path: Path, rel: str, languages: tuple[str, ...]) -> tuple[lis
     blocks = outline(lines)
     pages: list[list[PdfLine]] = []
     if blocks and _title_only(blocks):
-        _number_blocks(blocks)  # a title over text all in one type: its numbered topic lines
+        _topic_blocks(blocks, numbered_headings)  # a title over text all in one type: its numbered topic lines
     if not blocks:  # all one size and weight: numbered topic lines may still head its text
         pages = drop_furniture(lines, body_size([ln for p in lines for ln in p]))
         plain = [Block(0, ln.text, no) for no, page in enumerate(pages, start=1) for ln in page]
-        blocks = plain if _number_blocks(plain) else []
+        blocks = plain if _topic_blocks(plain, numbered_headings) else []
     if blocks:
         meta = DocMeta()
         sections = outline_sections(blocks, rel, meta, path.stem.split(".")[0])
