@@ -53,15 +53,18 @@ def nouns(text: str, lang: str) -> list[str]:
     elif lang == "ko":
         found = _korean(text)
     elif lang == "en":
-        found = [w for w in _ASCII_WORD.findall(text) if len(w) > 1 and w.lower() not in RETRIEVAL_STOP]
+        found = _latin_words(text)
     else:
         found = _japanese(text)
     return list(dict.fromkeys(w for w in found if not _NOT_A_WORD.fullmatch(w)))
 
 
+def _latin_words(text: str) -> list[str]:
+    return [w for w in _ASCII_WORD.findall(text) if len(w) > 1 and w.lower() not in RETRIEVAL_STOP]
+
+
 def _japanese(text: str) -> list[str]:
-    # Latin words whole: Sudachi splits "Wi-Fi" into "Wi", "-", "Fi"
-    out = [w for w in _ASCII_WORD.findall(text) if len(w) > 1 and w.lower() not in RETRIEVAL_STOP]
+    out = _latin_words(text)  # whole: Sudachi splits "Wi-Fi" into "Wi", "-", "Fi"
     for m in morphemes(_ASCII_WORD.sub(" ", text)[:20000], "C"):
         pos = m.part_of_speech()
         if pos[0] == "名詞" and pos[1] != "数詞" and m.normalized_form() not in _JA_EMPTY:
@@ -74,7 +77,7 @@ def names_no_thing(text: str) -> bool:
     locative (「房间里的」 "in the room's": where, not what), and the rest are particles,
     pronouns, adverbs or one-character verbs (「要」 "must"). What a garbage question leaves
     once its cues are taken ("房间里的垃圾要怎么处理？" leaves 「房间里的」 and 「要」) is then no item."""
-    words = [(str(w), str(f)) for w, f in _segmenter("zh").cut(text, HMM=False) if str(w).strip()]
+    words = [(w, f) for w, f in _tagged_chinese(text) if w.strip()]
     nouns_at = [i for i, (_, flag) in enumerate(words) if flag.startswith(_ZH_NOUN_TAGS)]
     if not all(i + 1 < len(words) and words[i + 1][1] == "f" for i in nouns_at):
         return False
@@ -93,10 +96,14 @@ def word_weights(words: list[str], lang: str) -> dict[str, float]:
 
 
 def _chinese(text: str) -> list[str]:
-    posseg = _segmenter("zh")
-    # HMM off: its guesses at unknown words glue verbs together (摘来吃 -> 摘来)
-    return [str(word) for word, flag in posseg.cut(text, HMM=False)
-            if str(flag).startswith(_ZH_NOUN_TAGS) or (str(flag).startswith(_ZH_WORD_TAGS) and len(word) > 1)]
+    return [word for word, flag in _tagged_chinese(text)
+            if flag.startswith(_ZH_NOUN_TAGS) or (flag.startswith(_ZH_WORD_TAGS) and len(word) > 1)]
+
+
+def _tagged_chinese(text: str) -> list[tuple[str, str]]:
+    """jieba's words and their tags; HMM off: its guesses at unknown words glue verbs together
+    (摘来吃 -> 摘来)."""
+    return [(str(word), str(flag)) for word, flag in _segmenter("zh").cut(text, HMM=False)]
 
 
 def _korean(text: str) -> list[str]:

@@ -82,8 +82,7 @@ def asked_types(question: str) -> frozenset[str]:
 def names_answer_type(word: str) -> bool:
     """Whether ``word`` names a kind of answer (電話番号, 营业, 비밀번호): what it asks for is
     judged by whether the passage holds such a thing, not by the passage naming it."""
-    w = _norm(word)
-    return any(cue.search(w) for cue, _ in _COMPILED.values())
+    return bool(asked_types(word))
 
 
 def held_types(passage: str) -> frozenset[str]:
