@@ -98,20 +98,9 @@ def fit(x: np.ndarray, y: np.ndarray, c: float = 1.0, iters: int = 200,
     returns weights and bias for the raw features."""
     mu, sd = x.mean(axis=0), x.std(axis=0) + 1e-9
     z = np.c_[np.ones(len(x)), (x - mu) / sd]
-    w = np.zeros(z.shape[1])
-    pos = max(1, int(y.sum()))
-    neg = max(1, len(y) - pos)
-    sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg)) if balanced else np.ones(len(y))
     reg = np.eye(z.shape[1]) / c
     reg[0, 0] = 0
-    for _ in range(iters):
-        p = 1 / (1 + np.exp(-z @ w))
-        grad = z.T @ (sw * (p - y)) + reg @ w
-        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + reg
-        step = np.linalg.solve(hess, grad)
-        w -= step
-        if np.abs(step).max() < 1e-8:
-            break
+    w = _newton(z, y, _class_weights(y, balanced), reg, np.zeros(len(y)), iters)
     weights = w[1:] / sd
     return weights, float(w[0] - (w[1:] * mu / sd).sum())
 
@@ -124,25 +113,35 @@ def fit_only(x: np.ndarray, y: np.ndarray, only: list[int], c: float = 1.0,
     base = AbstainModel()
     w0, b0 = np.array(base.weights, dtype=float), base.bias
     rest = [i for i in range(x.shape[1]) if i not in only]
-    offset = x[:, rest] @ w0[rest] + b0
-    z = x[:, only]
-    sd = z.std(axis=0) + 1e-9
-    zs = z / sd
+    sd = x[:, only].std(axis=0) + 1e-9
+    w = _newton(x[:, only] / sd, y, _class_weights(y, balanced), np.eye(len(only)) / c,
+                x[:, rest] @ w0[rest] + b0, 100)
+    out = w0.copy()
+    out[only] = w / sd
+    return out, b0
+
+
+def _class_weights(y: np.ndarray, balanced: bool) -> np.ndarray:
+    """Per-row weights that make the two classes weigh the same (all 1 when not ``balanced``)."""
     pos = max(1, int(y.sum()))
     neg = max(1, len(y) - pos)
-    sw = np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg)) if balanced else np.ones(len(y))
-    w = np.zeros(len(only))
-    for _ in range(100):
-        p = 1 / (1 + np.exp(-(offset + zs @ w)))
-        grad = zs.T @ (sw * (p - y)) + w / c
-        hess = (zs * (sw * p * (1 - p))[:, None]).T @ zs + np.eye(len(only)) / c
+    return np.where(y == 1, len(y) / (2 * pos), len(y) / (2 * neg)) if balanced else np.ones(len(y))
+
+
+def _newton(z: np.ndarray, y: np.ndarray, sw: np.ndarray, reg: np.ndarray, offset: np.ndarray,
+            iters: int) -> np.ndarray:
+    """Weights of ``P = sigmoid(offset + z . w)`` minimising the row-weighted log loss plus
+    ``w . reg . w / 2``, by Newton steps."""
+    w = np.zeros(z.shape[1])
+    for _ in range(iters):
+        p = 1 / (1 + np.exp(-(offset + z @ w)))
+        grad = z.T @ (sw * (p - y)) + reg @ w
+        hess = (z * (sw * p * (1 - p))[:, None]).T @ z + reg
         step = np.linalg.solve(hess, grad)
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    out = w0.copy()
-    out[only] = w / sd
-    return out, b0
+    return w
 
 
 def predict(x: np.ndarray, weights: np.ndarray, bias: float) -> np.ndarray:
